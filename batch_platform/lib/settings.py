@@ -1,0 +1,35 @@
+"""Settings read from environment variables, with the documented defaults."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_LANDING_DIR = "data/landing"
+DEFAULT_WAREHOUSE = "data/warehouse.duckdb"
+DEFAULT_REPORTS_DIR = "data/reports"
+
+
+@dataclass(frozen=True)
+class Settings:
+    landing_dir: Path
+    warehouse: Path
+    reports_dir: Path
+
+    @property
+    def signals_dir(self) -> Path:
+        return self.landing_dir / "signals"
+
+    @property
+    def firmographics_dir(self) -> Path:
+        return self.landing_dir / "firmographics"
+
+
+def load_settings(env: dict[str, str] | None = None) -> Settings:
+    env = dict(os.environ) if env is None else env
+    return Settings(
+        landing_dir=Path(env.get("BATCH_PLATFORM_LANDING_DIR") or DEFAULT_LANDING_DIR),
+        warehouse=Path(env.get("BATCH_PLATFORM_WAREHOUSE") or DEFAULT_WAREHOUSE),
+        reports_dir=Path(env.get("BATCH_PLATFORM_REPORTS_DIR") or DEFAULT_REPORTS_DIR),
+    )

@@ -1,0 +1,111 @@
+"""The one way into the DuckDB warehouse: connecting, creating tables, replacing partitions."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from batch_platform.lib.retry import retry_with_jitter
+
+SCHEMA_SQL = Path(__file__).with_name("warehouse_schema.sql")
+_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
+
+
+class WarehouseError(RuntimeError):
+    """A warehouse problem a user can act on; the message names the path."""
+
+
+def quote_ident(name: str) -> str:
+    """Quote any identifier (e.g. a column name taken from a file header)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def checked_table(name: str) -> str:
+    """Validate a ``schema.table`` name written in our own code before it reaches SQL."""
+    parts = name.split(".")
+    if len(parts) != 2 or not all(_IDENTIFIER.match(p) for p in parts):
+        raise ValueError(f"not a valid schema.table name: {name!r}")
+    return name
+
+
+def is_lock_error(error: Exception) -> bool:
+    return "Could not set lock" in str(error) or "Conflicting lock" in str(error)
+
+
+def connect(
+    database: str | Path,
+    *,
+    memory_limit: str | None = None,
+    threads: int | None = None,
+    read_only: bool = False,
+) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse, retrying a lock held by another process with backoff and jitter."""
+    path = Path(database)
+    if str(database) != ":memory:":
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise WarehouseError(
+                f"cannot create the warehouse directory {path.parent}: {error.strerror}"
+            ) from error
+    config: dict[str, Any] = {}
+    if memory_limit:
+        config["memory_limit"] = memory_limit
+    if threads:
+        config["threads"] = threads
+
+    def open_connection() -> duckdb.DuckDBPyConnection:
+        return duckdb.connect(str(database), read_only=read_only, config=config)
+
+    try:
+        con = retry_with_jitter(open_connection, is_retryable=is_lock_error, attempts=12, cap=10)
+    except duckdb.Error as error:
+        raise WarehouseError(f"cannot open the warehouse {path}: {error}") from error
+    con.execute("SET TimeZone = 'UTC'")
+    if not read_only:
+        con.execute(SCHEMA_SQL.read_text())
+    return con
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """BEGIN … COMMIT, rolled back on any error, so readers never see half a change."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
+def replace_partition(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    where: Mapping[str, Any],
+    select_sql: str,
+    params: Mapping[str, Any] | Sequence[Any] | None = None,
+) -> int:
+    """Delete the rows of one partition and insert its new rows. Call inside ``transaction``.
+
+    ``where`` maps partition columns (our own identifiers) to values, bound as parameters.
+    Returns the number of rows inserted.
+    """
+    table = checked_table(table)
+    conditions = " AND ".join(f"{quote_ident(column)} = ?" for column in where)
+    con.execute(f"DELETE FROM {table} WHERE {conditions}", list(where.values()))
+    con.execute(f"INSERT INTO {table} BY NAME {select_sql}", params)
+    inserted = con.execute(
+        f"SELECT count(*) FROM {table} WHERE {conditions}", list(where.values())
+    ).fetchone()
+    return int(inserted[0]) if inserted else 0
+
+
+def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: Any = None) -> Any:
+    row = con.execute(sql, params).fetchone()
+    return row[0] if row else None
