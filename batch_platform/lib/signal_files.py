@@ -17,7 +17,7 @@ import gzip
 import io
 import re
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -418,6 +418,18 @@ def _stage_parquet(con, path: Path) -> None:
     )
 
 
+def _fast_or_false(stage: Callable[[], bool]) -> bool:
+    """Run a DuckDB fast path; any parser error means: use the exact reader instead."""
+    try:
+        return stage()
+    except duckdb.Error as error:
+        if isinstance(error, duckdb.IOException) and "gzip" in str(error).lower():
+            raise FileRejected(
+                f"cannot decompress the file: {str(error).splitlines()[0]}"
+            ) from error
+        return False
+
+
 def stage_signal_file(con: duckdb.DuckDBPyConnection, path: Path) -> StagedFile:
     """Load ``path`` into the temp table ``signal_stage``; raise ``FileRejected`` if unreadable."""
     detected = file_format(path.name)
@@ -437,19 +449,19 @@ def stage_signal_file(con: duckdb.DuckDBPyConnection, path: Path) -> StagedFile:
             if kind == "csv":
                 names = _csv_header(_sniff(path, compressed))
                 check_required(names, map_columns(names)[0])
-                fallback = not _stage_csv_fast(con, path, names, compressed)
+                fallback = not _fast_or_false(lambda: _stage_csv_fast(con, path, names, compressed))
                 if fallback:
+                    _create_stage(con)
                     _stage_csv_exact(con, path, names, compressed)
             else:
-                fallback = not _stage_jsonl_fast(con, path, compressed)
+                fallback = not _fast_or_false(lambda: _stage_jsonl_fast(con, path, compressed))
                 if fallback:
+                    _create_stage(con)
                     _stage_jsonl_exact(con, path, compressed)
         except (OSError, EOFError, zlib.error) as error:
             raise FileRejected(f"cannot decompress or read the file: {error}") from error
-        except duckdb.Error as error:
+        except (duckdb.Error, csv.Error, UnicodeError) as error:
             message = str(error).splitlines()[0]
-            if "gzip" in message.lower() or "compress" in message.lower():
-                raise FileRejected(f"cannot decompress the file: {message}") from error
             raise FileRejected(f"cannot parse the file: {message}") from error
     rows = con.execute("SELECT count(*) FROM signal_stage").fetchone()[0]
     if rows == 0:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -89,21 +89,19 @@ def replace_partition(
     table: str,
     where: Mapping[str, Any],
     select_sql: str,
-    params: Mapping[str, Any] | Sequence[Any] | None = None,
+    params: Mapping[str, Any] | None = None,
 ) -> int:
     """Delete the rows of one partition and insert its new rows. Call inside ``transaction``.
 
-    ``where`` maps partition columns (our own identifiers) to values, bound as parameters.
-    Returns the number of rows inserted.
+    ``where`` maps partition columns (our own identifiers) to values; they and ``params`` are bound
+    as named parameters (``$name`` in ``select_sql``). Returns the number of rows inserted.
     """
     table = checked_table(table)
-    conditions = " AND ".join(f"{quote_ident(column)} = ?" for column in where)
-    con.execute(f"DELETE FROM {table} WHERE {conditions}", list(where.values()))
-    con.execute(f"INSERT INTO {table} BY NAME {select_sql}", params)
-    inserted = con.execute(
-        f"SELECT count(*) FROM {table} WHERE {conditions}", list(where.values())
-    ).fetchone()
-    return int(inserted[0]) if inserted else 0
+    where_params = {f"where_{column}": value for column, value in where.items()}
+    conditions = " AND ".join(f"{quote_ident(column)} = $where_{column}" for column in where)
+    con.execute(f"DELETE FROM {table} WHERE {conditions}", where_params)
+    con.execute(f"INSERT INTO {table} BY NAME {select_sql}", dict(params or {}))
+    return int(scalar(con, f"SELECT count(*) FROM {table} WHERE {conditions}", where_params))
 
 
 def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: Any = None) -> Any:

@@ -1,0 +1,43 @@
+"""Metadata a user looks at in the UI: row counts, schemas, previews."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dagster as dg
+import duckdb
+
+from batch_platform.lib.warehouse import checked_table, scalar
+
+
+def table_metadata(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    where: str = "true",
+    params: dict[str, Any] | None = None,
+    preview_rows: int = 5,
+) -> dict[str, Any]:
+    """Row count of the partition, the table's column schema and a Markdown preview."""
+    table = checked_table(table)
+    schema, name = table.split(".")
+    columns = con.execute(
+        "SELECT column_name, data_type FROM information_schema.columns "
+        "WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
+        [schema, name],
+    ).fetchall()
+    rows = int(scalar(con, f"SELECT count(*) FROM {table} WHERE {where}", params))
+    preview = con.execute(f"SELECT * FROM {table} WHERE {where} LIMIT {preview_rows}", params)
+    headers = [d[0] for d in preview.description]
+    body = preview.fetchall()
+    markdown = "| " + " | ".join(headers) + " |\n|" + "---|" * len(headers) + "\n"
+    markdown += "\n".join(
+        "| " + " | ".join(str(v).replace("|", "\\|")[:60] for v in row) + " |" for row in body
+    )
+    return {
+        "dagster/row_count": rows,
+        "dagster/column_schema": dg.TableSchema(
+            columns=[dg.TableColumn(name=c, type=t) for c, t in columns]
+        ),
+        "dagster/table_name": table,
+        "preview": dg.MetadataValue.md(markdown),
+    }

@@ -1,0 +1,68 @@
+"""Resources: the DuckDB warehouse and the landing area, configured from environment variables."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+
+from batch_platform.lib.settings import load_settings
+from batch_platform.lib.warehouse import connect
+
+# Every asset and check that opens the DuckDB file runs in this pool; dagster.yaml limits it to 1.
+WAREHOUSE_POOL = "duckdb_warehouse"
+
+
+class WarehouseResource(dg.ConfigurableResource):
+    """The DuckDB warehouse file. Defaults to $BATCH_PLATFORM_WAREHOUSE or data/warehouse.duckdb."""
+
+    database: str | None = None
+    memory_limit: str | None = None
+    threads: int | None = None
+
+    @property
+    def path(self) -> Path:
+        return Path(self.database) if self.database else load_settings().warehouse
+
+    @contextmanager
+    def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        con = connect(self.path, memory_limit=self.memory_limit, threads=self.threads)
+        try:
+            yield con
+        finally:
+            con.close()
+
+
+class LandingResource(dg.ConfigurableResource):
+    """Where files land and reports go. Defaults to $BATCH_PLATFORM_LANDING_DIR / _REPORTS_DIR."""
+
+    landing_dir: str | None = None
+    reports_dir: str | None = None
+    settle_seconds: float = 10.0
+
+    @property
+    def signals_dir(self) -> Path:
+        return self._landing / "signals"
+
+    @property
+    def firmographics_dir(self) -> Path:
+        return self._landing / "firmographics"
+
+    @property
+    def reports_path(self) -> Path:
+        return Path(self.reports_dir) if self.reports_dir else load_settings().reports_dir
+
+    @property
+    def _landing(self) -> Path:
+        return Path(self.landing_dir) if self.landing_dir else load_settings().landing_dir
+
+
+@dg.definitions
+def resources() -> dg.Definitions:
+    return dg.Definitions(
+        resources={"duckdb": WarehouseResource(), "landing": LandingResource()},
+        executor=dg.in_process_executor,
+    )

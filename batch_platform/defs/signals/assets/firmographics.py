@@ -1,0 +1,52 @@
+"""Firmographics: the latest company facts per domain, from every file in <landing>/firmographics."""
+
+import dagster as dg
+
+from batch_platform.defs.common.checks import check_spec, count_check
+from batch_platform.defs.common.metadata import table_metadata
+from batch_platform.defs.common.resources import WAREHOUSE_POOL, LandingResource, WarehouseResource
+from batch_platform.defs.signals.assets.ingest import FIRMOGRAPHICS, OWNERS
+from batch_platform.defs.signals.transforms import load_firmographics
+
+LANDING_FIRMOGRAPHICS = dg.AssetKey(["landing", "firmographics_files"])
+
+landing_firmographics_files = dg.AssetSpec(
+    LANDING_FIRMOGRAPHICS,
+    description="CSV files with domain, company_name, industry, employee_count, country.",
+    group_name="signals",
+    kinds={"file"},
+    owners=OWNERS,
+)
+
+
+@dg.asset(
+    key=FIRMOGRAPHICS,
+    deps=[LANDING_FIRMOGRAPHICS],
+    group_name="signals",
+    kinds={"duckdb"},
+    owners=OWNERS,
+    tags={"layer": "clean"},
+    pool=WAREHOUSE_POOL,
+    check_specs=[check_spec(FIRMOGRAPHICS, "domain_unique", "One row per domain.", blocking=True)],
+)
+def firmographics(
+    context: dg.AssetExecutionContext, duckdb: WarehouseResource, landing: LandingResource
+):
+    """Company facts per domain; when files disagree, the newest file wins. Key: domain."""
+    directory = landing.firmographics_dir
+    files = sorted(directory.glob("*.csv")) if directory.is_dir() else []
+    with duckdb.get_connection() as con:
+        result = load_firmographics(con, [(p, p.name) for p in files])
+        for name, reason in result.files_skipped.items():
+            context.log.warning(f"skipped firmographics file {name}: {reason}")
+        yield dg.MaterializeResult(
+            metadata=table_metadata(con, "clean.firmographics")
+            | {"files_read": result.files_read, "files_skipped": len(result.files_skipped)}
+        )
+        yield count_check(
+            con,
+            asset_key=FIRMOGRAPHICS,
+            check_name="domain_unique",
+            sql="SELECT count(*) - count(DISTINCT domain) FROM clean.firmographics",
+            what="repeated domains",
+        )

@@ -1,0 +1,266 @@
+"""Landing → raw → cleaned signals: one dynamic partition per landed file."""
+
+import dagster as dg
+
+from batch_platform.defs.common.checks import check_spec, count_check
+from batch_platform.defs.common.metadata import table_metadata
+from batch_platform.defs.common.resources import WAREHOUSE_POOL, LandingResource, WarehouseResource
+from batch_platform.defs.signals.partitions import signal_file_partitions
+from batch_platform.defs.signals.transforms import clean_signal_partition, load_signal_file
+from batch_platform.lib.landing import find_landed_file
+
+OWNERS = ["team:data-platform"]
+LANDING_SIGNALS = dg.AssetKey(["landing", "signal_files"])
+RAW_SIGNALS = dg.AssetKey(["raw", "signals"])
+RAW_SIGNAL_FILES = dg.AssetKey(["raw", "signal_files"])
+QUARANTINED_FILES = dg.AssetKey(["quarantine", "signal_files"])
+CLEAN_SIGNALS = dg.AssetKey(["clean", "signals"])
+DUPLICATES = dg.AssetKey(["clean", "signal_duplicates"])
+QUARANTINED_ROWS = dg.AssetKey(["quarantine", "signal_rows"])
+FIRMOGRAPHICS = dg.AssetKey(["clean", "firmographics"])
+PARTITION = "partition_key = $partition_key"
+
+landing_signal_files = dg.AssetSpec(
+    LANDING_SIGNALS,
+    description="Signal files (.csv, .jsonl, .parquet, optionally .gz) in <landing>/signals/.",
+    group_name="signals",
+    kinds={"file"},
+    owners=OWNERS,
+)
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            RAW_SIGNALS,
+            deps=[LANDING_SIGNALS],
+            description="Every data row of a landed file, as text, with source_file/source_line.",
+            kinds={"duckdb"},
+            owners=OWNERS,
+            tags={"layer": "raw"},
+        ),
+        dg.AssetSpec(
+            RAW_SIGNAL_FILES,
+            deps=[LANDING_SIGNALS],
+            description="One row per landed file: format, size, modified time, rows, status.",
+            kinds={"duckdb"},
+            owners=OWNERS,
+            tags={"layer": "raw"},
+        ),
+        dg.AssetSpec(
+            QUARANTINED_FILES,
+            deps=[LANDING_SIGNALS],
+            description="Files that could not be read at all, with the reason.",
+            kinds={"duckdb"},
+            owners=OWNERS,
+            tags={"layer": "quarantine"},
+        ),
+    ],
+    check_specs=[
+        check_spec(RAW_SIGNALS, "lines_unique", "(source_file, source_line) identifies a row."),
+        check_spec(
+            QUARANTINED_FILES,
+            "quarantine_has_reason",
+            "A file quarantined whole is recorded with a reason a user can act on.",
+        ),
+    ],
+    partitions_def=signal_file_partitions,
+    group_name="signals",
+    pool=WAREHOUSE_POOL,
+)
+def raw_signals(
+    context: dg.AssetExecutionContext, duckdb: WarehouseResource, landing: LandingResource
+):
+    """Load one landed file into raw.signals, untouched; quarantine it whole if unreadable."""
+    key = context.partition_key
+    path = find_landed_file(landing.signals_dir, key)
+    if path is None:
+        raise dg.Failure(
+            f"no file in {landing.signals_dir} has partition key {key!r}; "
+            "was it moved or deleted after it landed?"
+        )
+    context.log.info(f"loading {path} ({path.stat().st_size:,} bytes)")
+    with duckdb.get_connection() as con:
+        load = load_signal_file(con, path, key, path.name)
+        params = {"partition_key": key}
+        if load.quarantine_reason:
+            context.log.warning(f"quarantined {path.name}: {load.quarantine_reason}")
+        else:
+            context.log.info(f"{load.data_rows:,} rows loaded ({load.file_format})")
+        yield dg.MaterializeResult(
+            asset_key=RAW_SIGNALS,
+            metadata=table_metadata(con, "raw.signals", PARTITION, params)
+            | {
+                "source_file": path.name,
+                "file_format": load.file_format or "unreadable",
+                "size_bytes": load.size_bytes,
+                "exact_fallback_parser": load.used_fallback,
+            },
+        )
+        yield dg.MaterializeResult(
+            asset_key=RAW_SIGNAL_FILES,
+            metadata=table_metadata(con, "raw.signal_files", PARTITION, params),
+        )
+        yield dg.MaterializeResult(
+            asset_key=QUARANTINED_FILES,
+            metadata=table_metadata(con, "quarantine.signal_files", PARTITION, params)
+            | {"reason": load.quarantine_reason or ""},
+        )
+        yield count_check(
+            con,
+            asset_key=RAW_SIGNALS,
+            check_name="lines_unique",
+            sql="SELECT count(*) - count(DISTINCT source_line) + count(*) FILTER "
+            "(WHERE source_line IS NULL) FROM raw.signals WHERE partition_key = $partition_key",
+            params=params,
+            what="repeated or missing source_line values",
+        )
+        yield count_check(
+            con,
+            asset_key=QUARANTINED_FILES,
+            check_name="quarantine_has_reason",
+            sql="SELECT count(*) FROM raw.signal_files AS f WHERE f.partition_key = $partition_key "
+            "AND f.status = 'quarantined' AND NOT EXISTS (SELECT 1 FROM quarantine.signal_files "
+            "AS q WHERE q.partition_key = f.partition_key AND coalesce(q.reason, '') <> '')",
+            params=params,
+            what="quarantined files without a recorded reason",
+        )
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            CLEAN_SIGNALS,
+            deps=[RAW_SIGNALS, FIRMOGRAPHICS],
+            description="Validated, normalised, de-duplicated signals enriched with "
+            "firmographics. Key: event_key.",
+            kinds={"duckdb"},
+            owners=OWNERS,
+            tags={"layer": "clean"},
+        ),
+        dg.AssetSpec(
+            DUPLICATES,
+            deps=[RAW_SIGNALS],
+            description="Rows repeating an event already kept, pointing at the kept row.",
+            kinds={"duckdb"},
+            owners=OWNERS,
+            tags={"layer": "clean"},
+        ),
+        dg.AssetSpec(
+            QUARANTINED_ROWS,
+            deps=[RAW_SIGNALS],
+            description="Rows that failed validation, with original values and the reason.",
+            kinds={"duckdb"},
+            owners=OWNERS,
+            tags={"layer": "quarantine"},
+        ),
+    ],
+    check_specs=[
+        check_spec(
+            CLEAN_SIGNALS,
+            "row_accounting",
+            "Every raw row of the file is in exactly one of clean.signals, "
+            "clean.signal_duplicates and quarantine.signal_rows.",
+            blocking=True,
+        ),
+        check_spec(
+            CLEAN_SIGNALS,
+            "event_key_unique",
+            "No event_key appears twice in clean.signals.",
+            blocking=True,
+        ),
+        check_spec(CLEAN_SIGNALS, "no_null_keys", "event_key, email, occurred_at are set."),
+        check_spec(
+            DUPLICATES, "points_at_kept_row", "Every duplicate points at a row in clean.signals."
+        ),
+        check_spec(QUARANTINED_ROWS, "has_reason", "Every quarantined row says why."),
+    ],
+    partitions_def=signal_file_partitions,
+    group_name="signals",
+    pool=WAREHOUSE_POOL,
+)
+def clean_signals(context: dg.AssetExecutionContext, duckdb: WarehouseResource):
+    """Validate, normalise, de-duplicate (first seen wins) and enrich one file's rows."""
+    key = context.partition_key
+    params = {"partition_key": key}
+    with duckdb.get_connection() as con:
+        counts = clean_signal_partition(con, key)
+        context.log.info(
+            f"{counts.raw_rows:,} raw rows: {counts.cleaned:,} cleaned, "
+            f"{counts.duplicates:,} duplicates, {counts.quarantined:,} quarantined"
+        )
+        yield dg.MaterializeResult(
+            asset_key=CLEAN_SIGNALS,
+            metadata=table_metadata(con, "clean.signals", PARTITION, params)
+            | {"raw_rows": counts.raw_rows, "duplicates": counts.duplicates},
+        )
+        yield dg.MaterializeResult(
+            asset_key=DUPLICATES,
+            metadata=table_metadata(con, "clean.signal_duplicates", PARTITION, params),
+        )
+        reasons = "\n".join(f"| {r} | {n} |" for r, n in counts.reasons.items())
+        yield dg.MaterializeResult(
+            asset_key=QUARANTINED_ROWS,
+            metadata=table_metadata(con, "quarantine.signal_rows", PARTITION, params)
+            | {"reasons": dg.MetadataValue.md("| reason | rows |\n|---|---|\n" + reasons)},
+        )
+        yield count_check(
+            con,
+            asset_key=CLEAN_SIGNALS,
+            check_name="row_accounting",
+            sql="""
+                WITH placed AS (
+                    SELECT source_line FROM clean.signals WHERE partition_key = $partition_key
+                    UNION ALL SELECT source_line FROM clean.signal_duplicates
+                        WHERE partition_key = $partition_key
+                    UNION ALL SELECT source_line FROM quarantine.signal_rows
+                        WHERE partition_key = $partition_key
+                ),
+                placed_count AS (SELECT source_line, count(*) AS n FROM placed GROUP BY 1)
+                SELECT count(*) FROM raw.signals AS r
+                FULL JOIN placed_count AS p USING (source_line)
+                WHERE (r.partition_key = $partition_key OR r.partition_key IS NULL)
+                    AND (p.n IS DISTINCT FROM 1 OR r.source_line IS NULL)
+            """,
+            params=params,
+            what="raw rows not placed in exactly one of cleaned / duplicate / quarantined",
+        )
+        yield count_check(
+            con,
+            asset_key=CLEAN_SIGNALS,
+            check_name="event_key_unique",
+            sql="SELECT count(*) FROM (SELECT event_key FROM clean.signals "
+            "WHERE event_key IN (SELECT event_key FROM clean.signals "
+            "WHERE partition_key = $partition_key) GROUP BY 1 HAVING count(*) > 1)",
+            params=params,
+            what="event keys kept more than once",
+        )
+        yield count_check(
+            con,
+            asset_key=CLEAN_SIGNALS,
+            check_name="no_null_keys",
+            sql="SELECT count(*) FROM clean.signals WHERE partition_key = $partition_key "
+            "AND (event_key IS NULL OR email IS NULL OR occurred_at IS NULL)",
+            params=params,
+            what="cleaned rows with a null key column",
+        )
+        yield count_check(
+            con,
+            asset_key=DUPLICATES,
+            check_name="points_at_kept_row",
+            sql="SELECT count(*) FROM clean.signal_duplicates AS d "
+            "WHERE d.partition_key = $partition_key AND NOT EXISTS (SELECT 1 FROM clean.signals "
+            "AS s WHERE s.source_file = d.duplicate_of_file "
+            "AND s.source_line = d.duplicate_of_line AND s.event_key = d.event_key)",
+            params=params,
+            what="duplicates pointing at no kept row",
+        )
+        yield count_check(
+            con,
+            asset_key=QUARANTINED_ROWS,
+            check_name="has_reason",
+            sql="SELECT count(*) FROM quarantine.signal_rows WHERE partition_key = $partition_key "
+            "AND coalesce(reason, '') = ''",
+            params=params,
+            what="quarantined rows without a reason",
+        )

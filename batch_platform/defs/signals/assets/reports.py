@@ -1,0 +1,101 @@
+"""The daily pipeline report, as a table, a Markdown file and UI metadata."""
+
+import dagster as dg
+
+from batch_platform.defs.common.checks import check_spec, count_check
+from batch_platform.defs.common.resources import WAREHOUSE_POOL, LandingResource, WarehouseResource
+from batch_platform.defs.signals.assets._windows import windows_of_run
+from batch_platform.defs.signals.assets.ingest import OWNERS
+from batch_platform.defs.signals.assets.rollups import ALL_FILES, DAILY_USAGE, WEB_SESSIONS
+from batch_platform.defs.signals.assets.scores import LEAD_SCORES
+from batch_platform.defs.signals.partitions import daily_partitions
+from batch_platform.defs.signals.report import build_pipeline_report
+
+PIPELINE_REPORT = dg.AssetKey(["reports", "daily_pipeline_report"])
+FILE_ACCOUNTING = dg.AssetKey(["reports", "file_accounting"])
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            PIPELINE_REPORT,
+            deps=[LEAD_SCORES, WEB_SESSIONS, DAILY_USAGE, ALL_FILES],
+            description="Daily report: rows in / cleaned / duplicates / quarantined, score "
+            "distribution, top movers and data delay. Also written to <reports>/.",
+            kinds={"duckdb", "markdown"},
+            owners=OWNERS,
+            tags={"layer": "reports"},
+        ),
+        dg.AssetSpec(
+            FILE_ACCOUNTING,
+            deps=[ALL_FILES],
+            description="Row accounting per landed file as of the report day.",
+            kinds={"duckdb"},
+            owners=OWNERS,
+            tags={"layer": "reports"},
+        ),
+    ],
+    check_specs=[
+        check_spec(
+            FILE_ACCOUNTING,
+            "rows_balance",
+            "For every file, rows in = cleaned + duplicates + quarantined.",
+            blocking=True,
+        ),
+        check_spec(PIPELINE_REPORT, "report_written", "The Markdown report file exists."),
+    ],
+    partitions_def=daily_partitions,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    group_name="signals",
+    pool=WAREHOUSE_POOL,
+)
+def daily_pipeline_report(
+    context: dg.AssetExecutionContext, duckdb: WarehouseResource, landing: LandingResource
+):
+    """Build the report for each day of the run and write it as Markdown."""
+    windows = windows_of_run(context, daily_partitions)
+    reports_dir = landing.reports_path
+    reports_dir.mkdir(parents=True, exist_ok=True)
+    with duckdb.get_connection() as con:
+        written = []
+        for window in windows:
+            report = build_pipeline_report(con, window)
+            path = reports_dir / f"pipeline_report_{window.day.isoformat()}.md"
+            path.write_text(report.markdown + "\n", encoding="utf-8")
+            written.append(path)
+            if report.data_delay_hours is None or report.data_delay_hours > 48:
+                context.log.warning(
+                    f"{window.day}: data is late — newest event {report.newest_event_at}, "
+                    f"{report.data_delay_hours} hours before the end of the day"
+                )
+        yield dg.MaterializeResult(
+            asset_key=PIPELINE_REPORT,
+            metadata={
+                "report": dg.MetadataValue.md(report.markdown),
+                "path": dg.MetadataValue.path(str(written[-1])),
+                "data_delay_hours": report.data_delay_hours,
+                **{k: v for k, v in report.totals.items()},
+                "dagster/row_count": len(windows),
+            },
+        )
+        yield dg.MaterializeResult(
+            asset_key=FILE_ACCOUNTING, metadata={"files": report.totals["files_loaded"]}
+        )
+        days = {"first": windows[0].day, "last": windows[-1].day}
+        yield count_check(
+            con,
+            asset_key=FILE_ACCOUNTING,
+            check_name="rows_balance",
+            sql="SELECT count(*) FROM reports.file_accounting "
+            "WHERE report_date BETWEEN $first AND $last "
+            "AND rows_in <> rows_cleaned + rows_duplicate + rows_quarantined",
+            params=days,
+            what="files whose rows do not balance",
+        )
+        missing = [str(p) for p in written if not p.is_file()]
+        yield dg.AssetCheckResult(
+            asset_key=PIPELINE_REPORT,
+            check_name="report_written",
+            passed=not missing,
+            description=f"missing: {', '.join(missing)}" if missing else "report files written",
+        )

@@ -1,0 +1,223 @@
+"""Scores: nightly lead scores with time decay, weekly account health."""
+
+import datetime as dt
+
+import dagster as dg
+from pydantic import Field
+
+from batch_platform.defs.common.checks import check_spec, count_check
+from batch_platform.defs.common.metadata import table_metadata
+from batch_platform.defs.common.resources import WAREHOUSE_POOL, WarehouseResource
+from batch_platform.defs.signals.assets._windows import windows_of_run
+from batch_platform.defs.signals.assets.ingest import CLEAN_SIGNALS, FIRMOGRAPHICS, OWNERS
+from batch_platform.defs.signals.partitions import daily_partitions, weekly_partitions
+from batch_platform.defs.signals.transforms import (
+    LeadScoringConfig,
+    score_account_health,
+    score_leads,
+)
+
+LEAD_SCORES = dg.AssetKey(["scores", "lead_scores"])
+ACCOUNT_HEALTH = dg.AssetKey(["scores", "account_health"])
+ALL_FILES = dg.AssetDep(CLEAN_SIGNALS, partition_mapping=dg.AllPartitionMapping())
+
+# Points per event, after common public lead-scoring models (HubSpot, Marketo, Salesforce).
+DEFAULT_WEIGHTS = {
+    "demo_request": 30.0,
+    "trial_signup": 25.0,
+    "pricing_page_view": 20.0,
+    "webinar_attended": 15.0,
+    "meeting_booked": 15.0,
+    "content_download": 10.0,
+    "form_submit": 10.0,
+    "email_click": 5.0,
+    "feature_used": 2.0,
+    "login": 2.0,
+    "email_open": 1.0,
+    "page_view": 1.0,
+    "email_bounce": -10.0,
+    "unsubscribe": -25.0,
+}
+
+
+class LeadScoringSettings(dg.Config):
+    """Lead scoring weights and decay; change them in the launchpad or run config."""
+
+    weights: dict[str, float] = Field(default=DEFAULT_WEIGHTS, description="Points per event type")
+    half_life_days: float = Field(default=30.0, description="Days after which points halve")
+    lookback_days: int = Field(default=90, description="Events older than this are ignored")
+    mql_threshold: float = Field(default=50.0, description="Score at which a lead is an MQL")
+    fit_industries: list[str] = Field(
+        default=["software", "financial services", "healthcare"],
+        description="Industries worth 10 fit points",
+    )
+    fit_countries: list[str] = Field(
+        default=["US", "GB", "CA", "DE"], description="Countries worth 10 fit points"
+    )
+
+
+def _late_data_check(con, windows, asset_key: dg.AssetKey) -> dg.AssetCheckResult:
+    """Warn when the newest event before the window's end is more than 48 hours old."""
+    end = min(windows[-1].end, dt.datetime.now(dt.UTC).replace(tzinfo=None))
+    newest = con.execute(
+        "SELECT max(occurred_at) FROM clean.signals WHERE occurred_at < $end", {"end": end}
+    ).fetchone()[0]
+    delay = (end - newest) if newest else None
+    late = delay is None or delay > dt.timedelta(hours=48)
+    hours = round(delay.total_seconds() / 3600, 1) if delay else None
+    return dg.AssetCheckResult(
+        asset_key=asset_key,
+        check_name="data_not_late",
+        passed=not late,
+        severity=dg.AssetCheckSeverity.WARN,
+        description=(
+            f"data is late: the newest event is {hours} hours before the end of the period"
+            if late
+            else f"newest event {hours} hours before the end of the period"
+        ),
+        metadata={"newest_event_at": str(newest), "delay_hours": hours},
+    )
+
+
+@dg.asset(
+    key=LEAD_SCORES,
+    deps=[ALL_FILES, FIRMOGRAPHICS],
+    partitions_def=daily_partitions,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    group_name="signals",
+    kinds={"duckdb"},
+    owners=OWNERS,
+    tags={"layer": "scores"},
+    pool=WAREHOUSE_POOL,
+    freshness_policy=dg.FreshnessPolicy.time_window(
+        fail_window=dt.timedelta(hours=30), warn_window=dt.timedelta(hours=26)
+    ),
+    check_specs=[
+        check_spec(LEAD_SCORES, "key_unique", "One row per (as_of_date, email).", blocking=True),
+        check_spec(LEAD_SCORES, "no_null_keys", "as_of_date and email are set.", blocking=True),
+        check_spec(LEAD_SCORES, "score_valid", "Scores are ≥ 0; tier and MQL flag agree."),
+        check_spec(LEAD_SCORES, "data_not_late", "Warns when the newest event is > 48 h old."),
+    ],
+)
+def lead_scores(
+    context: dg.AssetExecutionContext, duckdb: WarehouseResource, config: LeadScoringSettings
+):
+    """Lead score per contact as of the end of the day (America/New_York).
+
+    score = max(0, behaviour + fit). Behaviour: points per event × 0.5^(age / half-life) over the
+    lookback. Fit: employee band (5–20) + target industry (10) + target country (10). Tier A ≥ 75,
+    B ≥ MQL threshold, C ≥ 25, else D. previous_score is the day before's. Key: (as_of_date, email).
+    Rescoring a day picks up every event for it that has arrived since.
+    """
+    scoring = LeadScoringConfig(
+        weights=config.weights,
+        half_life_days=config.half_life_days,
+        lookback_days=config.lookback_days,
+        mql_threshold=config.mql_threshold,
+        fit_industries=config.fit_industries,
+        fit_countries=config.fit_countries,
+    )
+    windows = windows_of_run(context, daily_partitions)
+    with duckdb.get_connection() as con:
+        for window in windows:
+            rows = score_leads(con, window, scoring)
+            context.log.info(f"{window.day}: {rows:,} contacts scored")
+        days = {"first": windows[0].day, "last": windows[-1].day}
+        where = "as_of_date BETWEEN $first AND $last"
+        mqls = con.execute(
+            f"SELECT count(*) FILTER (WHERE is_mql) FROM scores.lead_scores WHERE {where}", days
+        ).fetchone()[0]
+        yield dg.MaterializeResult(
+            metadata=table_metadata(con, "scores.lead_scores", where, days) | {"mqls": int(mqls)}
+        )
+        yield count_check(
+            con,
+            asset_key=LEAD_SCORES,
+            check_name="key_unique",
+            sql=f"SELECT count(*) FROM (SELECT 1 FROM scores.lead_scores WHERE {where} "
+            "GROUP BY as_of_date, email HAVING count(*) > 1)",
+            params=days,
+            what="repeated (as_of_date, email) keys",
+        )
+        yield count_check(
+            con,
+            asset_key=LEAD_SCORES,
+            check_name="no_null_keys",
+            sql=f"SELECT count(*) FROM scores.lead_scores WHERE {where} AND email IS NULL",
+            params=days,
+            what="scores without an email",
+        )
+        yield count_check(
+            con,
+            asset_key=LEAD_SCORES,
+            check_name="score_valid",
+            sql=f"SELECT count(*) FROM scores.lead_scores WHERE {where} AND (score < 0 "
+            "OR tier NOT IN ('A', 'B', 'C', 'D') OR is_mql <> (score >= $threshold))",
+            params=days | {"threshold": config.mql_threshold},
+            what="scores out of range or with a wrong tier or MQL flag",
+        )
+        yield _late_data_check(con, windows, LEAD_SCORES)
+
+
+@dg.asset(
+    key=ACCOUNT_HEALTH,
+    deps=[ALL_FILES],
+    partitions_def=weekly_partitions,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    group_name="signals",
+    kinds={"duckdb"},
+    owners=OWNERS,
+    tags={"layer": "scores"},
+    pool=WAREHOUSE_POOL,
+    freshness_policy=dg.FreshnessPolicy.time_window(fail_window=dt.timedelta(days=8)),
+    check_specs=[
+        check_spec(ACCOUNT_HEALTH, "key_unique", "One row per (week_start, account).", True),
+        check_spec(ACCOUNT_HEALTH, "components_in_range", "Each component 0–25, total 0–100."),
+        check_spec(ACCOUNT_HEALTH, "data_not_late", "Warns when the newest event is > 48 h old."),
+    ],
+)
+def account_health(context: dg.AssetExecutionContext, duckdb: WarehouseResource):
+    """Weekly health per account (weeks Monday–Sunday, America/New_York), 0–100 in four parts.
+
+    usage trend (product events this week vs the prior four weeks' weekly mean), engagement
+    (website and email activity this week, log-scaled), CRM activity (meetings and opportunities
+    up, support tickets down, last 28 days) and recency (days since the last event). Bands:
+    at_risk < 40 ≤ neutral < 70 ≤ healthy. Key: (week_start, account_domain).
+    """
+    windows = windows_of_run(context, weekly_partitions)
+    with duckdb.get_connection() as con:
+        for window in windows:
+            rows = score_account_health(con, window)
+            context.log.info(f"week of {window.day}: {rows:,} accounts")
+        weeks = {"first": windows[0].day, "last": windows[-1].day}
+        where = "week_start BETWEEN $first AND $last"
+        bands = dict(
+            con.execute(
+                f"SELECT band, count(*) FROM scores.account_health WHERE {where} GROUP BY 1", weeks
+            ).fetchall()
+        )
+        yield dg.MaterializeResult(
+            metadata=table_metadata(con, "scores.account_health", where, weeks)
+            | {f"band_{band}": int(n) for band, n in bands.items()}
+        )
+        yield count_check(
+            con,
+            asset_key=ACCOUNT_HEALTH,
+            check_name="key_unique",
+            sql=f"SELECT count(*) FROM (SELECT 1 FROM scores.account_health WHERE {where} "
+            "GROUP BY week_start, account_domain HAVING count(*) > 1)",
+            params=weeks,
+            what="repeated (week_start, account_domain) keys",
+        )
+        yield count_check(
+            con,
+            asset_key=ACCOUNT_HEALTH,
+            check_name="components_in_range",
+            sql=f"SELECT count(*) FROM scores.account_health WHERE {where} AND NOT ("
+            "usage_trend_score BETWEEN 0 AND 25 AND engagement_score BETWEEN 0 AND 25 "
+            "AND crm_activity_score BETWEEN 0 AND 25 AND recency_score BETWEEN 0 AND 25 "
+            "AND health_score BETWEEN 0 AND 100)",
+            params=weeks,
+            what="accounts with a component out of range",
+        )
+        yield _late_data_check(con, windows, ACCOUNT_HEALTH)
