@@ -54,9 +54,11 @@ def _pick(rng: random.Random, weighted: list[tuple[str, int]]) -> str:
 
 def _events(rng: random.Random, count: int, days: int, now: dt.datetime, accounts, contacts):
     start = now - dt.timedelta(days=days)
+    # A few contacts are very active and most are not, as in real funnels.
+    activity = [1 / (rank + 1) ** 0.9 for rank in range(len(contacts))]
+    chosen = rng.choices(contacts, weights=activity, k=count)
     events = []
-    for n in range(count):
-        email, domain = rng.choice(contacts)
+    for n, (email, domain) in enumerate(chosen):
         source = rng.choices(["website", "product", "email", "crm"], weights=[45, 30, 20, 5])[0]
         event_type = _pick(rng, WEIGHTED_EVENTS[source])
         occurred = start + dt.timedelta(seconds=rng.uniform(0, days * 86400 - 7200))
@@ -164,9 +166,9 @@ def generate_sample_data(
     accounts = [f"{word}{n}.example.com" for n, word in enumerate(
         rng.choices(["acme", "globex", "initech", "umbrella", "hooli", "stark", "wayne"], k=200)
     )]  # fmt: skip
-    contacts = [(f"user{n}@{rng.choice(accounts)}", None) for n in range(1500)]
+    contacts = [(f"user{n}@{rng.choice(accounts)}", None) for n in range(6000)]
     contacts = [(email, email.split("@")[1]) for email, _ in contacts]
-    contacts += [(f"fan{n}@gmail.com", None) for n in range(100)]
+    contacts += [(f"fan{n}@gmail.com", None) for n in range(300)]
     with open(firmographics / "firmographics_2024.csv", "w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["domain", "company_name", "industry", "employee_count", "country"])
