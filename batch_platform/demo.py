@@ -81,7 +81,9 @@ def run_demo(days_scored: int, weeks_scored: int, regenerate: bool) -> int:
         tally.add(
             job.execute_in_process(
                 run_config=QUIET,
-                instance=instance, partition_key=request.partition_key, tags=request.tags
+                instance=instance,
+                partition_key=request.partition_key,
+                tags=request.tags,
             )
         )
 
@@ -94,7 +96,8 @@ def run_demo(days_scored: int, weeks_scored: int, regenerate: bool) -> int:
     tally.add(
         definitions.resolve_job_def("nightly_lead_scoring").execute_in_process(
             run_config=QUIET,
-            instance=instance, tags=dict(zip(RANGE_TAGS, (first_day, last_day), strict=True))
+            instance=instance,
+            tags=dict(zip(RANGE_TAGS, (first_day, last_day), strict=True)),
         )
     )
     weekly_keys = weekly_partitions.get_partition_keys()[-weeks_scored:]

@@ -210,9 +210,10 @@ def generate_sample_data(
     # Product: gzip JSONL, with some events re-sent in a second file (cross-file duplicates).
     product_rows = [_as_text_row(rng, e) for e in by_source["product"]]
     half = len(product_rows) // 2
+    resent = min(500, half // 5)
     for name, rows in (
         ("product_events_a.jsonl.gz", product_rows[:half]),
-        ("product_events_b.jsonl.gz", product_rows[half - 500 :]),
+        ("product_events_b.jsonl.gz", product_rows[half - resent :]),
     ):
         with gzip.open(signals / name, "wt", encoding="utf-8") as handle:
             for row in rows:

@@ -59,6 +59,11 @@ landing_signal_files = dg.AssetSpec(
     check_specs=[
         check_spec(RAW_SIGNALS, "lines_unique", "(source_file, source_line) identifies a row."),
         check_spec(
+            RAW_SIGNAL_FILES,
+            "rows_match_file",
+            "One row per file, whose data_rows equals the rows in raw.signals.",
+        ),
+        check_spec(
             QUARANTINED_FILES,
             "quarantine_has_reason",
             "A file quarantined whole is recorded with a reason a user can act on.",
@@ -114,6 +119,16 @@ def raw_signals(
             "(WHERE source_line IS NULL) FROM raw.signals WHERE partition_key = $partition_key",
             params=params,
             what="repeated or missing source_line values",
+        )
+        yield count_check(
+            con,
+            asset_key=RAW_SIGNAL_FILES,
+            check_name="rows_match_file",
+            sql="SELECT abs(count(*) - 1) + abs(coalesce(sum(data_rows), 0) - (SELECT count(*) "
+            "FROM raw.signals WHERE partition_key = $partition_key)) FROM raw.signal_files "
+            "WHERE partition_key = $partition_key",
+            params=params,
+            what="file rows missing or row counts that differ from raw.signals",
         )
         yield count_check(
             con,

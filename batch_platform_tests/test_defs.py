@@ -1,0 +1,75 @@
+"""The whole project loads, and the expected definitions exist."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import dagster as dg
+
+from batch_platform.definitions import defs
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_definitions_load_with_expected_assets_and_checks():
+    definitions = defs()
+    graph = definitions.resolve_asset_graph()
+    keys = {key.to_user_string() for key in graph.get_all_asset_keys()}
+    assert {
+        "landing/signal_files",
+        "landing/firmographics_files",
+        "raw/signals",
+        "raw/signal_files",
+        "quarantine/signal_files",
+        "clean/firmographics",
+        "clean/signals",
+        "clean/signal_duplicates",
+        "quarantine/signal_rows",
+        "clean/web_sessions",
+        "clean/daily_account_usage",
+        "scores/lead_scores",
+        "scores/account_health",
+        "reports/daily_pipeline_report",
+        "reports/file_accounting",
+    } <= keys
+    checks = {(k.asset_key.to_user_string(), k.name) for k in graph.asset_check_keys}
+    assert ("clean/signals", "row_accounting") in checks
+    assert ("clean/signals", "event_key_unique") in checks
+    assert ("scores/lead_scores", "key_unique") in checks
+    materializable = [k for k in graph.get_all_asset_keys() if graph.get(k).is_materializable]
+    for key in materializable:
+        assert any(c.asset_key == key for c in graph.asset_check_keys), f"{key} has no check"
+        node = graph.get(key)
+        assert node.owners and node.kinds and node.group_name == "signals"
+        assert node.description
+
+
+def test_every_warehouse_step_is_in_the_duckdb_pool():
+    definitions = defs()
+    for assets_def in definitions.resolve_asset_graph().assets_defs:
+        if assets_def.is_executable:
+            assert assets_def.op.pool == "duckdb_warehouse", assets_def.keys
+
+
+def test_jobs_schedules_and_sensors_exist_and_run_by_default():
+    definitions = defs()
+    for job in ["signal_file_ingest", "firmographics_refresh", "nightly_lead_scoring"]:
+        assert definitions.resolve_job_def(job)
+    sensor = definitions.resolve_sensor_def("signal_files_sensor")
+    assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
+    for name in ["nightly_lead_scoring_schedule", "weekly_account_health_schedule"]:
+        schedule = definitions.resolve_schedule_def(name)
+        assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING
+        assert schedule.execution_timezone == "America/New_York"
+
+
+def test_dg_check_defs_passes():
+    env = {**os.environ, "VIRTUAL_ENV": str(Path(sys.executable).parents[1])}
+    dg_bin = Path(sys.executable).with_name("dg")
+    result = subprocess.run(
+        [str(dg_bin), "check", "defs"], cwd=ROOT, env=env, capture_output=True, text=True,
+        timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "All definitions loaded successfully" in result.stdout + result.stderr
