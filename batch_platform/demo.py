@@ -14,9 +14,9 @@ from zoneinfo import ZoneInfo
 
 import dagster as dg
 
+from batch_platform.definitions import defs as load_defs
 from batch_platform.defs.signals.partitions import TIMEZONE, daily_partitions, weekly_partitions
 from batch_platform.defs.signals.sensors import signal_files_sensor
-from batch_platform.definitions import defs as load_defs
 from batch_platform.lib.sample_data import generate_sample_data
 from batch_platform.lib.settings import load_settings
 from batch_platform.lib.warehouse import connect

@@ -24,7 +24,8 @@ INDUSTRIES = ["software", "financial services", "healthcare", "retail", "manufac
 COUNTRIES = ["US", "GB", "CA", "DE", "FR", "NL", "AU", "IN"]
 WEB_PATHS = ["/", "/blog/batch-etl", "/docs", "/pricing", "/customers", "/integrations", "/about"]
 WEIGHTED_EVENTS = {
-    "website": [("page_view", 70), ("demo_request", 3), ("content_download", 8), ("form_submit", 4)],
+    "website": [("page_view", 70), ("demo_request", 3), ("content_download", 8),
+                ("form_submit", 4)],
     "product": [("login", 45), ("feature_used", 45), ("trial_signup", 10)],
     "email": [("email_open", 55), ("email_click", 30), ("email_bounce", 5), ("unsubscribe", 3),
               ("webinar_attended", 7)],

@@ -269,7 +269,8 @@ def _json_key_mapping(con) -> tuple[dict[str, list[str]], list[str]]:
     keys = [
         row[0]
         for row in con.execute(
-            "SELECT DISTINCT unnest(json_keys(obj)) FROM jsonl_objects WHERE obj IS NOT NULL ORDER BY 1"
+            "SELECT DISTINCT unnest(json_keys(obj)) FROM jsonl_objects "
+            "WHERE obj IS NOT NULL ORDER BY 1"
         ).fetchall()
     ]
     contract: dict[str, list[str]] = {}

@@ -1,4 +1,4 @@
-"""Firmographics: the latest company facts per domain, from every file in <landing>/firmographics."""
+"""Firmographics: the latest company facts per domain, from <landing>/firmographics/*.csv."""
 
 import dagster as dg
 
