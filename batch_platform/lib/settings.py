@@ -9,6 +9,7 @@ from pathlib import Path
 DEFAULT_LANDING_DIR = "data/landing"
 DEFAULT_WAREHOUSE = "data/warehouse.duckdb"
 DEFAULT_REPORTS_DIR = "data/reports"
+DEFAULT_SETTLE_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -16,6 +17,7 @@ class Settings:
     landing_dir: Path
     warehouse: Path
     reports_dir: Path
+    settle_seconds: float
 
     @property
     def signals_dir(self) -> Path:
@@ -32,4 +34,5 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         landing_dir=Path(env.get("BATCH_PLATFORM_LANDING_DIR") or DEFAULT_LANDING_DIR),
         warehouse=Path(env.get("BATCH_PLATFORM_WAREHOUSE") or DEFAULT_WAREHOUSE),
         reports_dir=Path(env.get("BATCH_PLATFORM_REPORTS_DIR") or DEFAULT_REPORTS_DIR),
+        settle_seconds=float(env.get("BATCH_PLATFORM_SETTLE_SECONDS") or DEFAULT_SETTLE_SECONDS),
     )

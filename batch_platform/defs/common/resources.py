@@ -41,7 +41,14 @@ class LandingResource(dg.ConfigurableResource):
 
     landing_dir: str | None = None
     reports_dir: str | None = None
-    settle_seconds: float = 10.0
+    settle_seconds: float | None = None
+
+    @property
+    def settle_after(self) -> float:
+        """Seconds a file must stay unchanged before it counts as complete (without .done)."""
+        if self.settle_seconds is not None:
+            return self.settle_seconds
+        return load_settings().settle_seconds
 
     @property
     def signals_dir(self) -> Path:

@@ -32,9 +32,9 @@ def _is_signal_file(name: str) -> bool:
 )
 def signal_files_sensor(context: dg.SensorEvaluationContext, landing: LandingResource):
     seen: dict[str, str] = json.loads(context.cursor) if context.cursor else {}
-    signals = scan_landing_dir(landing.signals_dir, _is_signal_file, landing.settle_seconds)
+    signals = scan_landing_dir(landing.signals_dir, _is_signal_file, landing.settle_after)
     firmographics = scan_landing_dir(
-        landing.firmographics_dir, _is_firmographics_file, landing.settle_seconds
+        landing.firmographics_dir, _is_firmographics_file, landing.settle_after
     )
     new_keys: list[str] = []
     run_requests: list[dg.RunRequest] = []

@@ -1,0 +1,99 @@
+"""A real `dg dev` (webserver + daemon) on a free 127.0.0.1 port, torn down by process group."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class DevServer:
+    url: str
+    landing: Path
+    warehouse: Path
+    log: Path
+
+    def graphql(self, query: str, variables: dict | None = None) -> dict:
+        body = json.dumps({"query": query, "variables": variables or {}}).encode()
+        request = urllib.request.Request(
+            f"{self.url}/graphql", data=body, headers={"Content-Type": "application/json"}
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            payload = json.load(response)
+        if "errors" in payload:
+            raise AssertionError(payload["errors"])
+        return payload["data"]
+
+
+@pytest.fixture(scope="module")
+def dev_server(tmp_path_factory) -> Iterator[DevServer]:
+    root = tmp_path_factory.mktemp("dev")
+    home = root / "dagster_home"
+    home.mkdir()
+    shutil.copy(ROOT / "dagster.yaml", home / "dagster.yaml")
+    landing = root / "landing"
+    (landing / "signals").mkdir(parents=True)
+    (landing / "firmographics").mkdir()
+    port = free_port()
+    venv = Path(sys.executable).parents[1]
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(home),
+        "BATCH_PLATFORM_LANDING_DIR": str(landing),
+        "BATCH_PLATFORM_WAREHOUSE": str(root / "warehouse.duckdb"),
+        "BATCH_PLATFORM_REPORTS_DIR": str(root / "reports"),
+        "VIRTUAL_ENV": str(venv),
+        "PATH": f"{venv / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}",
+    }
+    log = root / "dev.log"
+    with open(log, "wb") as out:
+        process = subprocess.Popen(
+            [str(venv / "bin" / "dg"), "dev", "--host", "127.0.0.1", "--port", str(port)],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    server = DevServer(f"http://127.0.0.1:{port}", landing, root / "warehouse.duckdb", log)
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            if process.poll() is not None:
+                raise AssertionError(f"dg dev exited:\n{log.read_text()[-4000:]}")
+            try:
+                with urllib.request.urlopen(f"{server.url}/server_info", timeout=2):
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    tail = log.read_text()[-4000:]
+                    raise AssertionError(f"dg dev not healthy:\n{tail}") from None
+                time.sleep(1)
+        yield server
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
