@@ -19,24 +19,9 @@ from batch_platform.defs.signals.partitions import TIMEZONE, daily_partitions, w
 from batch_platform.defs.signals.sensors import signal_files_sensor
 from batch_platform.lib.sample_data import generate_sample_data
 from batch_platform.lib.settings import load_settings
-from batch_platform.lib.warehouse import connect
+from batch_platform.lib.warehouse import TABLES, connect
 
 log = logging.getLogger("batch_platform.demo")
-SUMMARY_TABLES = [
-    "raw.signal_files",
-    "raw.signals",
-    "quarantine.signal_files",
-    "clean.firmographics",
-    "clean.signals",
-    "clean.signal_duplicates",
-    "quarantine.signal_rows",
-    "clean.web_sessions",
-    "clean.daily_account_usage",
-    "scores.lead_scores",
-    "scores.account_health",
-    "reports.daily_pipeline_report",
-    "reports.file_accounting",
-]
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 RANGE_TAGS = ("dagster/asset_partition_range_start", "dagster/asset_partition_range_end")
 
@@ -121,7 +106,7 @@ def _print_summary(settings, tally: CheckTally, seconds: float, last_day: str) -
     con = connect(settings.warehouse, read_only=True)
     print("\n== batch_platform demo ==")
     print(f"{'table':32} {'rows':>10}")
-    for table in SUMMARY_TABLES:
+    for table in TABLES:
         count = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
         print(f"{table:32} {count:>10,}")
     raw, placed = con.execute(

@@ -12,23 +12,7 @@ import pytest
 
 from batch_platform.defs.common.resources import LandingResource, WarehouseResource
 from batch_platform.lib.keys import partition_key_for
-from batch_platform.lib.warehouse import connect
-
-DATA_TABLES = [
-    "raw.signal_files",
-    "raw.signals",
-    "quarantine.signal_files",
-    "clean.firmographics",
-    "clean.signals",
-    "clean.signal_duplicates",
-    "quarantine.signal_rows",
-    "clean.web_sessions",
-    "clean.daily_account_usage",
-    "scores.lead_scores",
-    "scores.account_health",
-    "reports.daily_pipeline_report",
-    "reports.file_accounting",
-]
+from batch_platform.lib.warehouse import TABLES, connect
 
 
 class Platform:
@@ -84,7 +68,7 @@ class Platform:
         con = duckdb.connect(str(self.warehouse), read_only=True)
         try:
             digests = {}
-            for table in DATA_TABLES:
+            for table in TABLES:
                 rows = con.execute(f"SELECT * FROM {table} ORDER BY ALL").fetchall()
                 digests[table] = hashlib.sha256(repr(rows).encode()).hexdigest()
             return digests

@@ -20,6 +20,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from batch_platform.lib.signal_files import CONTRACT_COLUMNS
+
 INDUSTRIES = ["software", "financial services", "healthcare", "retail", "manufacturing", "media"]
 COUNTRIES = ["US", "GB", "CA", "DE", "FR", "NL", "AU", "IN"]
 WEB_PATHS = ["/", "/blog/batch-etl", "/docs", "/pricing", "/customers", "/integrations", "/about"]
@@ -31,15 +33,7 @@ WEIGHTED_EVENTS = {
               ("webinar_attended", 7)],
     "crm": [("meeting_booked", 40), ("opportunity_created", 20), ("support_ticket", 40)],
 }  # fmt: skip
-FIELDS = [
-    "event_id",
-    "occurred_at",
-    "source",
-    "event_type",
-    "email",
-    "account_domain",
-    "properties",
-]
+FIELDS = list(CONTRACT_COLUMNS)
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,22 @@ import duckdb
 from batch_platform.lib.retry import retry_with_jitter
 
 SCHEMA_SQL = Path(__file__).with_name("warehouse_schema.sql")
+# Every table of the warehouse, in lineage order (the schema is in warehouse_schema.sql).
+TABLES = (
+    "raw.signal_files",
+    "raw.signals",
+    "quarantine.signal_files",
+    "clean.firmographics",
+    "clean.signals",
+    "clean.signal_duplicates",
+    "quarantine.signal_rows",
+    "clean.web_sessions",
+    "clean.daily_account_usage",
+    "scores.lead_scores",
+    "scores.account_health",
+    "reports.daily_pipeline_report",
+    "reports.file_accounting",
+)
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
 
 

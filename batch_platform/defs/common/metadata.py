@@ -41,3 +41,17 @@ def table_metadata(
         "dagster/table_name": table,
         "preview": dg.MetadataValue.md(markdown),
     }
+
+
+def table_spec(
+    key: dg.AssetKey, description: str, deps: list, layer: str, owners: list[str]
+) -> dg.AssetSpec:
+    """The spec of an asset stored as a DuckDB table (for multi-assets)."""
+    return dg.AssetSpec(
+        key,
+        deps=deps,
+        description=description,
+        kinds={"duckdb"},
+        owners=owners,
+        tags={"layer": layer},
+    )

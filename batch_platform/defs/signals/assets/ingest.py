@@ -3,7 +3,7 @@
 import dagster as dg
 
 from batch_platform.defs.common.checks import check_spec, count_check
-from batch_platform.defs.common.metadata import table_metadata
+from batch_platform.defs.common.metadata import table_metadata, table_spec
 from batch_platform.defs.common.resources import WAREHOUSE_POOL, LandingResource, WarehouseResource
 from batch_platform.defs.signals.partitions import signal_file_partitions
 from batch_platform.defs.signals.transforms import clean_signal_partition, load_signal_file
@@ -31,29 +31,26 @@ landing_signal_files = dg.AssetSpec(
 
 @dg.multi_asset(
     specs=[
-        dg.AssetSpec(
+        table_spec(
             RAW_SIGNALS,
+            "Every data row of a landed file, as text, with source_file/source_line.",
             deps=[LANDING_SIGNALS],
-            description="Every data row of a landed file, as text, with source_file/source_line.",
-            kinds={"duckdb"},
+            layer="raw",
             owners=OWNERS,
-            tags={"layer": "raw"},
         ),
-        dg.AssetSpec(
+        table_spec(
             RAW_SIGNAL_FILES,
+            "One row per landed file: format, size, modified time, rows, status.",
             deps=[LANDING_SIGNALS],
-            description="One row per landed file: format, size, modified time, rows, status.",
-            kinds={"duckdb"},
+            layer="raw",
             owners=OWNERS,
-            tags={"layer": "raw"},
         ),
-        dg.AssetSpec(
+        table_spec(
             QUARANTINED_FILES,
+            "Files that could not be read at all, with the reason.",
             deps=[LANDING_SIGNALS],
-            description="Files that could not be read at all, with the reason.",
-            kinds={"duckdb"},
+            layer="quarantine",
             owners=OWNERS,
-            tags={"layer": "quarantine"},
         ),
     ],
     check_specs=[
@@ -144,30 +141,27 @@ def raw_signals(
 
 @dg.multi_asset(
     specs=[
-        dg.AssetSpec(
+        table_spec(
             CLEAN_SIGNALS,
-            deps=[RAW_SIGNALS, FIRMOGRAPHICS],
-            description="Validated, normalised, de-duplicated signals enriched with "
+            "Validated, normalised, de-duplicated signals enriched with "
             "firmographics. Key: event_key.",
-            kinds={"duckdb"},
+            deps=[RAW_SIGNALS, FIRMOGRAPHICS],
+            layer="clean",
             owners=OWNERS,
-            tags={"layer": "clean"},
         ),
-        dg.AssetSpec(
+        table_spec(
             DUPLICATES,
+            "Rows repeating an event already kept, pointing at the kept row.",
             deps=[RAW_SIGNALS],
-            description="Rows repeating an event already kept, pointing at the kept row.",
-            kinds={"duckdb"},
+            layer="clean",
             owners=OWNERS,
-            tags={"layer": "clean"},
         ),
-        dg.AssetSpec(
+        table_spec(
             QUARANTINED_ROWS,
+            "Rows that failed validation, with original values and the reason.",
             deps=[RAW_SIGNALS],
-            description="Rows that failed validation, with original values and the reason.",
-            kinds={"duckdb"},
+            layer="quarantine",
             owners=OWNERS,
-            tags={"layer": "quarantine"},
         ),
     ],
     check_specs=[

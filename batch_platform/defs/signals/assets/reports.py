@@ -3,6 +3,7 @@
 import dagster as dg
 
 from batch_platform.defs.common.checks import check_spec, count_check
+from batch_platform.defs.common.metadata import table_spec
 from batch_platform.defs.common.resources import WAREHOUSE_POOL, LandingResource, WarehouseResource
 from batch_platform.defs.signals.assets._windows import windows_of_run
 from batch_platform.defs.signals.assets.ingest import OWNERS
@@ -26,13 +27,12 @@ FILE_ACCOUNTING = dg.AssetKey(["reports", "file_accounting"])
             owners=OWNERS,
             tags={"layer": "reports"},
         ),
-        dg.AssetSpec(
+        table_spec(
             FILE_ACCOUNTING,
+            "Row accounting per landed file as of the report day.",
             deps=[ALL_FILES],
-            description="Row accounting per landed file as of the report day.",
-            kinds={"duckdb"},
+            layer="reports",
             owners=OWNERS,
-            tags={"layer": "reports"},
         ),
     ],
     check_specs=[
