@@ -10,6 +10,8 @@ DEFAULT_LANDING_DIR = "data/landing"
 DEFAULT_WAREHOUSE = "data/warehouse.duckdb"
 DEFAULT_REPORTS_DIR = "data/reports"
 DEFAULT_SETTLE_SECONDS = 10.0
+DEFAULT_DUCKLAKE_DATA = "data/lake"
+WAREHOUSE_MODES = ("file", "ducklake")
 
 
 @dataclass(frozen=True)
@@ -18,6 +20,9 @@ class Settings:
     warehouse: Path
     reports_dir: Path
     settle_seconds: float
+    warehouse_mode: str
+    ducklake_catalog: str | None
+    ducklake_data_path: str
 
     @property
     def signals_dir(self) -> Path:
@@ -35,4 +40,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         warehouse=Path(env.get("BATCH_PLATFORM_WAREHOUSE") or DEFAULT_WAREHOUSE),
         reports_dir=Path(env.get("BATCH_PLATFORM_REPORTS_DIR") or DEFAULT_REPORTS_DIR),
         settle_seconds=float(env.get("BATCH_PLATFORM_SETTLE_SECONDS") or DEFAULT_SETTLE_SECONDS),
+        warehouse_mode=(env.get("BATCH_PLATFORM_WAREHOUSE_MODE") or "file").lower(),
+        ducklake_catalog=env.get("BATCH_PLATFORM_DUCKLAKE_CATALOG") or None,
+        ducklake_data_path=env.get("BATCH_PLATFORM_DUCKLAKE_DATA_PATH") or DEFAULT_DUCKLAKE_DATA,
     )

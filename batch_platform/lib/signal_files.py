@@ -292,7 +292,7 @@ def _stage_jsonl_from_lines(con) -> None:
     """Turn the one-column table ``jsonl_read(source_line, line)`` into staging rows."""
     con.execute(
         "CREATE OR REPLACE TEMP TABLE jsonl_objects AS SELECT *, "
-        "CASE WHEN is_object THEN line::JSON END AS obj FROM ("
+        "CASE WHEN is_object THEN try_cast(line AS JSON) END AS obj FROM ("
         "SELECT *, coalesce(json_valid(line), false) AS is_valid, "
         "coalesce(json_valid(line), false) AND starts_with(ltrim(line), '{') AS is_object "
         "FROM jsonl_read)"

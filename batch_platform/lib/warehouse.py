@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
 
 from batch_platform.lib.retry import retry_with_jitter
 
+T = TypeVar("T")
 SCHEMA_SQL = Path(__file__).with_name("warehouse_schema.sql")
 # Every table of the warehouse, in lineage order (the schema is in warehouse_schema.sql).
 TABLES = (
@@ -53,6 +54,19 @@ def is_lock_error(error: Exception) -> bool:
     return "Could not set lock" in str(error) or "Conflicting lock" in str(error)
 
 
+def _apply_schema(con: duckdb.DuckDBPyConnection) -> None:
+    atomically(con, lambda: con.execute(SCHEMA_SQL.read_text()))
+
+
+def _config(memory_limit: str | None, threads: int | None) -> dict[str, Any]:
+    config: dict[str, Any] = {}
+    if memory_limit:
+        config["memory_limit"] = memory_limit
+    if threads:
+        config["threads"] = threads
+    return config
+
+
 def connect(
     database: str | Path,
     *,
@@ -60,7 +74,7 @@ def connect(
     threads: int | None = None,
     read_only: bool = False,
 ) -> duckdb.DuckDBPyConnection:
-    """Open the warehouse, retrying a lock held by another process with backoff and jitter."""
+    """Open the warehouse file, retrying a lock held by another process with backoff and jitter."""
     path = Path(database)
     if str(database) != ":memory:":
         try:
@@ -69,11 +83,7 @@ def connect(
             raise WarehouseError(
                 f"cannot create the warehouse directory {path.parent}: {error.strerror}"
             ) from error
-    config: dict[str, Any] = {}
-    if memory_limit:
-        config["memory_limit"] = memory_limit
-    if threads:
-        config["threads"] = threads
+    config = _config(memory_limit, threads)
 
     def open_connection() -> duckdb.DuckDBPyConnection:
         return duckdb.connect(str(database), read_only=read_only, config=config)
@@ -84,7 +94,58 @@ def connect(
         raise WarehouseError(f"cannot open the warehouse {path}: {error}") from error
     con.execute("SET TimeZone = 'UTC'")
     if not read_only:
-        con.execute(SCHEMA_SQL.read_text())
+        _apply_schema(con)
+    return con
+
+
+def extension_directory() -> str | None:
+    """Where the duckdb-ext-* wheels put their extension binaries, if installed."""
+    try:
+        import duckdb_ext
+    except ImportError:
+        return None
+    return str(Path(next(iter(duckdb_ext.__path__))) / "extensions")
+
+
+def _sql_literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def connect_lake(
+    catalog: str,
+    data_path: str | Path,
+    *,
+    memory_limit: str | None = None,
+    threads: int | None = None,
+) -> duckdb.DuckDBPyConnection:
+    """Attach the DuckLake warehouse (catalog in Postgres, Parquet under ``data_path``).
+
+    Several processes may write at once; commits that conflict are retried by ``atomically``.
+    ``catalog`` is a libpq connection string and may hold a password: it is never logged.
+    """
+    directory = extension_directory()
+    if directory is None:
+        raise WarehouseError(
+            "DuckLake mode needs the duckdb-ext-ducklake and duckdb-ext-postgres packages"
+        )
+    config = _config(memory_limit, threads) | {
+        "extension_directory": directory,
+        "autoinstall_known_extensions": False,
+    }
+    con = duckdb.connect(":memory:", config=config)
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute("LOAD ducklake")
+    con.execute("LOAD postgres")
+    if "://" not in str(data_path):
+        Path(data_path).mkdir(parents=True, exist_ok=True)
+    target = _sql_literal(f"ducklake:postgres:{catalog}")
+    try:
+        con.execute(f"ATTACH {target} AS lake (DATA_PATH {_sql_literal(str(data_path))})")
+    except duckdb.Error as error:
+        message = str(error).replace(catalog, "<catalog>")
+        raise WarehouseError(f"cannot attach the DuckLake catalog: {message}") from None
+    con.execute("USE lake")
+    _apply_schema(con)
     return con
 
 
@@ -98,6 +159,20 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
         con.execute("ROLLBACK")
         raise
     con.execute("COMMIT")
+
+
+def is_conflict(error: Exception) -> bool:
+    return isinstance(error, duckdb.TransactionException) or "conflict" in str(error).lower()
+
+
+def atomically(con: duckdb.DuckDBPyConnection, write: Callable[[], T]) -> T:
+    """Run ``write`` in one transaction; retry it whole when a concurrent commit conflicts."""
+
+    def attempt() -> T:
+        with transaction(con):
+            return write()
+
+    return retry_with_jitter(attempt, is_retryable=is_conflict, attempts=10, cap=5)
 
 
 def replace_partition(

@@ -22,7 +22,8 @@ def table_metadata(
     schema, name = table.split(".")
     columns = con.execute(
         "SELECT column_name, data_type FROM information_schema.columns "
-        "WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
+        "WHERE table_catalog = current_database() AND table_schema = ? AND table_name = ? "
+        "ORDER BY ordinal_position",
         [schema, name],
     ).fetchall()
     rows = int(scalar(con, f"SELECT count(*) FROM {table} WHERE {where}", params))

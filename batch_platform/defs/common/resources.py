@@ -9,17 +9,25 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from batch_platform.lib.settings import load_settings
-from batch_platform.lib.warehouse import connect
+from batch_platform.lib.settings import WAREHOUSE_MODES, load_settings
+from batch_platform.lib.warehouse import WarehouseError, connect, connect_lake
 
 # Every asset and check that opens the DuckDB file runs in this pool; dagster.yaml limits it to 1.
 WAREHOUSE_POOL = "duckdb_warehouse"
 
 
 class WarehouseResource(dg.ConfigurableResource):
-    """The DuckDB warehouse file. Defaults to $BATCH_PLATFORM_WAREHOUSE or data/warehouse.duckdb."""
+    """The warehouse: a DuckDB file (default) or DuckLake on a Postgres catalog.
+
+    Unset fields come from the environment at run time: $BATCH_PLATFORM_WAREHOUSE_MODE
+    (``file`` or ``ducklake``), $BATCH_PLATFORM_WAREHOUSE (the file), and for DuckLake
+    $BATCH_PLATFORM_DUCKLAKE_CATALOG (a libpq connection string; a secret, so it is read only
+    from the environment and never shown in the UI) and $BATCH_PLATFORM_DUCKLAKE_DATA_PATH.
+    """
 
     database: str | None = None
+    mode: str | None = None
+    ducklake_data_path: str | None = None
     memory_limit: str | None = None
     threads: int | None = None
 
@@ -27,9 +35,31 @@ class WarehouseResource(dg.ConfigurableResource):
     def path(self) -> Path:
         return Path(self.database) if self.database else load_settings().warehouse
 
+    @property
+    def resolved_mode(self) -> str:
+        mode = (self.mode or load_settings().warehouse_mode).lower()
+        if mode not in WAREHOUSE_MODES:
+            raise WarehouseError(
+                f"unknown warehouse mode {mode!r}: expected one of {', '.join(WAREHOUSE_MODES)}"
+            )
+        return mode
+
+    def open(self) -> duckdb.DuckDBPyConnection:
+        if self.resolved_mode == "file":
+            return connect(self.path, memory_limit=self.memory_limit, threads=self.threads)
+        settings = load_settings()
+        if not settings.ducklake_catalog:
+            raise WarehouseError("DuckLake mode needs $BATCH_PLATFORM_DUCKLAKE_CATALOG")
+        return connect_lake(
+            settings.ducklake_catalog,
+            self.ducklake_data_path or settings.ducklake_data_path,
+            memory_limit=self.memory_limit,
+            threads=self.threads,
+        )
+
     @contextmanager
     def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        con = connect(self.path, memory_limit=self.memory_limit, threads=self.threads)
+        con = self.open()
         try:
             yield con
         finally:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import duckdb
 
 from batch_platform.defs.signals.transforms import Window, load_sql
-from batch_platform.lib.warehouse import replace_partition, scalar, transaction
+from batch_platform.lib.warehouse import atomically, replace_partition, scalar
 
 MAX_FILES_SHOWN = 50
 
@@ -30,7 +30,8 @@ def _markdown_table(headers: list[str], rows: list[tuple]) -> str:
 
 def build_pipeline_report(con: duckdb.DuckDBPyConnection, window: Window) -> PipelineReport:
     params = {"report_date": window.day}
-    with transaction(con):
+
+    def write_file_accounting():
         replace_partition(
             con,
             "reports.file_accounting",
@@ -38,6 +39,8 @@ def build_pipeline_report(con: duckdb.DuckDBPyConnection, window: Window) -> Pip
             load_sql("select_file_accounting"),
             params,
         )
+
+    atomically(con, write_file_accounting)
     files = con.execute(
         "SELECT source_file, status, rows_in, rows_cleaned, rows_duplicate, rows_quarantined "
         "FROM reports.file_accounting WHERE report_date = $report_date "
@@ -100,7 +103,8 @@ def build_pipeline_report(con: duckdb.DuckDBPyConnection, window: Window) -> Pip
             ),
         ]
     )
-    with transaction(con):
+
+    def write_report():
         replace_partition(
             con,
             "reports.daily_pipeline_report",
@@ -113,4 +117,6 @@ def build_pipeline_report(con: duckdb.DuckDBPyConnection, window: Window) -> Pip
             "$delay::DOUBLE AS data_delay_hours, $markdown AS report_markdown",
             params | totals | {"newest": newest, "delay": delay, "markdown": markdown},
         )
+
+    atomically(con, write_report)
     return PipelineReport(window.day, markdown, totals, newest, delay)

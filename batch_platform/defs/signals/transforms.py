@@ -22,7 +22,7 @@ from batch_platform.lib.signal_files import (
     stage_signal_file,
 )
 from batch_platform.lib.vocabulary import FREE_MAIL_DOMAINS, event_type_rows
-from batch_platform.lib.warehouse import quote_ident, replace_partition, scalar, transaction
+from batch_platform.lib.warehouse import atomically, quote_ident, replace_partition, scalar
 
 SQL_DIR = Path(__file__).with_name("sql")
 FUTURE_TOLERANCE = dt.timedelta(days=1)
@@ -87,7 +87,8 @@ def load_signal_file(
         "status": "quarantined" if reason else "loaded",
         "reason": reason,
     }
-    with transaction(con):
+
+    def write_raw_partition():
         replace_partition(
             con,
             "raw.signals",
@@ -118,6 +119,8 @@ def load_signal_file(
             {k: file_params[k] for k in ("partition_key", "source_file", "size_bytes")}
             | {"modified_at": modified_at, "reason": reason},
         )
+
+    atomically(con, write_raw_partition)
     con.execute("DROP TABLE IF EXISTS signal_stage")
     return FileLoad(
         partition_key=partition_key,
@@ -155,14 +158,19 @@ def clean_signal_partition(con: duckdb.DuckDBPyConnection, partition_key: str) -
         load_sql("stage_typed_signals"), {"partition_key": partition_key, "not_after": not_after}
     )
     con.execute(load_sql("stage_classified_signals"), key)
-    with transaction(con):
-        cleaned = replace_partition(con, "clean.signals", key, load_sql("select_clean_signals"))
-        duplicates = replace_partition(
-            con, "clean.signal_duplicates", key, load_sql("select_signal_duplicates")
+
+    def write_clean_partition() -> tuple[int, int, int]:
+        return (
+            replace_partition(con, "clean.signals", key, load_sql("select_clean_signals")),
+            replace_partition(
+                con, "clean.signal_duplicates", key, load_sql("select_signal_duplicates")
+            ),
+            replace_partition(
+                con, "quarantine.signal_rows", key, load_sql("select_quarantined_rows")
+            ),
         )
-        quarantined = replace_partition(
-            con, "quarantine.signal_rows", key, load_sql("select_quarantined_rows")
-        )
+
+    cleaned, duplicates, quarantined = atomically(con, write_clean_partition)
     raw_rows = scalar(con, "SELECT count(*) FROM typed_signals")
     reasons = dict(
         con.execute(
@@ -220,9 +228,12 @@ def load_firmographics(
             )
         except duckdb.Error as error:
             skipped[name] = str(error).splitlines()[0]
-    with transaction(con):
+
+    def replace_firmographics():
         con.execute("DELETE FROM clean.firmographics")
         con.execute(f"INSERT INTO clean.firmographics BY NAME {load_sql('select_firmographics')}")
+
+    atomically(con, replace_firmographics)
     con.execute("DROP TABLE IF EXISTS firmographics_read")
     con.execute("DROP TABLE IF EXISTS firmographics_stage")
     domains = scalar(con, "SELECT count(*) FROM clean.firmographics")
@@ -251,7 +262,7 @@ def _window_params(window: Window) -> dict[str, object]:
 
 
 def build_web_sessions(con: duckdb.DuckDBPyConnection, window: Window) -> int:
-    with transaction(con):
+    def write_sessions():
         return replace_partition(
             con,
             "clean.web_sessions",
@@ -260,9 +271,11 @@ def build_web_sessions(con: duckdb.DuckDBPyConnection, window: Window) -> int:
             _window_params(window) | {"session_date": window.day},
         )
 
+    return atomically(con, write_sessions)
+
 
 def build_daily_account_usage(con: duckdb.DuckDBPyConnection, window: Window) -> int:
-    with transaction(con):
+    def write_usage():
         return replace_partition(
             con,
             "clean.daily_account_usage",
@@ -270,6 +283,8 @@ def build_daily_account_usage(con: duckdb.DuckDBPyConnection, window: Window) ->
             load_sql("select_daily_account_usage"),
             _window_params(window) | {"usage_date": window.day},
         )
+
+    return atomically(con, write_usage)
 
 
 @dataclass(frozen=True)
@@ -298,7 +313,8 @@ def score_leads(con: duckdb.DuckDBPyConnection, window: Window, config: LeadScor
         "half_life_days": config.half_life_days,
         "mql_threshold": config.mql_threshold,
     }
-    with transaction(con):
+
+    def write_lead_scores():
         return replace_partition(
             con,
             "scores.lead_scores",
@@ -307,9 +323,11 @@ def score_leads(con: duckdb.DuckDBPyConnection, window: Window, config: LeadScor
             params,
         )
 
+    return atomically(con, write_lead_scores)
+
 
 def score_account_health(con: duckdb.DuckDBPyConnection, window: Window) -> int:
-    with transaction(con):
+    def write_account_health():
         return replace_partition(
             con,
             "scores.account_health",
@@ -317,3 +335,5 @@ def score_account_health(con: duckdb.DuckDBPyConnection, window: Window) -> int:
             load_sql("select_account_health"),
             _window_params(window) | {"week_start": window.day},
         )
+
+    return atomically(con, write_account_health)

@@ -14,7 +14,7 @@ WITH base AS (
         CASE
             WHEN r.properties IS NULL OR trim(r.properties) = '' THEN NULL
             WHEN json_valid(r.properties) AND starts_with(ltrim(r.properties), '{')
-                THEN json(r.properties)
+                THEN json(try_cast(r.properties AS JSON))
         END AS n_properties,
         r.properties IS NOT NULL AND trim(r.properties) <> ''
             AND NOT (json_valid(r.properties) AND starts_with(ltrim(r.properties), '{'))
