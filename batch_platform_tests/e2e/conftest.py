@@ -12,6 +12,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,12 +46,14 @@ class DevServer:
         return payload["data"]
 
 
-@pytest.fixture(scope="module")
-def dev_server(tmp_path_factory) -> Iterator[DevServer]:
-    root = tmp_path_factory.mktemp("dev")
+@contextmanager
+def running_dev_server(
+    root: Path, dagster_yaml: Path, extra_env: dict[str, str] | None = None
+) -> Iterator[DevServer]:
+    """`dg dev` with its own DAGSTER_HOME, landing directory and warehouse under ``root``."""
     home = root / "dagster_home"
     home.mkdir()
-    shutil.copy(ROOT / "dagster.yaml", home / "dagster.yaml")
+    shutil.copy(dagster_yaml, home / "dagster.yaml")
     landing = root / "landing"
     (landing / "signals").mkdir(parents=True)
     (landing / "firmographics").mkdir()
@@ -62,8 +65,10 @@ def dev_server(tmp_path_factory) -> Iterator[DevServer]:
         "BATCH_PLATFORM_LANDING_DIR": str(landing),
         "BATCH_PLATFORM_WAREHOUSE": str(root / "warehouse.duckdb"),
         "BATCH_PLATFORM_REPORTS_DIR": str(root / "reports"),
+        "BATCH_PLATFORM_DUCKLAKE_DATA_PATH": str(root / "lake"),
         "VIRTUAL_ENV": str(venv),
         "PATH": f"{venv / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}",
+        **(extra_env or {}),
     }
     log = root / "dev.log"
     with open(log, "wb") as out:
@@ -97,3 +102,10 @@ def dev_server(tmp_path_factory) -> Iterator[DevServer]:
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+
+
+@pytest.fixture(scope="module")
+def dev_server(tmp_path_factory) -> Iterator[DevServer]:
+    """Local mode: DuckDB file, SQLite instance storage, the repository's dagster.yaml."""
+    with running_dev_server(tmp_path_factory.mktemp("dev"), ROOT / "dagster.yaml") as server:
+        yield server

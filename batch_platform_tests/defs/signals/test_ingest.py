@@ -9,6 +9,7 @@ import pytest
 
 from batch_platform.lib.keys import partition_key_for
 from batch_platform.lib.sample_data import generate_sample_data
+from batch_platform_tests.conftest import Platform
 
 HEADER = "event_id,occurred_at,source,event_type,email,account_domain,properties\n"
 
@@ -189,8 +190,16 @@ def test_jsonl_gzip_and_parquet_files(platform):
 
 
 @pytest.mark.parametrize("seed", range(6))
-def test_random_messy_files_keep_exact_accounting(any_platform, seed):
-    platform = any_platform
+def test_random_messy_files_keep_exact_accounting(platform, seed):
+    ingest_random_messy_files(platform, seed)
+
+
+def test_random_messy_files_keep_exact_accounting_in_ducklake(tmp_path, lake_catalog):
+    platform = Platform(tmp_path, mode="ducklake")
+    ingest_random_messy_files(platform, seed=11)
+
+
+def ingest_random_messy_files(platform, seed):
     rng = random.Random(seed)
     pool = [
         "e{n},2026-01-01T0{h}:00:00Z,website,page_view,u{u}@x.io,,",

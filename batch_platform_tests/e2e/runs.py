@@ -1,0 +1,59 @@
+"""Polling a running Dagster's GraphQL API for runs."""
+
+import time
+
+RUNS = """
+query Runs($filter: RunsFilter) {
+  runsOrError(filter: $filter) {
+    ... on Runs { results { runId status startTime tags { key value } } }
+  }
+}
+"""
+CHECKS = """
+query Checks($runId: ID!) {
+  runOrError(runId: $runId) {
+    ... on Run {
+      stepStats { stepKey status }
+      assetCheckSelection { name }
+    }
+  }
+  logsForRun(runId: $runId) {
+    ... on EventConnection {
+      events { __typename ... on AssetCheckEvaluationEvent { evaluation { checkName success } } }
+    }
+  }
+}
+"""
+FINISHED = ("SUCCESS", "FAILURE", "CANCELED")
+
+
+def runs_for_partition(server, partition_key: str) -> list[dict]:
+    return server.graphql(
+        RUNS, {"filter": {"tags": [{"key": "dagster/partition", "value": partition_key}]}}
+    )["runsOrError"]["results"]
+
+
+def wait_for_runs(server, partition_keys: list[str], timeout: float = 240) -> dict[str, dict]:
+    """The first finished run of each partition, waiting until all have one."""
+    deadline = time.monotonic() + timeout
+    done: dict[str, dict] = {}
+    while time.monotonic() < deadline:
+        for key in partition_keys:
+            if key not in done:
+                finished = [r for r in runs_for_partition(server, key) if r["status"] in FINISHED]
+                if finished:
+                    done[key] = finished[0]
+        if len(done) == len(partition_keys):
+            return done
+        time.sleep(1)
+    missing = sorted(set(partition_keys) - set(done))
+    raise AssertionError(f"no finished run for {missing}:\n{server.log.read_text()[-3000:]}")
+
+
+def check_results(server, run_id: str) -> dict[str, bool]:
+    events = server.graphql(CHECKS, {"runId": run_id})["logsForRun"]["events"]
+    return {
+        e["evaluation"]["checkName"]: e["evaluation"]["success"]
+        for e in events
+        if e["__typename"] == "AssetCheckEvaluationEvent"
+    }
