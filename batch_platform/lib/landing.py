@@ -89,8 +89,12 @@ def find_landed_file(directory: Path, partition_key: str) -> Path | None:
     """The file in ``directory`` whose partition key is ``partition_key``."""
     if not directory.is_dir():
         return None
+    root = directory.resolve()
     with os.scandir(directory) as iterator:
         for entry in iterator:
-            if entry.is_file() and partition_key_for(entry.name) == partition_key:
-                return Path(entry.path)
+            if not entry.is_file() or partition_key_for(entry.name) != partition_key:
+                continue
+            if entry.is_symlink() and not Path(entry.path).resolve().is_relative_to(root):
+                continue
+            return Path(entry.path)
     return None

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import gzip
+import io
 import json
 import os
 import random
@@ -190,7 +191,6 @@ def generate_sample_data(
     for index, chunk in enumerate(chunks):
         rows = [_as_text_row(rng, e) for e in chunk]
         if index == 0:
-            rows[0]["properties"] = json.dumps({"path": "/blog", "note": "line one\nline two"})
             rows += _invalid_rows(rng, now, 40)
         name = f"website_events_part{index + 1}.csv"
         header = [" Event_ID", "Occurred At", "SOURCE", "event_type", "Email", "account_domain",
@@ -199,6 +199,8 @@ def generate_sample_data(
             {**dict(zip(header, [r[f] for f in FIELDS], strict=False)), "user_agent": "Mozilla/5.0"}
             for r in rows
         ]
+        if index == 0:  # a quoted field with a real line break
+            text_rows[0]["user_agent"] = "Mozilla/5.0\n(X11; Linux x86_64)"
         _write_csv(signals / name, text_rows, header, bom=index == 0, crlf=index == 3)
         written.append(name)
 
@@ -210,7 +212,11 @@ def generate_sample_data(
         ("product_events_a.jsonl.gz", product_rows[:half]),
         ("product_events_b.jsonl.gz", product_rows[half - resent :]),
     ):
-        with gzip.open(signals / name, "wt", encoding="utf-8") as handle:
+        with (
+            open(signals / name, "wb") as raw,
+            gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as zipped,
+            io.TextIOWrapper(zipped, encoding="utf-8") as handle,
+        ):
             for row in rows:
                 record = {k: v for k, v in row.items() if v != ""}
                 if "properties" in record:

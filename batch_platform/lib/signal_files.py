@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import json
 import re
 import zlib
 from collections.abc import Callable, Iterator
@@ -88,8 +89,11 @@ def map_columns(names: list[str]) -> tuple[dict[str, int], dict[str, int]]:
         normalised = normalise_column_name(name)
         if normalised in CONTRACT_COLUMNS and normalised not in contract:
             contract[normalised] = position
-        else:
-            extra[name] = position
+            continue
+        key = name.strip() or f"column_{position + 1}"
+        while key in extra:  # repeated or empty names must not hide each other's values
+            key = f"{key}_{position + 1}"
+        extra[key] = position
     return contract, extra
 
 
@@ -120,6 +124,18 @@ def _sniff(path: Path, compressed: bool) -> bytes:
     if b"\x00" in head:
         raise FileRejected("binary content (NUL bytes) where text was expected")
     return head
+
+
+def _check_gzip_complete(path: Path) -> None:
+    """Read the whole gzip stream: DuckDB stops quietly at a truncation, Python does not."""
+    try:
+        with gzip.open(path, "rb") as handle:
+            while handle.read(4 * 1024 * 1024):
+                pass
+    except (OSError, EOFError, zlib.error) as error:
+        raise FileRejected(
+            f"cannot decompress the file (truncated or corrupt gzip): {error}"
+        ) from error
 
 
 def _csv_header(head: bytes) -> list[str]:
@@ -162,11 +178,14 @@ def _stage_csv_fast(con, path: Path, names: list[str], compressed: bool) -> bool
     """DuckDB's CSV reader; False when it rejected any row (the caller falls back)."""
     _drop(con, "csv_rejects", "csv_scans")
     columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(names))) + "}"
+    # Rows whose fields are all blank are not data rows (the exact reader skips them too).
+    not_blank = " OR ".join(f"coalesce(trim(c{i}), '') <> ''" for i in range(len(names)))
     con.execute(
         "CREATE OR REPLACE TEMP TABLE csv_read AS SELECT * FROM read_csv(?, header = true, "
         f"auto_detect = false, columns = {columns}, delim = ',', quote = '\"', escape = '\"', "
         "null_padding = true, store_rejects = true, rejects_table = 'csv_rejects', "
-        f"rejects_scan = 'csv_scans', compression = '{'gzip' if compressed else 'none'}')",
+        f"rejects_scan = 'csv_scans', compression = '{'gzip' if compressed else 'none'}') "
+        f"WHERE {not_blank}",
         [str(path)],
     )
     rejected = con.execute("SELECT count(*) FROM csv_rejects").fetchone()[0]
@@ -213,30 +232,54 @@ def _insert_batch(con, batch: list[tuple]) -> None:
     con.unregister("stage_batch")
 
 
+MAX_RECORD_LINES = 10_000
+
+
+def _csv_records(lines: Iterator[str]) -> Iterator[tuple[list[str] | None, str | None]]:
+    """Split physical lines into CSV records: (fields, None) or (None, problem).
+
+    A record is complete when its quotes balance. A quote left open for MAX_RECORD_LINES lines
+    or until the end of the file makes its first line a bad record, and reading resumes on the
+    line after it, so one stray quote never swallows the rows that follow.
+    """
+    pending: list[str] = []
+    for text in lines:
+        pending.append(text)
+        joined = "".join(pending)
+        if joined.count('"') % 2 and len(pending) < MAX_RECORD_LINES:
+            continue
+        if joined.count('"') % 2:
+            yield None, "a quoted field is never closed"
+            yield from _csv_records(iter(pending[1:]))
+        else:
+            yield next(csv.reader([joined], strict=False), []), None
+        pending = []
+    if pending:
+        yield None, "a quoted field is never closed"
+        yield from _csv_records(iter(pending[1:]))
+
+
+def _is_blank(record: list[str]) -> bool:
+    return all(not value.strip() for value in record)
+
+
 def _stage_csv_exact(con, path: Path, names: list[str], compressed: bool) -> None:
     """Python's csv module: slower, but keeps and explains every malformed row."""
-    import json
-
     contract, extra = map_columns(names)
-    reader = csv.reader(_text_lines(path, compressed), strict=False)
-    try:
-        next(reader)
-    except csv.Error as error:
-        raise FileRejected(f"unreadable header: {error}") from error
+    lines = _text_lines(path, compressed)
+    records = _csv_records(lines)
+    next(records, None)  # the header
     batch: list[tuple] = []
     line = 0
-    while True:
-        try:
-            record = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as error:
-            line += 1
-            batch.append((line, *([None] * (len(STAGE_COLUMNS) - 2)), f"unparseable row: {error}"))
-            continue
-        if not record or (len(record) == 1 and not record[0].strip()):
+    for record, problem in records:
+        if record is not None and _is_blank(record):
             continue
         line += 1
+        if record is None:
+            batch.append(
+                (line, *([None] * (len(STAGE_COLUMNS) - 2)), f"unparseable row: {problem}")
+            )
+            continue
         problems = []
         if len(record) > len(names):
             problems.append(f"{len(record)} fields where the header has {len(names)}")
@@ -247,14 +290,15 @@ def _stage_csv_exact(con, path: Path, names: list[str], compressed: bool) -> Non
         values = [
             (padded[contract[c]] or None) if c in contract else None for c in CONTRACT_COLUMNS
         ]
-        extras = {k: padded[p] for k, p in extra.items() if padded[p] != ""}
+        # Like DuckDB's path: every extra column present, empty ones as null.
+        extras: dict[str, object] = {k: padded[p] or None for k, p in extra.items()}
         if len(record) > len(names):
             extras["_unexpected_fields"] = record[len(names) :]
         batch.append(
             (
                 line,
                 *values,
-                json.dumps(extras, ensure_ascii=False) if extras else None,
+                json.dumps(extras, ensure_ascii=False, separators=(",", ":")) if extras else None,
                 "; ".join(problems) or None,
             )
         )
@@ -411,12 +455,17 @@ def _stage_parquet(con, path: Path) -> None:
             "json_object(" + ", ".join(f"?, {as_text(p)}" for p in extra.values()) + ")::VARCHAR"
         )
         params.extend(extra)
-    con.execute(
-        f"INSERT INTO signal_stage SELECT file_row_number + 1 AS source_line, {selects}, "
-        f"{extra_sql} AS extra_columns, NULL AS parse_error "
-        "FROM read_parquet(?, file_row_number = true) ORDER BY file_row_number",
-        [*params, str(path)],
-    )
+    if "file_row_number" in names:
+        raise FileRejected("a Parquet column is named file_row_number, which the reader reserves")
+    try:
+        con.execute(
+            f"INSERT INTO signal_stage SELECT file_row_number + 1 AS source_line, {selects}, "
+            f"{extra_sql} AS extra_columns, NULL AS parse_error "
+            "FROM read_parquet(?, file_row_number = true) ORDER BY file_row_number",
+            [*params, str(path)],
+        )
+    except duckdb.Error as error:
+        raise FileRejected(f"cannot read the Parquet file: {str(error).splitlines()[0]}") from None
 
 
 def _fast_or_false(stage: Callable[[], bool]) -> bool:
@@ -446,6 +495,8 @@ def stage_signal_file(con: duckdb.DuckDBPyConnection, path: Path) -> StagedFile:
         _stage_parquet(con, path)
     else:
         _sniff(path, compressed)
+        if compressed:
+            _check_gzip_complete(path)
         try:
             if kind == "csv":
                 names = _csv_header(_sniff(path, compressed))

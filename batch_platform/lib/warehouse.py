@@ -45,7 +45,7 @@ def quote_ident(name: str) -> str:
 def checked_table(name: str) -> str:
     """Validate a ``schema.table`` name written in our own code before it reaches SQL."""
     parts = name.split(".")
-    if len(parts) != 2 or not all(_IDENTIFIER.match(p) for p in parts):
+    if len(parts) != 2 or not all(_IDENTIFIER.fullmatch(p) for p in parts):
         raise ValueError(f"not a valid schema.table name: {name!r}")
     return name
 

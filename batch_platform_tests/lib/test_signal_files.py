@@ -699,16 +699,7 @@ def test_map_columns_first_contract_occurrence_wins():
     assert extra == {"x": 1, "email": 2}
 
 
-# ---------------------------------------------------------------- known bugs
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: a gzip file truncated after its first 64 KiB passes _sniff, and DuckDB's gzip "
-        "reader stops at the truncation without raising, so the fast path stages the partial "
-        "content (ending in a garbage row) instead of raising FileRejected; Python's gzip raises "
-        "EOFError on the same file."
-    ),
-)
+# ---------------------------------------------------------------- bugs found and fixed
 @pytest.mark.parametrize("kind", ["csv", "jsonl"])
 def test_truncated_large_gzip_is_rejected(con, tmp_path, kind):
     n = 20_000
@@ -722,30 +713,12 @@ def test_truncated_large_gzip_is_rejected(con, tmp_path, kind):
         stage_signal_file(con, path)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: a whitespace-only line in a CSV is a data row on the DuckDB fast path "
-        "(event_id '   ', every other column NULL, later source_line numbers shifted), but the "
-        "exact fallback skips it as blank; the same line is numbered differently depending on "
-        "whether another row of the file is malformed."
-    ),
-)
 def test_whitespace_only_line_is_not_a_data_row(con, tmp_path):
     path = write(tmp_path / "e.csv", csv_bytes(HEADER, line(1), "   ", line(2)))
     _, rows = stage(con, path, data_rows=2)
     assert_rows(rows, [event(1), event(2)])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: a Parquet file with its own column named 'file_row_number' makes "
-        "read_parquet(file_row_number = true) raise duckdb.BinderException, which escapes "
-        "stage_signal_file as a raw DuckDB error instead of staging the file or raising "
-        "FileRejected."
-    ),
-)
 def test_parquet_with_a_file_row_number_column_is_staged_or_rejected(con, tmp_path):
     table = pa.table(
         {
@@ -764,14 +737,6 @@ def test_parquet_with_a_file_row_number_column_is_staged_or_rejected(con, tmp_pa
     assert [r["email"] for r in rows] == ["a@x", "b@x", "c@x"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: a CSV field whose opening quote is never closed makes DuckDB fall back to the "
-        "exact reader, whose non-strict csv module silently runs the field to end of file: the "
-        "following data rows vanish into that field and the row gets no parse_error."
-    ),
-)
 def test_unterminated_quote_is_flagged_not_swallowed(con, tmp_path):
     path = write(
         tmp_path / "e.csv",
@@ -783,14 +748,6 @@ def test_unterminated_quote_is_flagged_not_swallowed(con, tmp_path):
     assert result.data_rows == len(rows)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: map_columns keys extra columns by header name, so of two unknown columns with the "
-        "same name (e.g. 'note,note', or two empty names from trailing commas) only the last is "
-        "kept; the other column's values are silently lost."
-    ),
-)
 def test_duplicate_unknown_header_names_keep_every_value(con, tmp_path):
     path = write(
         tmp_path / "e.csv",
@@ -801,14 +758,6 @@ def test_duplicate_unknown_header_names_keep_every_value(con, tmp_path):
     assert "second" in rows[0]["extra_columns"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG (minor): an empty extra column is staged as JSON null by the DuckDB fast path "
-        "(extra_columns '{\"ua\":null}') but omitted by the exact fallback (extra_columns NULL), "
-        "so a good row's extra_columns depend on whether another row of the file is malformed."
-    ),
-)
 def test_good_rows_stage_alike_on_the_fast_and_exact_paths(con, tmp_path):
     rows = [line(1, ""), line(2, "Mozilla")]
     fast = write(tmp_path / "fast.csv", csv_bytes(HEADER + ",ua", *rows))

@@ -358,17 +358,7 @@ def test_checked_table_accepts_our_names(name):
         "raw.9signals",
         "raw.signäls",
         " raw.signals",
-        pytest.param(
-            "raw.signals\n",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason=(
-                    "BUG (low impact): _IDENTIFIER is matched with re.match and ends in '$', "
-                    "which also matches before a trailing newline, so checked_table accepts "
-                    "'raw.signals\\n'; use re.fullmatch or '\\Z'."
-                ),
-            ),
-        ),
+        "raw.signals\n",
     ],
 )
 def test_checked_table_rejects_bad_names(name):
