@@ -96,16 +96,46 @@ def running_dev_server(
                 time.sleep(1)
         yield server
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
+        stop_process_group(process)
+
+
+def stop_process_group(process: subprocess.Popen) -> None:
+    """SIGTERM the whole group (webserver, daemon, code servers), SIGKILL if it lingers."""
+    for sig, wait in ((signal.SIGTERM, 30), (signal.SIGKILL, 30)):
         try:
-            process.wait(timeout=30)
+            os.killpg(process.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            process.wait(timeout=wait)
+            return
         except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+            continue
 
 
 @pytest.fixture(scope="module")
 def dev_server(tmp_path_factory) -> Iterator[DevServer]:
     """Local mode: DuckDB file, SQLite instance storage, the repository's dagster.yaml."""
     with running_dev_server(tmp_path_factory.mktemp("dev"), ROOT / "dagster.yaml") as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def production_server(tmp_path_factory, postgres_cluster) -> Iterator[DevServer]:
+    """Production mode: deploy/dagster.yaml (Postgres instance storage), DuckLake warehouse."""
+    suffix = os.urandom(4).hex()
+    dagster_db, lake_db = f"dagster_{suffix}", f"lake_{suffix}"
+    postgres_cluster.create_database(dagster_db)
+    postgres_cluster.create_database(lake_db)
+    env = {
+        "DAGSTER_POSTGRES_URL": postgres_cluster.url(dagster_db),
+        "BATCH_PLATFORM_WAREHOUSE_MODE": "ducklake",
+        "BATCH_PLATFORM_DUCKLAKE_CATALOG": postgres_cluster.conninfo(lake_db),
+    }
+    root = tmp_path_factory.mktemp("prod")
+    with running_dev_server(root, ROOT / "deploy" / "dagster.yaml", env) as server:
+        server.postgres = postgres_cluster
+        server.dagster_db = dagster_db
+        server.lake_catalog = env["BATCH_PLATFORM_DUCKLAKE_CATALOG"]
+        server.lake_data = root / "lake"
         yield server

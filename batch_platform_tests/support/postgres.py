@@ -49,7 +49,8 @@ class PostgresCluster:
         return subprocess.run(command, capture_output=True, text=True, check=check, timeout=120)
 
     def url(self, database: str) -> str:
-        return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
+        """A SQLAlchemy URL (SQLAlchemy 2.1 maps plain postgresql:// to psycopg 3)."""
+        return f"postgresql+psycopg2://postgres@127.0.0.1:{self.port}/{database}"
 
     def conninfo(self, database: str) -> str:
         return f"host=127.0.0.1 port={self.port} user=postgres dbname={database}"

@@ -1,0 +1,38 @@
+"""Production mode end to end: Postgres instance storage, DuckLake on Postgres, parallel writers."""
+
+from batch_platform.lib.warehouse import connect_lake
+from batch_platform_tests.e2e.runs import check_results, wait_for_runs
+
+HEADER = "event_id,occurred_at,source,event_type,email\n"
+
+
+def test_sensor_run_and_checks_with_postgres_storage_and_parallel_ducklake_writes(
+    production_server,
+):
+    server = production_server
+    names = [f"prod_{n}.csv" for n in range(8)]
+    for n, name in enumerate(names):
+        rows = "".join(
+            f"p{n}-{i},2026-01-06T10:00:00Z,website,page_view,u{i}@prod.io\n" for i in range(300)
+        )
+        rows += f"p{n}-0,2026-01-06T10:00:00Z,website,page_view,u0@prod.io\n"  # a duplicate
+        path = server.landing / "signals" / name
+        path.write_text(HEADER + rows)
+        (path.parent / f"{name}.done").touch()
+    runs = wait_for_runs(server, names, timeout=300)
+    assert {r["status"] for r in runs.values()} == {"SUCCESS"}, server.log.read_text()[-4000:]
+    for run in runs.values():
+        checks = check_results(server, run["runId"])
+        assert checks and all(checks.values()), checks
+    # The instance really is in Postgres.
+    stored = server.postgres.psql(server.dagster_db, "SELECT count(*) FROM runs")
+    assert int(stored) >= 8
+    con = connect_lake(server.lake_catalog, server.lake_data)
+    try:
+        counts = con.execute(
+            "SELECT (SELECT count(*) FROM clean.signals), "
+            "(SELECT count(*) FROM clean.signal_duplicates), (SELECT count(*) FROM raw.signals)"
+        ).fetchone()
+    finally:
+        con.close()
+    assert counts == (8 * 300, 8, 8 * 301)
