@@ -162,7 +162,11 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
 
 
 def is_conflict(error: Exception) -> bool:
-    return isinstance(error, duckdb.TransactionException) or "conflict" in str(error).lower()
+    """A concurrent writer committed first (DuckLake); the whole write can simply run again."""
+    return "conflict" in str(error).lower()
+
+
+_STORAGE_FAILURES = ("No space left on device", "Permission denied", "Read-only file system")
 
 
 def atomically(con: duckdb.DuckDBPyConnection, write: Callable[[], T]) -> T:
@@ -172,7 +176,13 @@ def atomically(con: duckdb.DuckDBPyConnection, write: Callable[[], T]) -> T:
         with transaction(con):
             return write()
 
-    return retry_with_jitter(attempt, is_retryable=is_conflict, attempts=10, cap=5)
+    try:
+        return retry_with_jitter(attempt, is_retryable=is_conflict, attempts=10, cap=5)
+    except duckdb.Error as error:
+        message = str(error)
+        if any(failure in message for failure in _STORAGE_FAILURES):
+            raise WarehouseError(f"cannot write the warehouse: {message}") from error
+        raise
 
 
 def replace_partition(
