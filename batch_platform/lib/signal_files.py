@@ -45,7 +45,7 @@ SUFFIXES = {
     ".ndjson.gz": ("jsonl", True),
     ".parquet": ("parquet", False),
 }
-MAX_FIELD_BYTES = 64 * 1024 * 1024
+MAX_FIELD_BYTES = 256 * 1024 * 1024
 _BATCH_ROWS = 50_000
 _SEPARATORS = re.compile(r"[\s\-]+")
 
@@ -243,17 +243,21 @@ def _csv_records(lines: Iterator[str]) -> Iterator[tuple[list[str] | None, str |
     line after it, so one stray quote never swallows the rows that follow.
     """
     pending: list[str] = []
+    quotes = 0
     for text in lines:
         pending.append(text)
-        joined = "".join(pending)
-        if joined.count('"') % 2 and len(pending) < MAX_RECORD_LINES:
+        quotes += text.count('"')
+        if quotes % 2 and len(pending) < MAX_RECORD_LINES:
             continue
-        if joined.count('"') % 2:
+        if quotes % 2:
             yield None, "a quoted field is never closed"
             yield from _csv_records(iter(pending[1:]))
         else:
-            yield next(csv.reader([joined], strict=False), []), None
-        pending = []
+            try:
+                yield next(csv.reader(["".join(pending)], strict=False), []), None
+            except csv.Error as error:
+                yield None, str(error)
+        pending, quotes = [], 0
     if pending:
         yield None, "a quoted field is never closed"
         yield from _csv_records(iter(pending[1:]))
