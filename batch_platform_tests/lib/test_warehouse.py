@@ -387,7 +387,9 @@ def test_lock_and_conflict_classifiers():
     assert is_lock_error(duckdb.IOException('Could not set lock on file "w.duckdb"'))
     assert is_lock_error(RuntimeError("Conflicting lock is held in /usr/bin/python (PID 1)"))
     assert not is_lock_error(duckdb.IOException("No such file or directory"))
-    assert is_conflict(duckdb.TransactionException("anything"))
+    assert is_conflict(duckdb.TransactionException("Transaction conflict on commit"))
+    # A full disk also surfaces as a TransactionException; retrying it would only hide it.
+    assert not is_conflict(duckdb.TransactionException("Failed to commit: No space left on device"))
     assert is_conflict(RuntimeError("Transaction conflict: cannot update a table"))
     assert not is_conflict(ValueError("bad input"))
 
