@@ -5,6 +5,7 @@ import time
 
 import duckdb
 
+from batch_platform.lib.keys import partition_key_for
 from batch_platform_tests.e2e.runs import check_results, wait_for_runs
 
 HEADER = "event_id,occurred_at,source,event_type,email\n"
@@ -57,3 +58,77 @@ def test_eight_files_at_once_queue_on_the_pool_and_all_succeed(dev_server):
     finally:
         con.close()
     assert count == 8 * 500
+
+
+LAUNCH = """
+mutation Launch($params: ExecutionParams!) {
+  launchRun(executionParams: $params) {
+    __typename
+    ... on LaunchRunSuccess { run { runId } }
+    ... on PythonError { message }
+    ... on RunConfigValidationInvalid { errors { message } }
+  }
+}
+"""
+REPOSITORIES = """
+{ repositoriesOrError { ... on RepositoryConnection { nodes { name location { name } } } } }
+"""
+RUN_STATUS = """
+query Run($runId: ID!) {
+  runOrError(runId: $runId) { ... on Run { status } }
+  logsForRun(runId: $runId) {
+    ... on EventConnection { events { __typename ... on MessageEvent { message } } }
+  }
+}
+"""
+
+
+ADD_PARTITION = """
+mutation Add($selector: RepositorySelector!, $key: String!) {
+  addDynamicPartition(
+    repositorySelector: $selector, partitionsDefName: "signal_files", partitionKey: $key
+  ) { __typename }
+}
+"""
+
+
+def test_a_run_over_its_time_budget_is_stopped_and_reported(dev_server):
+    # A large file with one malformed row takes the exact (slow) reader: far over 3 seconds.
+    # Hidden, so the sensor leaves it alone; the run is launched by hand, as from the UI.
+    path = dev_server.landing / "signals" / ".slow.csv"
+    con = duckdb.connect()
+    con.execute(
+        "COPY (SELECT 's' || i AS event_id, '2026-01-01' AS occurred_at, 'website' AS source, "
+        "'page_view' AS event_type, 'u' || i || '@x.io' AS email FROM range(3000000) t(i)) "
+        f"TO '{path}' (HEADER)"
+    )
+    con.close()
+    with open(path, "a") as handle:
+        handle.write("bad,row,with,too,many,fields,here\n")
+    key = partition_key_for(path.name)
+    repository = dev_server.graphql(REPOSITORIES)["repositoriesOrError"]["nodes"][0]
+    selector = {
+        "repositoryName": repository["name"],
+        "repositoryLocationName": repository["location"]["name"],
+    }
+    dev_server.graphql(ADD_PARTITION, {"selector": selector, "key": key})
+    tags = [
+        {"key": "dagster/partition", "value": key},
+        {"key": "dagster/max_runtime", "value": "3"},
+    ]
+    params = {
+        "selector": {**selector, "jobName": "signal_file_ingest"},
+        "executionMetadata": {"tags": tags},
+    }
+    launched = dev_server.graphql(LAUNCH, {"params": params})["launchRun"]
+    assert launched["__typename"] == "LaunchRunSuccess", launched
+    run_id = launched["run"]["runId"]
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        data = dev_server.graphql(RUN_STATUS, {"runId": run_id})
+        if data["runOrError"]["status"] in ("CANCELED", "FAILURE", "SUCCESS"):
+            break
+        time.sleep(1)
+    assert data["runOrError"]["status"] in ("CANCELED", "FAILURE"), data["runOrError"]
+    messages = " ".join(e.get("message") or "" for e in data["logsForRun"]["events"]).lower()
+    assert "max runtime" in messages or "maximum runtime" in messages, messages[-2000:]
