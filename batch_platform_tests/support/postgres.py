@@ -25,7 +25,7 @@ def find_bin_dir() -> Path | None:
     return Path(initdb).parent if initdb else None
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -90,6 +90,6 @@ def start_cluster() -> PostgresCluster:
     as_postgres_user = os.geteuid() == 0
     if as_postgres_user:
         shutil.chown(base, "postgres", "postgres")
-    cluster = PostgresCluster(bin_dir, base, _free_port(), as_postgres_user)
+    cluster = PostgresCluster(bin_dir, base, free_port(), as_postgres_user)
     cluster.start()
     return cluster

@@ -44,8 +44,17 @@ def write_big_file(path, rows: int) -> None:
     con.close()
 
 
-def failure_text(result: dg.ExecuteInProcessResult) -> str:
-    """The step failure's message with the messages of all its causes."""
+def failed_raw_load(platform, key: str) -> str:
+    """Materialize raw/signals for ``key``, expect failure, return the failure's full text."""
+    platform.instance.add_dynamic_partitions("signal_files", [key])
+    result = dg.materialize(
+        [raw_signals],
+        partition_key=key,
+        resources=platform.resources,
+        instance=platform.instance,
+        raise_on_error=False,
+    )
+    assert not result.success
     error, parts = result.get_step_failure_events()[0].step_failure_data.error, []
     while error is not None:
         parts.append(error.message)
@@ -114,17 +123,8 @@ def table_digest(warehouse) -> str:
 
 def test_file_deleted_before_its_run_fails_with_a_clear_message(platform):
     path = platform.write_signal_file("gone.csv", HEADER)
-    platform.instance.add_dynamic_partitions("signal_files", ["gone.csv"])
     path.unlink()
-    result = dg.materialize(
-        [raw_signals],
-        partition_key="gone.csv",
-        resources=platform.resources,
-        instance=platform.instance,
-        raise_on_error=False,
-    )
-    assert not result.success
-    failure = failure_text(result)
+    failure = failed_raw_load(platform, "gone.csv")
     assert "no file in" in failure and "gone.csv" in failure and "moved or deleted" in failure
 
 
@@ -168,16 +168,7 @@ def test_full_disk_gives_a_clear_error_naming_the_path(tmp_path):
         platform.resources["duckdb"] = WarehouseResource(database=str(mount_point / "w.duckdb"))
         rows = "".join(f"e{i},2026-01-01,website,page_view,u{i}@x.io,,\n" for i in range(60_000))
         platform.write_signal_file("big.csv", HEADER + rows)
-        platform.instance.add_dynamic_partitions("signal_files", ["big.csv"])
-        result = dg.materialize(
-            [raw_signals],
-            partition_key="big.csv",
-            resources=platform.resources,
-            instance=platform.instance,
-            raise_on_error=False,
-        )
-        assert not result.success
-        message = failure_text(result)
+        message = failed_raw_load(platform, "big.csv")
         assert (
             "cannot write the warehouse" in message
             and "No space left on device" in message
