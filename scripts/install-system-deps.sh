@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the end-to-end tests need, when they are missing:
-# PostgreSQL server binaries (throwaway clusters for production-mode tests).
+# PostgreSQL server binaries (throwaway clusters for production-mode tests) and Chromium
+# (the UI tests drive it with Playwright; Playwright's own browser download is not used).
 set -euo pipefail
 
 missing=()
 if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
   missing+=(postgresql)
+fi
+if ! command -v chromium >/dev/null 2>&1; then
+  missing+=(chromium)
 fi
 
 if [ ${#missing[@]} -eq 0 ]; then

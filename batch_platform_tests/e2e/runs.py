@@ -57,3 +57,15 @@ def check_results(server, run_id: str) -> dict[str, bool]:
         for e in events
         if e["__typename"] == "AssetCheckEvaluationEvent"
     }
+
+
+def wait_for_job_run(server, job_name: str, timeout: float = 240) -> dict:
+    """The first finished run of an unpartitioned job."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        runs = server.graphql(RUNS, {"filter": {"pipelineName": job_name}})["runsOrError"]
+        finished = [r for r in runs["results"] if r["status"] in FINISHED]
+        if finished:
+            return finished[0]
+        time.sleep(1)
+    raise AssertionError(f"no finished {job_name} run:\n{server.log.read_text()[-3000:]}")
