@@ -5,7 +5,7 @@ import time
 RUNS = """
 query Runs($filter: RunsFilter) {
   runsOrError(filter: $filter) {
-    ... on Runs { results { runId status startTime tags { key value } } }
+    ... on Runs { results { runId status creationTime startTime tags { key value } } }
   }
 }
 """

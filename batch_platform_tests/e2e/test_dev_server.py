@@ -26,6 +26,15 @@ def test_dropped_file_is_picked_up_by_the_sensor_and_cleaned(dev_server):
     assert latency < 30
     checks = check_results(dev_server, run["runId"])
     assert checks and all(checks.values()), checks
+    # Steady state, the daemon warmed up: a second file.
+    second = path.with_name("live_drop_2.csv")
+    second.write_text(HEADER + "live-3,2026-01-05T11:00:00Z,website,page_view,x@example.io\n")
+    second.with_name("live_drop_2.csv.done").touch()
+    completed_at = time.time()
+    run = wait_for_runs(dev_server, ["live_drop_2.csv"])["live_drop_2.csv"]
+    queued, started = run["creationTime"] - completed_at, run["startTime"] - completed_at
+    print(f"steady state: file complete → run created {queued:.1f} s, started {started:.1f} s")
+    assert run["status"] == "SUCCESS"
     con = duckdb.connect(str(dev_server.warehouse), read_only=True)
     try:
         cleaned = con.execute("SELECT event_id, email, occurred_at FROM clean.signals").fetchall()
