@@ -150,6 +150,8 @@ def test_pipeline_report_is_written_and_balances(platform):
     report = platform.reports_dir / "pipeline_report_2026-01-10.md"
     text = report.read_text()
     assert "| rows_in | 2 |" in text and "| rows_quarantined | 1 |" in text
+    assert "![rows and scores](pipeline_report_2026-01-10.png)" in text
+    assert report.with_suffix(".png").read_bytes().startswith(b"\x89PNG")
     assert platform.query(
         "SELECT rows_in, rows_cleaned, rows_quarantined, contacts_scored "
         "FROM reports.daily_pipeline_report"

@@ -19,6 +19,28 @@ DUPLICATES = dg.AssetKey(["clean", "signal_duplicates"])
 QUARANTINED_ROWS = dg.AssetKey(["quarantine", "signal_rows"])
 FIRMOGRAPHICS = dg.AssetKey(["clean", "firmographics"])
 PARTITION = "partition_key = $partition_key"
+# Columns of clean.signals that come straight (normalised) from raw.signals columns.
+CLEAN_COLUMN_LINEAGE = dg.TableColumnLineage(
+    deps_by_column={
+        column: [dg.TableColumnDep(asset_key=RAW_SIGNALS, column_name=source)]
+        for column, source in {
+            "source_file": "source_file",
+            "source_line": "source_line",
+            "event_id": "event_id",
+            "occurred_at": "occurred_at",
+            "source": "source",
+            "event_type": "event_type",
+            "original_event_type": "event_type",
+            "email": "email",
+            "account_domain": "account_domain",
+            "properties": "properties",
+        }.items()
+    }
+    | {
+        column: [dg.TableColumnDep(asset_key=FIRMOGRAPHICS, column_name=column)]
+        for column in ("company_name", "industry", "employee_count", "country")
+    }
+)
 
 landing_signal_files = dg.AssetSpec(
     LANDING_SIGNALS,
@@ -201,7 +223,11 @@ def clean_signals(context: dg.AssetExecutionContext, duckdb: WarehouseResource):
         yield dg.MaterializeResult(
             asset_key=CLEAN_SIGNALS,
             metadata=table_metadata(con, "clean.signals", PARTITION, params)
-            | {"raw_rows": counts.raw_rows, "duplicates": counts.duplicates},
+            | {
+                "raw_rows": counts.raw_rows,
+                "duplicates": counts.duplicates,
+                "dagster/column_lineage": CLEAN_COLUMN_LINEAGE,
+            },
         )
         yield dg.MaterializeResult(
             asset_key=DUPLICATES,

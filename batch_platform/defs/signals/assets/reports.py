@@ -11,9 +11,20 @@ from batch_platform.defs.signals.assets.rollups import ALL_FILES, DAILY_USAGE, W
 from batch_platform.defs.signals.assets.scores import LEAD_SCORES
 from batch_platform.defs.signals.partitions import daily_partitions
 from batch_platform.defs.signals.report import build_pipeline_report
+from batch_platform.lib.charts import bar_chart_png, markdown_image
 
 PIPELINE_REPORT = dg.AssetKey(["reports", "daily_pipeline_report"])
 FILE_ACCOUNTING = dg.AssetKey(["reports", "file_accounting"])
+
+
+def report_chart(report) -> bytes:
+    """Where the day's rows went, and how many contacts reached the MQL threshold."""
+    totals = report.totals
+    labels = ["cleaned", "duplicate", "quarantined", "scored", "MQLs"]
+    keys = ["rows_cleaned", "rows_duplicate", "rows_quarantined", "contacts_scored", "mqls"]
+    return bar_chart_png(
+        f"Pipeline {report.report_date.isoformat()}", labels, [totals[k] for k in keys], "count"
+    )
 
 
 @dg.multi_asset(
@@ -61,7 +72,12 @@ def daily_pipeline_report(
         for window in windows:
             report = build_pipeline_report(con, window)
             path = reports_dir / f"pipeline_report_{window.day.isoformat()}.md"
-            path.write_text(report.markdown + "\n", encoding="utf-8")
+            chart = report_chart(report)
+            path.with_suffix(".png").write_bytes(chart)
+            path.write_text(
+                f"{report.markdown}\n\n![rows and scores]({path.with_suffix('.png').name})\n",
+                encoding="utf-8",
+            )
             written.append(path)
             if report.data_delay_hours is None or report.data_delay_hours > 48:
                 context.log.warning(
@@ -72,6 +88,7 @@ def daily_pipeline_report(
             asset_key=PIPELINE_REPORT,
             metadata={
                 "report": dg.MetadataValue.md(report.markdown),
+                "chart": dg.MetadataValue.md(markdown_image(chart, "rows and scores")),
                 "path": dg.MetadataValue.path(str(written[-1])),
                 "data_delay_hours": report.data_delay_hours,
                 **{k: v for k, v in report.totals.items()},
