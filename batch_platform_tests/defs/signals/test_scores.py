@@ -9,6 +9,7 @@ from batch_platform.defs.signals.assets.firmographics import firmographics
 from batch_platform.defs.signals.assets.reports import daily_pipeline_report
 from batch_platform.defs.signals.assets.rollups import daily_account_usage, web_sessions
 from batch_platform.defs.signals.assets.scores import account_health, lead_scores
+from batch_platform_tests.conftest import Platform
 
 HEADER = "event_id,occurred_at,source,event_type,email,account_domain,properties\n"
 RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
@@ -156,3 +157,33 @@ def test_pipeline_report_is_written_and_balances(platform):
         "SELECT rows_in, rows_cleaned, rows_quarantined, contacts_scored "
         "FROM reports.daily_pipeline_report"
     ) == [(2, 1, 1, 1)]
+
+
+def test_daily_assets_run_on_ducklake(tmp_path, lake_catalog):
+    platform = Platform(tmp_path, mode="ducklake")
+    land(
+        platform,
+        "lake.csv",
+        [
+            "1,2026-01-10T15:00:00Z,website,demo_request,ann@x.io,,",
+            "2,2026-01-10T15:10:00Z,website,page_view,ann@x.io,,",
+            "3,2026-01-10T15:20:00Z,product,login,bob@x.io,,",
+        ],
+    )
+    _, failed = materialize(
+        platform,
+        [web_sessions, daily_account_usage, lead_scores, daily_pipeline_report],
+        partition_key="2026-01-10",
+    )
+    assert not failed
+    _, failed = materialize(platform, [account_health], partition_key="2026-01-05")
+    assert [f.check_name for f in failed] in ([], ["data_not_late"])
+    assert platform.query(
+        "SELECT email, events_in_lookback FROM scores.lead_scores ORDER BY 1"
+    ) == [
+        ("ann@x.io", 2),
+        ("bob@x.io", 1),
+    ]
+    assert platform.query("SELECT rows_in, rows_cleaned FROM reports.daily_pipeline_report") == [
+        (3, 3)
+    ]
