@@ -1,4 +1,4 @@
-# The one entry point: `make demo`, `make test`, `make dev`, `make lint`.
+# The one entry point: `make demo`, `make test`, `make dev`, `make lint`, `make bench`.
 SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 UV_VERSION := 0.13.8
@@ -9,7 +9,7 @@ export UV_PYTHON_DOWNLOADS := never
 export VIRTUAL_ENV := $(CURDIR)/$(VENV)
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: setup demo test dev lint format clean system-deps
+.PHONY: setup demo test dev lint format bench clean system-deps
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -43,6 +43,9 @@ lint: setup
 format: setup
 	ruff check --fix . && ruff format .
 
+
+bench: setup  ## The platform vs DuckDB SQL vs Polars, side by side (benchmarks/run.py).
+	python benchmarks/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf data .venv .tools

@@ -1,0 +1,134 @@
+"""`make bench`: the platform against DuckDB's own speed and a Polars script, side by side.
+
+For each scale and file layout the same generated files are processed by the three contenders,
+each in its own process; wall time, signals per minute and peak RSS are measured, and the
+platform's time is given as a ratio to the DuckDB limit. Results go to benchmarks/results.json,
+benchmarks/results.md (included in the README) and benchmarks/results.png.
+"""
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))
+
+from batch_platform.lib.charts import plt  # noqa: E402
+from benchmarks.generate import generate  # noqa: E402
+
+CONTENDERS = {
+    "duckdb": "hand-written DuckDB SQL (the limit)",
+    "polars": "plain Polars script",
+    "platform": "batch_platform through Dagster",
+}
+
+
+def measure(contender: str, data_dir: Path) -> dict:
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [sys.executable, "-W", "ignore", "-m", f"benchmarks.contender_{contender}", str(data_dir)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    output = process.stdout.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - started
+    if status != 0:
+        raise RuntimeError(f"{contender} failed with status {status}")
+    return {
+        "seconds": round(seconds, 2),
+        "peak_rss_mib": round(usage.ru_maxrss / 1024, 1),
+        **json.loads(output.strip().splitlines()[-1]),
+    }
+
+
+def run(scales: list[int], layouts: list[int], work: Path) -> list[dict]:
+    results = []
+    for rows in scales:
+        for files in layouts:
+            data_dir = work / f"{rows}_{files}"
+            generate(data_dir, rows, files)
+            row = {"rows": rows, "files": files}
+            for contender in CONTENDERS:
+                row[contender] = measure(contender, data_dir)
+                row[contender]["signals_per_minute"] = round(rows / row[contender]["seconds"] * 60)
+                print(f"{rows:>11,} rows {files:>3} file(s) {contender:>8}: "
+                      f"{row[contender]['seconds']:7.2f} s, "
+                      f"{row[contender]['peak_rss_mib']:7.1f} MiB", flush=True)  # fmt: skip
+            for contender in CONTENDERS:
+                assert row[contender]["cleaned"] == row["duckdb"]["cleaned"], "results differ"
+            row["platform_vs_duckdb"] = round(
+                row["platform"]["seconds"] / row["duckdb"]["seconds"], 2
+            )
+            results.append(row)
+    return results
+
+
+def markdown(results: list[dict], machine: str) -> str:
+    lines = [
+        f"Measured on {machine}.",
+        "",
+        "| signals | files | contender | wall s | signals/min | peak RSS MiB | vs DuckDB |",
+        "|---:|---:|---|---:|---:|---:|---:|",
+    ]
+    for row in results:
+        for contender in CONTENDERS:
+            r = row[contender]
+            ratio = r["seconds"] / row["duckdb"]["seconds"]
+            lines.append(
+                f"| {row['rows']:,} | {row['files']} | {CONTENDERS[contender]} | {r['seconds']} "
+                f"| {r['signals_per_minute']:,} | {r['peak_rss_mib']} | {ratio:.2f}× |"
+            )
+    return "\n".join(lines) + "\n"
+
+
+def plot(results: list[dict], path: Path) -> None:
+    figure, axes = plt.subplots(figsize=(6, 3.5), dpi=100)
+    for files in sorted({r["files"] for r in results}):
+        subset = [r for r in results if r["files"] == files]
+        for contender in CONTENDERS:
+            axes.plot(
+                [r["rows"] for r in subset],
+                [r[contender]["seconds"] for r in subset],
+                marker="o",
+                label=f"{contender}, {files} file(s)",
+            )
+    axes.set_xlabel("signals")
+    axes.set_ylabel("wall seconds")
+    axes.set_title("Time against rows")
+    axes.legend(fontsize=7)
+    figure.tight_layout()
+    figure.savefig(path)
+    plt.close(figure)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--scales", default="1000000,10000000", help="comma-separated row counts")
+    parser.add_argument("--files", default="1,100", help="comma-separated file counts")
+    args = parser.parse_args()
+    scales = [int(s) for s in args.scales.split(",")]
+    layouts = [int(f) for f in args.files.split(",")]
+    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    with tempfile.TemporaryDirectory(prefix="batch-platform-bench-") as work:
+        results = run(scales, layouts, Path(work))
+    (HERE / "results.json").write_text(
+        json.dumps({"machine": machine, "results": results}, indent=2)
+    )
+    table = markdown(results, machine)
+    (HERE / "results.md").write_text(table)
+    plot(results, HERE / "results.png")
+    print()
+    print(table)
+
+
+if __name__ == "__main__":
+    main()
