@@ -4,8 +4,9 @@ import dagster as dg
 
 from batch_platform.defs.common.checks import check_spec, count_check
 from batch_platform.defs.common.metadata import table_metadata
-from batch_platform.defs.common.resources import WAREHOUSE_POOL, LandingResource, WarehouseResource
-from batch_platform.defs.signals.assets.ingest import FIRMOGRAPHICS, OWNERS
+from batch_platform.defs.common.resources import LandingResource, WarehouseResource
+from batch_platform.defs.signals.assets._common import OWNERS, warehouse_table
+from batch_platform.defs.signals.assets.ingest import FIRMOGRAPHICS
 from batch_platform.defs.signals.transforms import load_firmographics
 
 LANDING_FIRMOGRAPHICS = dg.AssetKey(["landing", "firmographics_files"])
@@ -22,11 +23,7 @@ landing_firmographics_files = dg.AssetSpec(
 @dg.asset(
     key=FIRMOGRAPHICS,
     deps=[LANDING_FIRMOGRAPHICS],
-    group_name="signals",
-    kinds={"duckdb"},
-    owners=OWNERS,
-    tags={"layer": "clean"},
-    pool=WAREHOUSE_POOL,
+    **warehouse_table("clean"),
     check_specs=[check_spec(FIRMOGRAPHICS, "domain_unique", "One row per domain.", blocking=True)],
 )
 def firmographics(

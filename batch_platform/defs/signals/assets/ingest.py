@@ -5,11 +5,11 @@ import dagster as dg
 from batch_platform.defs.common.checks import check_spec, count_check
 from batch_platform.defs.common.metadata import table_metadata, table_spec
 from batch_platform.defs.common.resources import WAREHOUSE_POOL, LandingResource, WarehouseResource
+from batch_platform.defs.signals.assets._common import OWNERS
 from batch_platform.defs.signals.partitions import signal_file_partitions
 from batch_platform.defs.signals.transforms import clean_signal_partition, load_signal_file
 from batch_platform.lib.landing import find_landed_file
 
-OWNERS = ["team:data-platform"]
 LANDING_SIGNALS = dg.AssetKey(["landing", "signal_files"])
 RAW_SIGNALS = dg.AssetKey(["raw", "signals"])
 RAW_SIGNAL_FILES = dg.AssetKey(["raw", "signal_files"])

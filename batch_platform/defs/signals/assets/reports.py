@@ -5,8 +5,8 @@ import dagster as dg
 from batch_platform.defs.common.checks import check_spec, count_check
 from batch_platform.defs.common.metadata import table_spec
 from batch_platform.defs.common.resources import WAREHOUSE_POOL, LandingResource, WarehouseResource
+from batch_platform.defs.signals.assets._common import OWNERS
 from batch_platform.defs.signals.assets._windows import windows_of_run
-from batch_platform.defs.signals.assets.ingest import OWNERS
 from batch_platform.defs.signals.assets.rollups import ALL_FILES, DAILY_USAGE, WEB_SESSIONS
 from batch_platform.defs.signals.assets.scores import LEAD_SCORES
 from batch_platform.defs.signals.partitions import daily_partitions

@@ -4,9 +4,10 @@ import dagster as dg
 
 from batch_platform.defs.common.checks import check_spec, count_check
 from batch_platform.defs.common.metadata import table_metadata
-from batch_platform.defs.common.resources import WAREHOUSE_POOL, WarehouseResource
+from batch_platform.defs.common.resources import WarehouseResource
+from batch_platform.defs.signals.assets._common import over_time, warehouse_table
 from batch_platform.defs.signals.assets._windows import windows_of_run
-from batch_platform.defs.signals.assets.ingest import CLEAN_SIGNALS, OWNERS
+from batch_platform.defs.signals.assets.ingest import CLEAN_SIGNALS
 from batch_platform.defs.signals.partitions import daily_partitions
 from batch_platform.defs.signals.transforms import build_daily_account_usage, build_web_sessions
 
@@ -18,13 +19,8 @@ ALL_FILES = dg.AssetDep(CLEAN_SIGNALS, partition_mapping=dg.AllPartitionMapping(
 @dg.asset(
     key=WEB_SESSIONS,
     deps=[ALL_FILES],
-    partitions_def=daily_partitions,
-    backfill_policy=dg.BackfillPolicy.single_run(),
-    group_name="signals",
-    kinds={"duckdb"},
-    owners=OWNERS,
-    tags={"layer": "clean"},
-    pool=WAREHOUSE_POOL,
+    **over_time(daily_partitions),
+    **warehouse_table("clean"),
     check_specs=[
         check_spec(WEB_SESSIONS, "session_id_unique", "One row per session."),
         check_spec(
@@ -75,13 +71,8 @@ def web_sessions(context: dg.AssetExecutionContext, duckdb: WarehouseResource):
 @dg.asset(
     key=DAILY_USAGE,
     deps=[ALL_FILES],
-    partitions_def=daily_partitions,
-    backfill_policy=dg.BackfillPolicy.single_run(),
-    group_name="signals",
-    kinds={"duckdb"},
-    owners=OWNERS,
-    tags={"layer": "clean"},
-    pool=WAREHOUSE_POOL,
+    **over_time(daily_partitions),
+    **warehouse_table("clean"),
     check_specs=[
         check_spec(DAILY_USAGE, "key_unique", "One row per (usage_date, account_domain)."),
     ],

@@ -7,9 +7,11 @@ from pydantic import Field
 
 from batch_platform.defs.common.checks import check_spec, count_check
 from batch_platform.defs.common.metadata import table_metadata
-from batch_platform.defs.common.resources import WAREHOUSE_POOL, WarehouseResource
+from batch_platform.defs.common.resources import WarehouseResource
+from batch_platform.defs.signals.assets._common import over_time, warehouse_table
 from batch_platform.defs.signals.assets._windows import windows_of_run
-from batch_platform.defs.signals.assets.ingest import CLEAN_SIGNALS, FIRMOGRAPHICS, OWNERS
+from batch_platform.defs.signals.assets.ingest import FIRMOGRAPHICS
+from batch_platform.defs.signals.assets.rollups import ALL_FILES
 from batch_platform.defs.signals.partitions import daily_partitions, weekly_partitions
 from batch_platform.defs.signals.transforms import (
     LeadScoringConfig,
@@ -20,7 +22,6 @@ from batch_platform.lib.scoring import DEFAULT_WEIGHTS
 
 LEAD_SCORES = dg.AssetKey(["scores", "lead_scores"])
 ACCOUNT_HEALTH = dg.AssetKey(["scores", "account_health"])
-ALL_FILES = dg.AssetDep(CLEAN_SIGNALS, partition_mapping=dg.AllPartitionMapping())
 
 
 class LeadScoringSettings(dg.Config):
@@ -65,13 +66,8 @@ def _late_data_check(con, windows, asset_key: dg.AssetKey) -> dg.AssetCheckResul
 @dg.asset(
     key=LEAD_SCORES,
     deps=[ALL_FILES, FIRMOGRAPHICS],
-    partitions_def=daily_partitions,
-    backfill_policy=dg.BackfillPolicy.single_run(),
-    group_name="signals",
-    kinds={"duckdb"},
-    owners=OWNERS,
-    tags={"layer": "scores"},
-    pool=WAREHOUSE_POOL,
+    **over_time(daily_partitions),
+    **warehouse_table("scores"),
     freshness_policy=dg.FreshnessPolicy.time_window(
         fail_window=dt.timedelta(hours=30), warn_window=dt.timedelta(hours=26)
     ),
@@ -145,13 +141,8 @@ def lead_scores(
 @dg.asset(
     key=ACCOUNT_HEALTH,
     deps=[ALL_FILES],
-    partitions_def=weekly_partitions,
-    backfill_policy=dg.BackfillPolicy.single_run(),
-    group_name="signals",
-    kinds={"duckdb"},
-    owners=OWNERS,
-    tags={"layer": "scores"},
-    pool=WAREHOUSE_POOL,
+    **over_time(weekly_partitions),
+    **warehouse_table("scores"),
     freshness_policy=dg.FreshnessPolicy.time_window(fail_window=dt.timedelta(days=8)),
     check_specs=[
         check_spec(ACCOUNT_HEALTH, "key_unique", "One row per (week_start, account).", True),
