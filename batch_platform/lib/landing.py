@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from batch_platform.lib.keys import partition_key_for
+from batch_platform.lib.settings import DEFAULT_SETTLE_SECONDS
 
 DONE_SUFFIX = ".done"
 IN_PROGRESS_SUFFIXES = (".tmp", ".part", ".partial", ".crdownload", ".inprogress", ".filepart")
-DEFAULT_SETTLE_SECONDS = 10.0
+__all__ = ["DEFAULT_SETTLE_SECONDS", "LandedFile", "find_landed_file", "scan_landing_dir"]
 
 
 @dataclass(frozen=True)
