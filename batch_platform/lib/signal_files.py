@@ -25,6 +25,8 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from batch_platform.lib.warehouse import quote_ident
+
 CONTRACT_COLUMNS = (
     "event_id",
     "occurred_at",
@@ -151,7 +153,8 @@ def _drop(con: duckdb.DuckDBPyConnection, *tables: str) -> None:
         con.execute(f"DROP TABLE IF EXISTS {table}")
 
 
-def _create_stage(con: duckdb.DuckDBPyConnection) -> None:
+def create_stage(con: duckdb.DuckDBPyConnection) -> None:
+    """An empty ``signal_stage`` table (what an unreadable file stages)."""
     columns = ", ".join(
         f"{c} BIGINT" if c == "source_line" else f"{c} VARCHAR" for c in STAGE_COLUMNS
     )
@@ -440,7 +443,6 @@ def _stage_parquet(con, path: Path) -> None:
     types = {row[0]: row[1] for row in described}
     contract, extra = map_columns(names)
     check_required(names, contract)
-    from batch_platform.lib.warehouse import quote_ident
 
     def as_text(position: int) -> str:
         name = names[position]
@@ -493,26 +495,26 @@ def stage_signal_file(con: duckdb.DuckDBPyConnection, path: Path) -> StagedFile:
             "(CSV and JSONL may be gzip-compressed)"
         )
     kind, compressed = detected
-    _create_stage(con)
+    create_stage(con)
     fallback = False
     if kind == "parquet":
         _stage_parquet(con, path)
     else:
-        _sniff(path, compressed)
+        head = _sniff(path, compressed)
         if compressed:
             _check_gzip_complete(path)
         try:
             if kind == "csv":
-                names = _csv_header(_sniff(path, compressed))
+                names = _csv_header(head)
                 check_required(names, map_columns(names)[0])
                 fallback = not _fast_or_false(lambda: _stage_csv_fast(con, path, names, compressed))
                 if fallback:
-                    _create_stage(con)
+                    create_stage(con)
                     _stage_csv_exact(con, path, names, compressed)
             else:
                 fallback = not _fast_or_false(lambda: _stage_jsonl_fast(con, path, compressed))
                 if fallback:
-                    _create_stage(con)
+                    create_stage(con)
                     _stage_jsonl_exact(con, path, compressed)
         except (OSError, EOFError, zlib.error) as error:
             raise FileRejected(f"cannot decompress or read the file: {error}") from error

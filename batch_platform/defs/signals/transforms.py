@@ -18,6 +18,7 @@ import pyarrow as pa
 from batch_platform.lib.signal_files import (
     FileRejected,
     StagedFile,
+    create_stage,
     normalise_column_name,
     stage_signal_file,
 )
@@ -74,9 +75,7 @@ def load_signal_file(
         staged = stage_signal_file(con, path)
     except FileRejected as rejected:
         reason = rejected.reason
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE signal_stage AS SELECT * FROM raw.signals LIMIT 0"
-        )
+        create_stage(con)
     params = {"partition_key": partition_key, "source_file": source_file}
     file_params = {
         **params,
@@ -94,9 +93,6 @@ def load_signal_file(
             "raw.signals",
             {"partition_key": partition_key},
             "SELECT $partition_key AS partition_key, $source_file AS source_file, * "
-            "EXCLUDE (partition_key, source_file) FROM signal_stage"
-            if reason
-            else "SELECT $partition_key AS partition_key, $source_file AS source_file, * "
             "FROM signal_stage ORDER BY source_line",
             params,
         )
