@@ -9,6 +9,7 @@ benchmarks/results.md (included in the README) and benchmarks/results.png.
 import argparse
 import json
 import os
+import pkgutil
 import platform
 import subprocess
 import sys
@@ -48,6 +49,55 @@ def measure(contender: str, data_dir: Path) -> dict:
         "peak_rss_mib": round(usage.ru_maxrss / 1024, 1),
         **json.loads(output.strip().splitlines()[-1]),
     }
+
+
+def throughput_domains() -> list[str]:
+    modules = pkgutil.iter_modules([str(HERE / "throughput")])
+    return sorted(m.name for m in modules if not m.name.startswith("_"))
+
+
+def measure_throughput(domain: str, work: Path) -> dict:
+    work.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [sys.executable, "-W", "ignore", "-m", f"benchmarks.throughput.{domain}", str(work)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    output = process.stdout.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    if status != 0:
+        raise RuntimeError(f"throughput benchmark {domain} failed with status {status}")
+    result = json.loads(output.strip().splitlines()[-1])
+    per_second = result["items"] / result["seconds"]
+    result |= {
+        "per_second": round(per_second, 1),
+        "process_seconds": round(time.perf_counter() - started, 2),
+        "peak_rss_mib": round(usage.ru_maxrss / 1024, 1),
+        "target_met": per_second >= result["target_per_second"],
+    }
+    target = result["target_per_second"]
+    print(f"{domain:>10}: {result['items']:,} {result['unit']} in {result['seconds']} s "
+          f"({per_second:,.0f}/s, target {target:,}/s)", flush=True)  # fmt: skip
+    return result
+
+
+def throughput_markdown(results: list[dict]) -> str:
+    if not results:
+        return ""
+    lines = [
+        "",
+        "| domain | work | items | wall s | items/s | target/s | met | peak RSS MiB |",
+        "|---|---|---:|---:|---:|---:|---|---:|",
+    ]
+    lines.extend(
+        f"| {r['domain']} | {r['work']} | {r['items']:,} {r['unit']} | {r['seconds']} "
+        f"| {r['per_second']:,.0f} | {r['target_per_second']:,} "
+        f"| {'yes' if r['target_met'] else 'no'} | {r['peak_rss_mib']} |"
+        for r in results
+    )
+    return "\n".join(lines) + "\n"
 
 
 def run(scales: list[int], layouts: list[int], work: Path) -> list[dict]:
@@ -114,16 +164,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--scales", default="1000000,10000000", help="comma-separated row counts")
     parser.add_argument("--files", default="1,100", help="comma-separated file counts")
+    parser.add_argument(
+        "--domains",
+        default=",".join(throughput_domains()),
+        help="comma-separated throughput benchmarks of other domains (empty for none)",
+    )
     args = parser.parse_args()
     scales = [int(s) for s in args.scales.split(",")]
     layouts = [int(f) for f in args.files.split(",")]
+    domains = [d for d in args.domains.split(",") if d]
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     with tempfile.TemporaryDirectory(prefix="batch-platform-bench-") as work:
         results = run(scales, layouts, Path(work))
+        throughput = [measure_throughput(d, Path(work) / "throughput" / d) for d in domains]
     (HERE / "results.json").write_text(
-        json.dumps({"machine": machine, "results": results}, indent=2)
+        json.dumps({"machine": machine, "results": results, "throughput": throughput}, indent=2)
     )
-    table = markdown(results, machine)
+    table = markdown(results, machine) + throughput_markdown(throughput)
     (HERE / "results.md").write_text(table)
     plot(results, HERE / "results.png")
     print()

@@ -13,22 +13,17 @@ import duckdb
 from batch_platform.lib.retry import retry_with_jitter
 
 T = TypeVar("T")
-SCHEMA_SQL = Path(__file__).with_name("warehouse_schema.sql")
-# Every table of the warehouse, in lineage order (the schema is in warehouse_schema.sql).
-TABLES = (
-    "raw.signal_files",
-    "raw.signals",
-    "quarantine.signal_files",
-    "clean.firmographics",
-    "clean.signals",
-    "clean.signal_duplicates",
-    "quarantine.signal_rows",
-    "clean.web_sessions",
-    "clean.daily_account_usage",
-    "scores.lead_scores",
-    "scores.account_health",
-    "reports.daily_pipeline_report",
-    "reports.file_accounting",
+# The warehouse schema: one idempotent SQL file per domain, applied in file-name order.
+SCHEMA_DIR = Path(__file__).with_name("schema")
+SCHEMA_FILES = tuple(sorted(SCHEMA_DIR.glob("*.sql")))
+# Every table of the warehouse, in lineage order within each domain, as the schema files name them.
+TABLES = tuple(
+    match.lower()
+    for path in SCHEMA_FILES
+    for match in re.findall(
+        r"CREATE TABLE IF NOT EXISTS ([A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*)",
+        path.read_text(),
+    )
 )
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
 
@@ -55,7 +50,8 @@ def is_lock_error(error: Exception) -> bool:
 
 
 def _apply_schema(con: duckdb.DuckDBPyConnection) -> None:
-    atomically(con, lambda: con.execute(SCHEMA_SQL.read_text()))
+    schema = "\n".join(path.read_text() for path in SCHEMA_FILES)
+    atomically(con, lambda: con.execute(schema))
 
 
 def _config(memory_limit: str | None, threads: int | None) -> dict[str, Any]:
