@@ -1,9 +1,10 @@
-"""Read one landed signal file into the staging table ``signal_stage``, every row as text.
+"""Read one landed signal file into the staging relation ``signal_stage``, every row as text.
 
-The staging table has the columns of ``raw.signals`` minus the file columns. Data rows are
-numbered from 1 in file order (blank lines are not data rows). A file that cannot be read at all
-raises ``FileRejected`` with a reason a user can act on; a single row that cannot be parsed is kept
-with ``parse_error`` set, so that nothing is lost.
+The staging relation (a temp table, or for DuckDB's CSV reader a temp view over what it read, so
+10 million rows are not copied twice) has the columns of ``raw.signals`` minus the file columns.
+Data rows are numbered from 1 in file order (blank lines are not data rows). A file that cannot be
+read at all raises ``FileRejected`` with a reason a user can act on; a single row that cannot be
+parsed is kept with ``parse_error`` set, so that nothing is lost.
 
 Fast path: DuckDB's own readers. Exact fallback: when DuckDB rejects any row of a CSV or JSONL
 file (wrong field count, invalid UTF-8), the file is re-read by Python's ``csv``/line reader,
@@ -25,7 +26,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from batch_platform.lib.warehouse import quote_ident
+from batch_platform.lib.warehouse import quote_ident, sql_literal
 
 CONTRACT_COLUMNS = (
     "event_id",
@@ -155,23 +156,41 @@ def _drop(con: duckdb.DuckDBPyConnection, *tables: str) -> None:
 
 def create_stage(con: duckdb.DuckDBPyConnection) -> None:
     """An empty ``signal_stage`` table (what an unreadable file stages)."""
+    drop_stage(con)
     columns = ", ".join(
         f"{c} BIGINT" if c == "source_line" else f"{c} VARCHAR" for c in STAGE_COLUMNS
     )
-    con.execute(f"CREATE OR REPLACE TEMP TABLE signal_stage ({columns})")
+    con.execute(f"CREATE TEMP TABLE signal_stage ({columns})")
 
 
-def _json_object_sql(extra: dict[str, int], value_sql: str) -> tuple[str, list[str]]:
-    """SQL building a JSON object of the extra columns; keys are bound as parameters."""
+def drop_stage(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop ``signal_stage`` (a table or a view) and what a view over it reads."""
+    kind = con.execute(
+        "SELECT table_type FROM information_schema.tables WHERE table_name = 'signal_stage' "
+        "AND table_catalog = 'temp'"
+    ).fetchall()
+    if kind:
+        con.execute(f"DROP {'VIEW' if kind[0][0] == 'VIEW' else 'TABLE'} signal_stage")
+    _drop(con, "csv_read")
+
+
+def _json_object_sql(
+    extra: dict[str, int], value_sql: str, *, literal_keys: bool = False
+) -> tuple[str, list[str]]:
+    """SQL building a JSON object of the extra columns; keys are bound as parameters, or
+    written as escaped literals where parameters cannot go (a view)."""
     if not extra:
-        return "NULL", []
-    pairs = ", ".join(f"?, {value_sql.format(position=p)}" for p in extra.values())
-    return f"json_object({pairs})::VARCHAR", list(extra)
+        return "NULL::VARCHAR", []
+    pairs = ", ".join(
+        f"{sql_literal(key) if literal_keys else '?'}, {value_sql.format(position=position)}"
+        for key, position in extra.items()
+    )
+    return f"json_object({pairs})::VARCHAR", [] if literal_keys else list(extra)
 
 
 def _contract_select(contract: dict[str, int], value_sql: str) -> str:
     return ", ".join(
-        f"{value_sql.format(position=contract[c])} AS {c}" if c in contract else f"NULL AS {c}"
+        (value_sql.format(position=contract[c]) if c in contract else "NULL::VARCHAR") + f" AS {c}"
         for c in CONTRACT_COLUMNS
     )
 
@@ -196,14 +215,16 @@ def _stage_csv_fast(con, path: Path, names: list[str], compressed: bool) -> bool
         _drop(con, "csv_read")
         return False
     contract, extra = map_columns(names)
-    extra_sql, params = _json_object_sql(extra, "c{position}")
+    # A view, not a copy: csv_read's rowid is its insertion (file) order. Views take no bound
+    # parameters, so the extra columns' names (from the file header) become escaped literals.
+    extra_sql, _ = _json_object_sql(extra, "c{position}", literal_keys=True)
+    con.execute("DROP TABLE signal_stage")
     con.execute(
-        "INSERT INTO signal_stage SELECT rowid + 1 AS source_line, "
+        "CREATE TEMP VIEW signal_stage AS SELECT rowid + 1 AS source_line, "
         f"{_contract_select(contract, 'c{position}')}, {extra_sql} AS extra_columns, "
-        "NULL AS parse_error FROM csv_read ORDER BY rowid",
-        params,
+        "NULL::VARCHAR AS parse_error FROM csv_read"
     )
-    _drop(con, "csv_read", "csv_rejects", "csv_scans")
+    _drop(con, "csv_rejects", "csv_scans")
     return True
 
 
@@ -451,7 +472,7 @@ def _stage_parquet(con, path: Path) -> None:
         return f"CAST({quote_ident(name)} AS VARCHAR)"
 
     selects = ", ".join(
-        f"{as_text(contract[c])} AS {c}" if c in contract else f"NULL AS {c}"
+        f"{as_text(contract[c])} AS {c}" if c in contract else f"NULL::VARCHAR AS {c}"
         for c in CONTRACT_COLUMNS
     )
     params: list[object] = []

@@ -103,7 +103,8 @@ def extension_directory() -> str | None:
     return str(Path(next(iter(duckdb_ext.__path__))) / "extensions")
 
 
-def _sql_literal(value: str) -> str:
+def sql_literal(value: str) -> str:
+    """A string literal, for statements that cannot take bound parameters (views, ATTACH)."""
     return "'" + value.replace("'", "''") + "'"
 
 
@@ -134,9 +135,9 @@ def connect_lake(
     con.execute("LOAD postgres")
     if "://" not in str(data_path):
         Path(data_path).mkdir(parents=True, exist_ok=True)
-    target = _sql_literal(f"ducklake:postgres:{catalog}")
+    target = sql_literal(f"ducklake:postgres:{catalog}")
     try:
-        con.execute(f"ATTACH {target} AS lake (DATA_PATH {_sql_literal(str(data_path))})")
+        con.execute(f"ATTACH {target} AS lake (DATA_PATH {sql_literal(str(data_path))})")
     except duckdb.Error as error:
         message = str(error).replace(catalog, "<catalog>")
         raise WarehouseError(f"cannot attach the DuckLake catalog: {message}") from None

@@ -19,6 +19,7 @@ from batch_platform.lib.signal_files import (
     FileRejected,
     StagedFile,
     create_stage,
+    drop_stage,
     normalise_column_name,
     stage_signal_file,
 )
@@ -93,7 +94,7 @@ def load_signal_file(
             "raw.signals",
             {"partition_key": partition_key},
             "SELECT $partition_key AS partition_key, $source_file AS source_file, * "
-            "FROM signal_stage ORDER BY source_line",
+            "FROM signal_stage",
             params,
         )
         replace_partition(
@@ -117,7 +118,7 @@ def load_signal_file(
         )
 
     atomically(con, write_raw_partition)
-    con.execute("DROP TABLE IF EXISTS signal_stage")
+    drop_stage(con)
     return FileLoad(
         partition_key=partition_key,
         source_file=source_file,
@@ -143,26 +144,26 @@ class CleanCounts:
 def clean_signal_partition(con: duckdb.DuckDBPyConnection, partition_key: str) -> CleanCounts:
     """Validate, normalise, de-duplicate and enrich one file's rows into the three tables."""
     register_reference_tables(con)
-    modified_at = scalar(
-        con,
-        "SELECT max(modified_at) FROM raw.signal_files WHERE partition_key = $p",
+    modified_at, source_file = con.execute(
+        "SELECT max(modified_at), max(source_file) FROM raw.signal_files WHERE partition_key = $p",
         {"p": partition_key},
-    )
+    ).fetchone()
     not_after = (modified_at or dt.datetime(2100, 1, 1)) + FUTURE_TOLERANCE
     key = {"partition_key": partition_key}
+    params = key | {"source_file": source_file or ""}
     con.execute(
         load_sql("stage_typed_signals"), {"partition_key": partition_key, "not_after": not_after}
     )
-    con.execute(load_sql("stage_classified_signals"), key)
+    con.execute(load_sql("stage_duplicate_signals"), params)
 
     def write_clean_partition() -> tuple[int, int, int]:
         return (
-            replace_partition(con, "clean.signals", key, load_sql("select_clean_signals")),
+            replace_partition(con, "clean.signals", key, load_sql("select_clean_signals"), params),
             replace_partition(
-                con, "clean.signal_duplicates", key, load_sql("select_signal_duplicates")
+                con, "clean.signal_duplicates", key, load_sql("select_signal_duplicates"), params
             ),
             replace_partition(
-                con, "quarantine.signal_rows", key, load_sql("select_quarantined_rows")
+                con, "quarantine.signal_rows", key, load_sql("select_quarantined_rows"), key
             ),
         )
 
@@ -174,7 +175,7 @@ def clean_signal_partition(con: duckdb.DuckDBPyConnection, partition_key: str) -
             "GROUP BY reason ORDER BY count(*) DESC, reason LIMIT 20"
         ).fetchall()
     )
-    con.execute("DROP TABLE IF EXISTS classified_signals")
+    con.execute("DROP TABLE IF EXISTS duplicate_signals")
     con.execute("DROP TABLE IF EXISTS typed_signals")
     return CleanCounts(int(raw_rows), cleaned, duplicates, quarantined, reasons)
 

@@ -1,6 +1,7 @@
+-- Quarantined rows keep their original values, read back from raw.signals.
 SELECT
-    partition_key, source_file, source_line, reason, event_id, occurred_at, source, event_type,
-    email, account_domain, properties, extra_columns
-FROM typed_signals
-WHERE reason IS NOT NULL
-ORDER BY source_line
+    r.partition_key, r.source_file, r.source_line, t.reason, r.event_id, r.occurred_at,
+    r.source, r.event_type, r.email, r.account_domain, r.properties, r.extra_columns
+FROM typed_signals AS t
+JOIN raw.signals AS r ON r.partition_key = $partition_key AND r.source_line = t.source_line
+WHERE t.reason IS NOT NULL

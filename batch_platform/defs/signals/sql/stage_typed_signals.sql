@@ -1,10 +1,12 @@
--- Validate and normalise one file's raw rows into the temp table typed_signals.
--- Parameters: $partition_key, $not_after (timestamps after it are implausible).
+-- Validate and normalise one file's raw rows into the temp table typed_signals: only the
+-- normalised columns, the reason a row is invalid and its event_key. Original values stay in
+-- raw.signals (joined back by source_line for the few quarantined rows), so 10 million rows are
+-- not copied whole. Parameters: $partition_key, $not_after (timestamps after it are implausible).
 -- Needs temp tables ref_event_types(spelling, canonical) and ref_free_mail(domain).
 CREATE OR REPLACE TEMP TABLE typed_signals AS
 WITH base AS (
     SELECT
-        r.*,
+        r.source_line, r.occurred_at, r.source, r.event_type, r.parse_error,
         nullif(trim(r.event_id), '') AS n_event_id,
         try_cast(trim(r.occurred_at) AS TIMESTAMPTZ) AT TIME ZONE 'UTC' AS n_occurred_at,
         lower(trim(r.source)) AS n_source,
@@ -43,33 +45,39 @@ typed AS (
         ) AS n_account_domain
     FROM base AS b
     LEFT JOIN ref_event_types AS v ON v.spelling = b.n_spelling
+),
+reasoned AS (
+    SELECT
+        t.*,
+        nullif(concat_ws('; ',
+            CASE WHEN t.parse_error IS NOT NULL THEN 'unparseable row: ' || t.parse_error END,
+            CASE WHEN nullif(trim(t.occurred_at), '') IS NULL THEN 'missing occurred_at'
+                WHEN t.n_occurred_at IS NULL THEN 'occurred_at is not an ISO-8601 timestamp'
+                WHEN t.n_occurred_at > $not_after THEN 'occurred_at is in the future'
+                WHEN t.n_occurred_at < TIMESTAMP '2000-01-01' THEN 'occurred_at is before 2000'
+            END,
+            CASE WHEN nullif(t.n_source, '') IS NULL THEN 'missing source'
+                WHEN t.n_source NOT IN ('website', 'product', 'email', 'crm')
+                    THEN 'unknown source ' || t.source
+            END,
+            CASE WHEN nullif(t.n_spelling, '') IS NULL THEN 'missing event_type'
+                WHEN t.canonical_type IS NULL THEN 'unknown event_type ' || t.event_type
+            END,
+            CASE WHEN nullif(t.n_email, '') IS NULL THEN 'missing email'
+                WHEN NOT t.email_ok THEN 'implausible email'
+            END,
+            CASE WHEN t.bad_properties THEN 'properties is not a JSON object' END
+        ), '') AS reason
+    FROM typed AS t
 )
 SELECT
-    t.*,
-    nullif(concat_ws('; ',
-        CASE WHEN t.parse_error IS NOT NULL THEN 'unparseable row: ' || t.parse_error END,
-        CASE WHEN nullif(trim(t.occurred_at), '') IS NULL THEN 'missing occurred_at'
-            WHEN t.n_occurred_at IS NULL THEN 'occurred_at is not an ISO-8601 timestamp'
-            WHEN t.n_occurred_at > $not_after THEN 'occurred_at is in the future'
-            WHEN t.n_occurred_at < TIMESTAMP '2000-01-01' THEN 'occurred_at is before 2000'
-        END,
-        CASE WHEN nullif(t.n_source, '') IS NULL THEN 'missing source'
-            WHEN t.n_source NOT IN ('website', 'product', 'email', 'crm')
-                THEN 'unknown source ' || t.source
-        END,
-        CASE WHEN nullif(t.n_spelling, '') IS NULL THEN 'missing event_type'
-            WHEN t.canonical_type IS NULL THEN 'unknown event_type ' || t.event_type
-        END,
-        CASE WHEN nullif(t.n_email, '') IS NULL THEN 'missing email'
-            WHEN NOT t.email_ok THEN 'implausible email'
-        END,
-        CASE WHEN t.bad_properties THEN 'properties is not a JSON object' END
-    ), '') AS reason,
+    source_line, reason, n_event_id, n_occurred_at, n_source, canonical_type,
+    event_type AS original_event_type, n_email, n_account_domain, n_properties,
     md5(concat_ws('|',
-        t.n_source,
-        CASE WHEN t.n_event_id IS NOT NULL THEN 'id:' || t.n_event_id
-            ELSE concat_ws('|', 'content', strftime(t.n_occurred_at, '%Y-%m-%dT%H:%M:%S.%f'),
-                t.canonical_type, t.n_email, t.n_account_domain, t.n_properties::VARCHAR)
+        n_source,
+        CASE WHEN n_event_id IS NOT NULL THEN 'id:' || n_event_id
+            ELSE concat_ws('|', 'content', strftime(n_occurred_at, '%Y-%m-%dT%H:%M:%S.%f'),
+                canonical_type, n_email, n_account_domain, n_properties::VARCHAR)
         END
     )) AS event_key
-FROM typed AS t;
+FROM reasoned;
