@@ -11,6 +11,8 @@ DEFAULT_WAREHOUSE = "data/warehouse.duckdb"
 DEFAULT_REPORTS_DIR = "data/reports"
 DEFAULT_SETTLE_SECONDS = 10.0
 DEFAULT_DUCKLAKE_DATA = "data/lake"
+# DuckDB spills to disk beyond this; keeps a 10-million-row run under 4 GiB of RSS.
+DEFAULT_DUCKDB_MEMORY_LIMIT = "3GB"
 WAREHOUSE_MODES = ("file", "ducklake")
 
 
@@ -23,6 +25,8 @@ class Settings:
     warehouse_mode: str
     ducklake_catalog: str | None
     ducklake_data_path: str
+    duckdb_memory_limit: str
+    duckdb_threads: int | None
 
     @property
     def signals_dir(self) -> Path:
@@ -43,4 +47,20 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         warehouse_mode=(env.get("BATCH_PLATFORM_WAREHOUSE_MODE") or "file").lower(),
         ducklake_catalog=env.get("BATCH_PLATFORM_DUCKLAKE_CATALOG") or None,
         ducklake_data_path=env.get("BATCH_PLATFORM_DUCKLAKE_DATA_PATH") or DEFAULT_DUCKLAKE_DATA,
+        duckdb_memory_limit=env.get("BATCH_PLATFORM_DUCKDB_MEMORY_LIMIT")
+        or DEFAULT_DUCKDB_MEMORY_LIMIT,
+        duckdb_threads=_positive_int(env, "BATCH_PLATFORM_DUCKDB_THREADS"),
     )
+
+
+def _positive_int(env: dict[str, str], name: str) -> int | None:
+    value = env.get(name)
+    if not value:
+        return None
+    try:
+        number = int(value)
+    except ValueError:
+        raise ValueError(f"{name} must be a positive integer, not {value!r}") from None
+    if number < 1:
+        raise ValueError(f"{name} must be a positive integer, not {value!r}")
+    return number

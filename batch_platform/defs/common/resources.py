@@ -23,6 +23,8 @@ class WarehouseResource(dg.ConfigurableResource):
     (``file`` or ``ducklake``), $BATCH_PLATFORM_WAREHOUSE (the file), and for DuckLake
     $BATCH_PLATFORM_DUCKLAKE_CATALOG (a libpq connection string; a secret, so it is read only
     from the environment and never shown in the UI) and $BATCH_PLATFORM_DUCKLAKE_DATA_PATH.
+    DuckDB's memory limit and threads: $BATCH_PLATFORM_DUCKDB_MEMORY_LIMIT (default 3GB; DuckDB
+    spills to disk beyond it) and $BATCH_PLATFORM_DUCKDB_THREADS (default: one per core).
     """
 
     database: str | None = None
@@ -45,16 +47,18 @@ class WarehouseResource(dg.ConfigurableResource):
         return mode
 
     def open(self) -> duckdb.DuckDBPyConnection:
-        if self.resolved_mode == "file":
-            return connect(self.path, memory_limit=self.memory_limit, threads=self.threads)
         settings = load_settings()
+        memory_limit = self.memory_limit or settings.duckdb_memory_limit
+        threads = self.threads or settings.duckdb_threads
+        if self.resolved_mode == "file":
+            return connect(self.path, memory_limit=memory_limit, threads=threads)
         if not settings.ducklake_catalog:
             raise WarehouseError("DuckLake mode needs $BATCH_PLATFORM_DUCKLAKE_CATALOG")
         return connect_lake(
             settings.ducklake_catalog,
             self.ducklake_data_path or settings.ducklake_data_path,
-            memory_limit=self.memory_limit,
-            threads=self.threads,
+            memory_limit=memory_limit,
+            threads=threads,
         )
 
     @contextmanager

@@ -180,6 +180,26 @@ def clean_signal_partition(con: duckdb.DuckDBPyConnection, partition_key: str) -
     return CleanCounts(int(raw_rows), cleaned, duplicates, quarantined, reasons)
 
 
+def row_accounting_check_sql(
+    con: duckdb.DuckDBPyConnection, partition_key: str
+) -> tuple[str, dict[str, object]]:
+    """The cheapest exact row-accounting query for the partition, and its parameters.
+
+    The readers number rows 1..n, so comparing counts, distinct counts and bounds is exact and
+    avoids joining millions of lines; any other numbering is checked line by line.
+    """
+    rows, distinct, first, last = con.execute(
+        "SELECT count(*), count(DISTINCT source_line), min(source_line), max(source_line) "
+        "FROM raw.signals WHERE partition_key = $p",
+        {"p": partition_key},
+    ).fetchone()
+    key = {"partition_key": partition_key}
+    if rows == distinct and (rows == 0 or last - first + 1 == rows):
+        bounds = {"raw_rows": rows, "first_line": first, "last_line": last}
+        return load_sql("check_row_accounting_by_bounds"), key | bounds
+    return load_sql("check_row_accounting_by_join"), key
+
+
 # ---------------------------------------------------------------- firmographics
 FIRMOGRAPHIC_COLUMNS = ("domain", "company_name", "industry", "employee_count", "country")
 

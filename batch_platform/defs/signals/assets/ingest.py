@@ -7,7 +7,12 @@ from batch_platform.defs.common.metadata import table_metadata, table_spec
 from batch_platform.defs.common.resources import WAREHOUSE_POOL, LandingResource, WarehouseResource
 from batch_platform.defs.signals.assets._common import OWNERS
 from batch_platform.defs.signals.partitions import signal_file_partitions
-from batch_platform.defs.signals.transforms import clean_signal_partition, load_signal_file
+from batch_platform.defs.signals.transforms import (
+    clean_signal_partition,
+    load_signal_file,
+    load_sql,
+    row_accounting_check_sql,
+)
 from batch_platform.lib.landing import find_landed_file
 
 LANDING_SIGNALS = dg.AssetKey(["landing", "signal_files"])
@@ -233,6 +238,7 @@ def clean_signals(context: dg.AssetExecutionContext, duckdb: WarehouseResource):
             asset_key=DUPLICATES,
             metadata=table_metadata(con, "clean.signal_duplicates", PARTITION, params),
         )
+        accounting_sql, accounting_params = row_accounting_check_sql(con, key)
         reasons = "\n".join(f"| {r} | {n} |" for r, n in counts.reasons.items())
         yield dg.MaterializeResult(
             asset_key=QUARANTINED_ROWS,
@@ -243,30 +249,15 @@ def clean_signals(context: dg.AssetExecutionContext, duckdb: WarehouseResource):
             con,
             asset_key=CLEAN_SIGNALS,
             check_name="row_accounting",
-            sql="""
-                WITH placed AS (
-                    SELECT source_line FROM clean.signals WHERE partition_key = $partition_key
-                    UNION ALL SELECT source_line FROM clean.signal_duplicates
-                        WHERE partition_key = $partition_key
-                    UNION ALL SELECT source_line FROM quarantine.signal_rows
-                        WHERE partition_key = $partition_key
-                ),
-                placed_count AS (SELECT source_line, count(*) AS n FROM placed GROUP BY 1)
-                SELECT count(*) FROM raw.signals AS r
-                FULL JOIN placed_count AS p USING (source_line)
-                WHERE (r.partition_key = $partition_key OR r.partition_key IS NULL)
-                    AND (p.n IS DISTINCT FROM 1 OR r.source_line IS NULL)
-            """,
-            params=params,
+            sql=accounting_sql,
+            params=accounting_params,
             what="raw rows not placed in exactly one of cleaned / duplicate / quarantined",
         )
         yield count_check(
             con,
             asset_key=CLEAN_SIGNALS,
             check_name="event_key_unique",
-            sql="SELECT count(*) FROM (SELECT event_key FROM clean.signals "
-            "WHERE event_key IN (SELECT event_key FROM clean.signals "
-            "WHERE partition_key = $partition_key) GROUP BY 1 HAVING count(*) > 1)",
+            sql=load_sql("check_event_key_unique"),
             params=params,
             what="event keys kept more than once",
         )

@@ -1,0 +1,85 @@
+"""The clean step's blocking checks catch what they guard against, on both of their query paths."""
+
+import pytest
+
+from batch_platform.defs.signals.transforms import load_sql, row_accounting_check_sql
+from batch_platform.lib.keys import partition_key_for
+
+HEADER = "event_id,occurred_at,source,event_type,email,account_domain,properties\n"
+ROWS = [
+    "e1,2026-01-05T10:00:00Z,website,page_view,a@acme.com,,",
+    "e2,2026-01-05T10:01:00Z,website,page_view,b@acme.com,,",
+    "e1,2026-01-05T10:00:00Z,website,page_view,a@acme.com,,",  # duplicate of line 1
+    "e3,not a time,website,page_view,c@acme.com,,",  # quarantined
+    "e4,2026-01-05T10:03:00Z,product,login,d@acme.com,,",
+]
+KEY = partition_key_for("checked.csv")
+FIRST_CLEAN = "(SELECT min(source_line) FROM clean.signals WHERE partition_key = $k)"
+LAST_CLEAN = "(SELECT max(source_line) FROM clean.signals WHERE partition_key = $k)"
+
+
+@pytest.fixture
+def ingested(platform):
+    platform.write_signal_file("checked.csv", HEADER + "\n".join(ROWS) + "\n")
+    assert platform.ingest("checked.csv").success
+    return platform
+
+
+def failing_accounting(platform) -> tuple[int, str]:
+    with platform.resources["duckdb"].get_connection() as con:
+        sql, params = row_accounting_check_sql(con, KEY)
+        path = "bounds" if "raw_rows" in params else "join"
+        return con.execute(sql, params).fetchone()[0], path
+
+
+def execute(platform, sql: str) -> None:
+    with platform.resources["duckdb"].get_connection() as con:
+        con.execute(sql, {"k": KEY})
+
+
+def test_accounting_passes_on_a_clean_ingest(ingested):
+    assert failing_accounting(ingested) == (0, "bounds")
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        f"DELETE FROM clean.signals WHERE partition_key = $k AND source_line = {LAST_CLEAN}",
+        "INSERT INTO clean.signal_duplicates SELECT partition_key, source_file, source_line, "
+        "event_key, source_file, 1, 'within_file' FROM clean.signals "
+        f"WHERE partition_key = $k AND source_line = {LAST_CLEAN}",
+        "UPDATE quarantine.signal_rows SET source_line = 99 WHERE partition_key = $k",
+        f"UPDATE clean.signals SET source_line = {FIRST_CLEAN} "
+        f"WHERE partition_key = $k AND source_line = {LAST_CLEAN}",
+    ],
+    ids=["row lost", "row placed twice", "line outside raw", "line repeated, one missing"],
+)
+@pytest.mark.parametrize("numbering", ["contiguous", "gapped"])
+def test_accounting_fails_when_rows_are_lost_or_placed_twice(ingested, tamper, numbering):
+    if numbering == "gapped":
+        # Raw lines 1, 3, 4, 5, 6 … (not 1..n): the check takes the line-by-line path.
+        for table in ("raw.signals", "clean.signals", "clean.signal_duplicates",
+                      "quarantine.signal_rows"):  # fmt: skip
+            execute(ingested, f"UPDATE {table} SET source_line = source_line + 1 "
+                    "WHERE partition_key = $k AND source_line >= 2")  # fmt: skip
+    execute(ingested, tamper)
+    failing, path = failing_accounting(ingested)
+    assert failing > 0
+    assert path == ("bounds" if numbering == "contiguous" else "join")
+
+
+def test_event_key_unique_counts_keys_kept_twice(ingested):
+    check = load_sql("check_event_key_unique")
+    assert ingested.query(check, {"partition_key": KEY}) == [(0,)]
+    execute(
+        ingested,
+        "INSERT INTO clean.signals SELECT * REPLACE ('other' AS partition_key) "
+        "FROM clean.signals WHERE partition_key = $k AND source_line = 1",
+    )
+    assert ingested.query(check, {"partition_key": KEY}) == [(1,)]
+    execute(
+        ingested,
+        "INSERT INTO clean.signals SELECT * REPLACE (9 AS source_line) "
+        "FROM clean.signals WHERE partition_key = $k AND source_line = 2",
+    )
+    assert ingested.query(check, {"partition_key": KEY}) == [(2,)]
