@@ -1,7 +1,9 @@
 """The platform: the real asset graph through Dagster, from landed files to lead scores.
 
-One `signal_file_ingest` run per file (raw → clean, checks included), then the lead scores of
-the as-of day, all on a SQLite Dagster instance and the in-process executor, as in the demo.
+The files are picked up the way the sensor picks them up in production (one run per file, or
+one run over a range of files that landed together), loaded raw → clean with every check, then
+the lead scores of the as-of day are computed; all on a SQLite Dagster instance and the
+in-process executor, as in the demo.
 """
 
 import json
@@ -12,7 +14,8 @@ from pathlib import Path
 
 
 def main(data_dir: str) -> dict:
-    work = Path(tempfile.mkdtemp(prefix="bench-platform-"))
+    # Beside the data, inside the benchmark's own temporary directory.
+    work = Path(tempfile.mkdtemp(prefix="platform-", dir=Path(data_dir).parent))
     landing = work / "landing"
     (landing / "signals").mkdir(parents=True)
     for path in sorted(Path(data_dir).glob("*.csv")):
@@ -22,24 +25,32 @@ def main(data_dir: str) -> dict:
         BATCH_PLATFORM_LANDING_DIR=str(landing),
         BATCH_PLATFORM_WAREHOUSE=str(work / "warehouse.duckdb"),
         BATCH_PLATFORM_REPORTS_DIR=str(work / "reports"),
+        BATCH_PLATFORM_SETTLE_SECONDS="0",
     )
     (work / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
     import dagster as dg
 
     from batch_platform.definitions import defs
     from batch_platform.defs.signals.assets.scores import LEAD_SCORES
-    from batch_platform.lib.keys import partition_key_for
+    from batch_platform.defs.signals.sensors import signal_files_sensor
     from batch_platform.lib.warehouse import connect
 
     definitions = defs()
     instance = dg.DagsterInstance.get()
     quiet = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
-    ingest = definitions.resolve_job_def("signal_file_ingest")
-    keys = [partition_key_for(p.name) for p in sorted((landing / "signals").iterdir())]
-    instance.add_dynamic_partitions("signal_files", keys)
+    tick = signal_files_sensor(
+        dg.build_sensor_context(instance=instance, resources=definitions.resources)
+    )
+    for request in tick.dynamic_partitions_requests:
+        instance.add_dynamic_partitions(request.partitions_def_name, list(request.partition_keys))
     checks = 0
-    for key in keys:
-        result = ingest.execute_in_process(run_config=quiet, instance=instance, partition_key=key)
+    for request in tick.run_requests:
+        result = definitions.resolve_job_def(request.job_name).execute_in_process(
+            run_config=quiet,
+            instance=instance,
+            partition_key=request.partition_key,
+            tags=request.tags,
+        )
         checks += sum(e.passed for e in result.get_asset_check_evaluations())
     scoring = definitions.resolve_job_def("nightly_lead_scoring")
     result = scoring.execute_in_process(

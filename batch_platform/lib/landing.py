@@ -13,7 +13,13 @@ from batch_platform.lib.settings import DEFAULT_SETTLE_SECONDS
 
 DONE_SUFFIX = ".done"
 IN_PROGRESS_SUFFIXES = (".tmp", ".part", ".partial", ".crdownload", ".inprogress", ".filepart")
-__all__ = ["DEFAULT_SETTLE_SECONDS", "LandedFile", "find_landed_file", "scan_landing_dir"]
+__all__ = [
+    "DEFAULT_SETTLE_SECONDS",
+    "LandedFile",
+    "find_landed_file",
+    "find_landed_files",
+    "scan_landing_dir",
+]
 
 
 @dataclass(frozen=True)
@@ -88,14 +94,23 @@ def scan_landing_dir(
 
 def find_landed_file(directory: Path, partition_key: str) -> Path | None:
     """The file in ``directory`` whose partition key is ``partition_key``."""
+    return find_landed_files(directory, [partition_key])[partition_key]
+
+
+def find_landed_files(directory: Path, partition_keys: list[str]) -> dict[str, Path | None]:
+    """The file in ``directory`` for each partition key (None if gone), in one directory scan."""
+    found: dict[str, Path | None] = dict.fromkeys(partition_keys)
     if not directory.is_dir():
-        return None
+        return found
     root = directory.resolve()
     with os.scandir(directory) as iterator:
         for entry in iterator:
-            if not entry.is_file() or partition_key_for(entry.name) != partition_key:
+            if not entry.is_file():
+                continue
+            key = partition_key_for(entry.name)
+            if key not in found or found[key] is not None:
                 continue
             if entry.is_symlink() and not Path(entry.path).resolve().is_relative_to(root):
                 continue
-            return Path(entry.path)
-    return None
+            found[key] = Path(entry.path)
+    return found

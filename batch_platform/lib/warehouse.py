@@ -191,12 +191,21 @@ def replace_partition(
 ) -> int:
     """Delete the rows of one partition and insert its new rows. Call inside ``transaction``.
 
-    ``where`` maps partition columns (our own identifiers) to values; they and ``params`` are bound
-    as named parameters (``$name`` in ``select_sql``). Returns the number of rows inserted.
+    ``where`` maps partition columns (our own identifiers) to a value, or to a list of values to
+    replace several partitions at once; they and ``params`` are bound as named parameters
+    (``$name`` in ``select_sql``). Returns the number of rows inserted.
     """
     table = checked_table(table)
-    where_params = {f"where_{column}": value for column, value in where.items()}
-    conditions = " AND ".join(f"{quote_ident(column)} = $where_{column}" for column in where)
+    where_params = {
+        f"where_{column}": list(value) if isinstance(value, list | tuple) else value
+        for column, value in where.items()
+    }
+    conditions = " AND ".join(
+        f"list_contains($where_{column}, {quote_ident(column)})"
+        if isinstance(value, list | tuple)
+        else f"{quote_ident(column)} = $where_{column}"
+        for column, value in where.items()
+    )
     con.execute(f"DELETE FROM {table} WHERE {conditions}", where_params)
     con.execute(f"INSERT INTO {table} BY NAME {select_sql}", dict(params or {}))
     return int(scalar(con, f"SELECT count(*) FROM {table} WHERE {conditions}", where_params))

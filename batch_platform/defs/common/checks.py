@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import dagster as dg
@@ -16,19 +17,75 @@ def count_check(
     asset_key: dg.AssetKey,
     check_name: str,
     sql: str,
-    params: dict[str, Any] | None = None,
+    params: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
     what: str,
     severity: dg.AssetCheckSeverity = dg.AssetCheckSeverity.ERROR,
 ) -> dg.AssetCheckResult:
-    """``sql`` counts the rows that break the rule; ``what`` describes one such row."""
-    failing = int(scalar(con, sql, params) or 0)
+    """``sql`` counts the rows that break the rule; ``what`` describes one such row.
+
+    ``params`` may be a list (one parameter set per partition of a run covering several); the
+    counts are summed and the failing partitions named.
+    """
+    param_sets = params if isinstance(params, Sequence) else [params]
+    return counted_check_result(
+        asset_key=asset_key,
+        check_name=check_name,
+        failing_by_partition={
+            str((p or {}).get("partition_key", "")): int(scalar(con, sql, p) or 0)
+            for p in param_sets
+        },
+        what=what,
+        severity=severity,
+    )
+
+
+def partitions_count_check(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    asset_key: dg.AssetKey,
+    check_name: str,
+    sql: str,
+    partition_keys: Sequence[str],
+    what: str,
+    severity: dg.AssetCheckSeverity = dg.AssetCheckSeverity.ERROR,
+) -> dg.AssetCheckResult:
+    """One query for all partitions of a run: ``sql`` takes ``$partition_keys`` (a list) and
+    returns ``(partition_key, offending rows)`` for the partitions that have any."""
+    failing = dict.fromkeys(partition_keys, 0)
+    for key, count in con.execute(sql, {"partition_keys": list(partition_keys)}).fetchall():
+        failing[key] = int(count)
+    return counted_check_result(
+        asset_key=asset_key,
+        check_name=check_name,
+        failing_by_partition=failing,
+        what=what,
+        severity=severity,
+    )
+
+
+def counted_check_result(
+    *,
+    asset_key: dg.AssetKey,
+    check_name: str,
+    failing_by_partition: Mapping[str, int],
+    what: str,
+    severity: dg.AssetCheckSeverity = dg.AssetCheckSeverity.ERROR,
+) -> dg.AssetCheckResult:
+    """Pass when no partition has an offending row; say how many there are and where."""
+    failing = sum(failing_by_partition.values())
+    where = [key for key, count in failing_by_partition.items() if count and key]
+    metadata: dict[str, Any] = {"failing_rows": failing}
+    if len(failing_by_partition) > 1:
+        metadata["partitions_checked"] = len(failing_by_partition)
+    if where:
+        metadata["failing_partitions"] = ", ".join(where[:20]) + (" …" if len(where) > 20 else "")
     return dg.AssetCheckResult(
         asset_key=asset_key,
         check_name=check_name,
         passed=failing == 0,
         severity=severity,
         description=f"{failing} {what}" if failing else f"no {what}",
-        metadata={"failing_rows": failing},
+        metadata=metadata,
     )
 
 

@@ -1,5 +1,6 @@
 """The sensor that turns landed files into partitions and runs."""
 
+import hashlib
 import json
 
 import dagster as dg
@@ -7,10 +8,15 @@ import dagster as dg
 from batch_platform.defs.common.resources import LandingResource
 from batch_platform.defs.signals.jobs import firmographics_job, signal_file_ingest_job
 from batch_platform.defs.signals.partitions import signal_file_partitions
-from batch_platform.lib.landing import scan_landing_dir
+from batch_platform.lib.landing import LandedFile, scan_landing_dir
 from batch_platform.lib.signal_files import file_format
 
 MAX_RUNS_PER_TICK = 500
+# Files that land together are loaded by one run over their range of partitions (far fewer runs
+# and events than one run per file), bounded so that one run stays a modest unit of work.
+MAX_FILES_PER_RUN = 100
+MAX_BYTES_PER_RUN = 2 * 1024**3
+RANGE_TAGS = ("dagster/asset_partition_range_start", "dagster/asset_partition_range_end")
 
 
 def _is_firmographics_file(name: str) -> bool:
@@ -36,28 +42,24 @@ def signal_files_sensor(context: dg.SensorEvaluationContext, landing: LandingRes
     firmographics = scan_landing_dir(
         landing.firmographics_dir, _is_firmographics_file, landing.settle_after
     )
-    new_keys: list[str] = []
+    existing = set(context.instance.get_dynamic_partitions(signal_file_partitions.name))
+    new_files: list[LandedFile] = []
     run_requests: list[dg.RunRequest] = []
     for landed in signals:
         cursor_key = f"signals/{landed.partition_key}"
         if seen.get(cursor_key) == landed.fingerprint:
             continue
-        if len(run_requests) >= MAX_RUNS_PER_TICK:
+        if len(run_requests) + len(new_files) // MAX_FILES_PER_RUN >= MAX_RUNS_PER_TICK:
             break
-        if cursor_key not in seen:
-            new_keys.append(landed.partition_key)
         seen[cursor_key] = landed.fingerprint
-        run_requests.append(
-            dg.RunRequest(
-                run_key=f"{landed.partition_key}:{landed.fingerprint}",
-                job_name=signal_file_ingest_job.name,
-                partition_key=landed.partition_key,
-                tags={
-                    "batch_platform/source_file": landed.name[:200],
-                    "batch_platform/file_format": (file_format(landed.name) or ("unknown",))[0],
-                },
-            )
-        )
+        if landed.partition_key in existing:
+            # A rewritten file: its partition is reloaded on its own.
+            run_requests.append(_ingest_request([landed]))
+        else:
+            new_files.append(landed)
+    # New partitions are added in this order, so each batch is a contiguous range of them.
+    run_requests += [_ingest_request(batch) for batch in _batches(new_files)]
+    new_keys = [landed.partition_key for landed in new_files]
     changed_firmographics = [
         f for f in firmographics if seen.get(f"firmographics/{f.name}") != f.fingerprint
     ]
@@ -68,7 +70,7 @@ def signal_files_sensor(context: dg.SensorEvaluationContext, landing: LandingRes
         run_requests.insert(
             0,
             dg.RunRequest(
-                run_key=f"firmographics:{hash(fingerprint) & 0xFFFFFFFF:08x}",
+                run_key=f"firmographics:{hashlib.sha256(fingerprint.encode()).hexdigest()[:16]}",
                 job_name=firmographics_job.name,
                 tags={"dagster/priority": "1"},
             ),
@@ -84,6 +86,48 @@ def signal_files_sensor(context: dg.SensorEvaluationContext, landing: LandingRes
         dynamic_partitions_requests=[signal_file_partitions.build_add_request(new_keys)]
         if new_keys
         else [],
+    )
+
+
+def _batches(files: list[LandedFile]) -> list[list[LandedFile]]:
+    batches: list[list[LandedFile]] = []
+    size = 0
+    for landed in files:
+        if (
+            not batches
+            or len(batches[-1]) >= MAX_FILES_PER_RUN
+            or (size + landed.size > MAX_BYTES_PER_RUN)
+        ):
+            batches.append([])
+            size = 0
+        batches[-1].append(landed)
+        size += landed.size
+    return batches
+
+
+def _ingest_request(files: list[LandedFile]) -> dg.RunRequest:
+    """One run for one file (a partition) or for several (a range of partitions)."""
+    first, last = files[0], files[-1]
+    if len(files) == 1:
+        return dg.RunRequest(
+            run_key=f"{first.partition_key}:{first.fingerprint}",
+            job_name=signal_file_ingest_job.name,
+            partition_key=first.partition_key,
+            tags={
+                "batch_platform/source_file": first.name[:200],
+                "batch_platform/file_format": (file_format(first.name) or ("unknown",))[0],
+            },
+        )
+    fingerprints = "\n".join(f"{f.partition_key}={f.fingerprint}" for f in files)
+    digest = hashlib.sha256(fingerprints.encode()).hexdigest()[:16]
+    return dg.RunRequest(
+        run_key=f"files:{first.partition_key}..{last.partition_key}:{digest}",
+        job_name=signal_file_ingest_job.name,
+        tags=dict(zip(RANGE_TAGS, (first.partition_key, last.partition_key), strict=True))
+        | {
+            "batch_platform/files": str(len(files)),
+            "batch_platform/source_file": f"{first.name[:95]} … {last.name[:95]}",
+        },
     )
 
 

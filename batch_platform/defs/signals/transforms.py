@@ -140,64 +140,105 @@ class CleanCounts:
     quarantined: int
     reasons: dict[str, int] = field(default_factory=dict)
 
+    def __add__(self, other: CleanCounts) -> CleanCounts:
+        reasons = dict(self.reasons)
+        for reason, rows in other.reasons.items():
+            reasons[reason] = reasons.get(reason, 0) + rows
+        return CleanCounts(
+            self.raw_rows + other.raw_rows,
+            self.cleaned + other.cleaned,
+            self.duplicates + other.duplicates,
+            self.quarantined + other.quarantined,
+            reasons,
+        )
+
 
 def clean_signal_partition(con: duckdb.DuckDBPyConnection, partition_key: str) -> CleanCounts:
     """Validate, normalise, de-duplicate and enrich one file's rows into the three tables."""
-    register_reference_tables(con)
-    modified_at, source_file = con.execute(
-        "SELECT max(modified_at), max(source_file) FROM raw.signal_files WHERE partition_key = $p",
-        {"p": partition_key},
-    ).fetchone()
-    not_after = (modified_at or dt.datetime(2100, 1, 1)) + FUTURE_TOLERANCE
-    key = {"partition_key": partition_key}
-    params = key | {"source_file": source_file or ""}
-    con.execute(
-        load_sql("stage_typed_signals"), {"partition_key": partition_key, "not_after": not_after}
-    )
-    con.execute(load_sql("stage_duplicate_signals"), params)
-
-    def write_clean_partition() -> tuple[int, int, int]:
-        return (
-            replace_partition(con, "clean.signals", key, load_sql("select_clean_signals"), params),
-            replace_partition(
-                con, "clean.signal_duplicates", key, load_sql("select_signal_duplicates"), params
-            ),
-            replace_partition(
-                con, "quarantine.signal_rows", key, load_sql("select_quarantined_rows"), key
-            ),
-        )
-
-    cleaned, duplicates, quarantined = atomically(con, write_clean_partition)
-    raw_rows = scalar(con, "SELECT count(*) FROM typed_signals")
-    reasons = dict(
-        con.execute(
-            "SELECT reason, count(*) FROM typed_signals WHERE reason IS NOT NULL "
-            "GROUP BY reason ORDER BY count(*) DESC, reason LIMIT 20"
-        ).fetchall()
-    )
-    con.execute("DROP TABLE IF EXISTS duplicate_signals")
-    con.execute("DROP TABLE IF EXISTS typed_signals")
-    return CleanCounts(int(raw_rows), cleaned, duplicates, quarantined, reasons)
+    return clean_signal_partitions(con, [partition_key])[partition_key]
 
 
-def row_accounting_check_sql(
-    con: duckdb.DuckDBPyConnection, partition_key: str
-) -> tuple[str, dict[str, object]]:
-    """The cheapest exact row-accounting query for the partition, and its parameters.
+def clean_signal_partitions(
+    con: duckdb.DuckDBPyConnection, partition_keys: list[str]
+) -> dict[str, CleanCounts]:
+    """Clean the rows of several files at once, as if one after another in the given order.
 
-    The readers number rows 1..n, so comparing counts, distinct counts and bounds is exact and
-    avoids joining millions of lines; any other numbering is checked line by line.
+    One set of statements for the whole run (not one per file), and one transaction replacing
+    all of its partitions, so a crash leaves every one of them as it was.
     """
-    rows, distinct, first, last = con.execute(
-        "SELECT count(*), count(DISTINCT source_line), min(source_line), max(source_line) "
-        "FROM raw.signals WHERE partition_key = $p",
-        {"p": partition_key},
-    ).fetchone()
-    key = {"partition_key": partition_key}
-    if rows == distinct and (rows == 0 or last - first + 1 == rows):
-        bounds = {"raw_rows": rows, "first_line": first, "last_line": last}
-        return load_sql("check_row_accounting_by_bounds"), key | bounds
-    return load_sql("check_row_accounting_by_join"), key
+    keys = list(dict.fromkeys(partition_keys))
+    register_reference_tables(con)
+    con.execute(
+        load_sql("stage_run_files"),
+        {"partition_keys": keys, "future_tolerance": FUTURE_TOLERANCE},
+    )
+    con.execute(load_sql("stage_typed_signals"))
+    con.execute(load_sql("stage_duplicate_signals"))
+    where = {"partition_key": keys}
+
+    def write_clean_partitions() -> None:
+        replace_partition(con, "clean.signals", where, load_sql("select_clean_signals"))
+        replace_partition(
+            con, "clean.signal_duplicates", where, load_sql("select_signal_duplicates")
+        )
+        replace_partition(con, "quarantine.signal_rows", where, load_sql("select_quarantined_rows"))
+
+    atomically(con, write_clean_partitions)
+    # Per partition: raw, cleaned, duplicate and quarantined rows.
+    counts = {key: [0, 0, 0, 0] for key in keys}
+    tables = ["typed_signals", "clean.signals", "clean.signal_duplicates", "quarantine.signal_rows"]
+    for column, table in enumerate(tables):
+        for key, rows in con.execute(
+            f"SELECT partition_key, count(*) FROM {table} "
+            "WHERE list_contains($keys, partition_key) GROUP BY partition_key",
+            {"keys": keys},
+        ).fetchall():
+            counts[key][column] = rows
+    reasons: dict[str, dict[str, int]] = {key: {} for key in keys}
+    for key, reason, rows in con.execute(
+        "SELECT partition_key, reason, count(*) FROM typed_signals WHERE reason IS NOT NULL "
+        "GROUP BY partition_key, reason QUALIFY row_number() OVER (PARTITION BY partition_key "
+        "ORDER BY count(*) DESC, reason) <= 20"
+    ).fetchall():
+        reasons[key][reason] = rows
+    for table in ("duplicate_signals", "typed_signals", "run_files"):
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+    return {key: CleanCounts(*counts[key], reasons[key]) for key in keys}
+
+
+def row_accounting_failures(
+    con: duckdb.DuckDBPyConnection, partition_keys: list[str]
+) -> dict[str, int]:
+    """Per partition, raw rows not placed in exactly one of cleaned / duplicate / quarantined.
+
+    The readers number a file's rows 1..n, so comparing counts, distinct counts and bounds of
+    the lines is exact and avoids joining millions of them; a partition numbered otherwise is
+    checked line by line.
+    """
+    keys = list(dict.fromkeys(partition_keys))
+    stats = {
+        name: {
+            row[0]: row[1:]
+            for row in con.execute(load_sql(name), {"partition_keys": keys}).fetchall()
+        }
+        for name in ("select_raw_line_stats", "select_placed_line_stats")
+    }
+    failing: dict[str, int] = {}
+    for key in keys:
+        rows, distinct, first, last, _ = stats["select_raw_line_stats"].get(key, (0, 0, 0, 0, 0))
+        if not (rows == distinct and (rows == 0 or last - first + 1 == rows)):
+            failing[key] = int(
+                scalar(con, load_sql("check_row_accounting_by_join"), {"partition_key": key})
+            )
+            continue
+        placed, placed_distinct, low, high, nulls = stats["select_placed_line_stats"].get(
+            key, (0, 0, None, None, 0)
+        )
+        if rows == 0:
+            first = last = None
+        exact = (placed, placed_distinct, nulls, low, high) == (rows, rows, 0, first, last)
+        failing[key] = 0 if exact else max(abs(placed - rows), placed - placed_distinct + nulls, 1)
+    return failing
 
 
 # ---------------------------------------------------------------- firmographics

@@ -33,6 +33,23 @@ def tick(platform, cursor=None):
     return result
 
 
+def requested_keys(platform, result) -> list[str]:
+    """The partitions the result's ingest runs cover: one each, or a range of new ones."""
+    order = platform.instance.get_dynamic_partitions("signal_files")
+    keys: list[str] = []
+    for request in result.run_requests:
+        if request.job_name != "signal_file_ingest":
+            continue
+        if request.partition_key:
+            keys.append(request.partition_key)
+            continue
+        start = order.index(request.tags["dagster/asset_partition_range_start"])
+        end = order.index(request.tags["dagster/asset_partition_range_end"])
+        assert int(request.tags["batch_platform/files"]) == end - start + 1
+        keys += order[start : end + 1]
+    return keys
+
+
 def land_old(platform, name, content="x"):
     path = platform.write_signal_file(name, content)
     old = time.time() - 3600
@@ -44,13 +61,35 @@ def test_new_files_become_partitions_and_runs_once(platform):
     for name in ["a.csv", "b.jsonl.gz", "odd, name|1.csv"]:
         land_old(platform, name)
     first = tick(platform)
-    keys = [r.partition_key for r in first.run_requests]
+    keys = requested_keys(platform, first)
     assert keys == [partition_key_for(n) for n in ["a.csv", "b.jsonl.gz", "odd, name|1.csv"]]
     assert set(platform.instance.get_dynamic_partitions("signal_files")) == set(keys)
-    assert {r.job_name for r in first.run_requests} == {"signal_file_ingest"}
-    assert first.run_requests[2].tags["batch_platform/source_file"] == "odd, name|1.csv"
+    # Files that landed together are one run over their range of partitions.
+    [request] = first.run_requests
+    assert request.job_name == "signal_file_ingest" and request.partition_key is None
+    assert request.tags["batch_platform/source_file"] == "a.csv … odd, name|1.csv"
     second = tick(platform, first.cursor)
     assert isinstance(second, dg.SkipReason)
+
+
+def test_a_single_new_file_is_a_single_partition_run(platform):
+    land_old(platform, "odd, name|1.csv")
+    [request] = tick(platform).run_requests
+    assert request.partition_key == partition_key_for("odd, name|1.csv")
+    assert request.tags["batch_platform/source_file"] == "odd, name|1.csv"
+
+
+def test_batches_are_bounded_by_files_and_bytes(platform, monkeypatch):
+    from batch_platform.defs.signals import sensors
+
+    monkeypatch.setattr(sensors, "MAX_FILES_PER_RUN", 4)
+    monkeypatch.setattr(sensors, "MAX_BYTES_PER_RUN", 25)
+    for n in range(10):
+        land_old(platform, f"f{n}.csv", "x" * (24 if n == 6 else 1))
+    result = tick(platform)
+    sizes = [int(r.tags.get("batch_platform/files", 1)) for r in result.run_requests]
+    assert sizes == [4, 2, 2, 2]  # f6 (24 bytes) would push a batch over 25 bytes
+    assert requested_keys(platform, result) == [f"f{n}.csv" for n in range(10)]
 
 
 def test_rewritten_file_is_requested_again_for_the_same_partition(platform):
@@ -59,7 +98,7 @@ def test_rewritten_file_is_requested_again_for_the_same_partition(platform):
     path.write_text("new content")
     os.utime(path, (time.time() - 60, time.time() - 60))
     second = tick(platform, first.cursor)
-    assert [r.partition_key for r in second.run_requests] == ["a.csv"]
+    assert requested_keys(platform, second) == ["a.csv"]
     assert second.run_requests[0].run_key != first.run_requests[0].run_key
     assert not second.dynamic_partitions_requests
 
@@ -72,7 +111,7 @@ def test_incomplete_files_wait_for_settle_time_or_done_marker(platform):
     platform.write_signal_file("upload.csv.part", "x")
     assert isinstance(tick(platform), dg.SkipReason)
     platform.write_signal_file("fresh.csv.done", "")
-    assert [r.partition_key for r in tick(platform).run_requests] == ["fresh.csv"]
+    assert requested_keys(platform, tick(platform)) == ["fresh.csv"]
 
 
 def test_firmographics_files_request_a_refresh(platform):
@@ -90,7 +129,9 @@ def test_many_files_are_spread_over_ticks_without_repeats(platform):
     seen, cursor = [], None
     for _ in range(3):
         result = tick(platform, cursor)
-        seen += [r.partition_key for r in result.run_requests]
+        if isinstance(result, dg.SkipReason):
+            break
+        seen += requested_keys(platform, result)
         cursor = result.cursor
     assert len(seen) == len(set(seen)) == 1200
 
@@ -111,3 +152,35 @@ def test_weekly_schedule_scores_the_week_ending_on_sunday():
     context = dg.build_schedule_context(scheduled_execution_time=sunday_night)
     request = weekly_account_health_schedule(context)
     assert request.partition_key == "2026-03-09"
+
+
+def test_a_range_run_loads_each_file_in_order_with_checks_over_all(platform):
+    from batch_platform.defs.signals.assets.ingest import clean_signals, raw_signals
+
+    header = "event_id,occurred_at,source,event_type,email,account_domain,properties\n"
+    land_old(platform, "r1.csv", header + "e1,2026-01-05T10:00:00Z,website,page_view,a@x.io,,\n")
+    land_old(platform, "r2.csv", header + "e1,2026-01-05T10:00:00Z,website,page_view,a@x.io,,\n"
+             "e2,2026-01-05T10:01:00Z,website,page_view,b@x.io,,\n")  # fmt: skip
+    land_old(platform, "r3.csv", b"\x00\x01binary")
+    [request] = tick(platform).run_requests
+    result = dg.materialize(
+        [raw_signals, clean_signals],
+        instance=platform.instance,
+        resources=platform.resources,
+        tags=request.tags,
+    )
+    assert result.success
+    checks = result.get_asset_check_evaluations()
+    assert checks and all(c.passed for c in checks)
+    accounting = next(c for c in checks if c.check_name == "row_accounting")
+    assert accounting.metadata["partitions_checked"].value == 3
+    materialized = {
+        (m.asset_key.to_user_string(), m.partition)
+        for m in result.get_asset_materialization_events()
+        for m in [m.event_specific_data.materialization]
+    }
+    assert {("clean/signals", k) for k in ["r1.csv", "r2.csv", "r3.csv"]} <= materialized
+    assert platform.query(
+        "SELECT source_file, source_line, scope, duplicate_of_file FROM clean.signal_duplicates"
+    ) == [("r2.csv", 1, "across_files", "r1.csv")]
+    assert platform.query("SELECT source_file FROM quarantine.signal_files") == [("r3.csv",)]

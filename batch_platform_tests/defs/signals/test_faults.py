@@ -16,7 +16,7 @@ from batch_platform.defs.common.resources import WarehouseResource
 from batch_platform.defs.signals.assets.ingest import raw_signals
 from batch_platform.lib.warehouse import WarehouseError, connect
 from batch_platform_tests.conftest import Platform, require_or_skip
-from batch_platform_tests.defs.signals.test_automation import land_old, tick
+from batch_platform_tests.defs.signals.test_automation import land_old, requested_keys, tick
 
 HEADER = "event_id,occurred_at,source,event_type,email,account_domain,properties\n"
 INGEST = """
@@ -134,7 +134,7 @@ def test_partially_written_then_renamed_file_is_taken_once_complete(platform):
     assert isinstance(tick(platform), dg.SkipReason)
     part.rename(platform.signals_dir / "late.csv")
     first = tick(platform)
-    assert [r.partition_key for r in first.run_requests] == ["late.csv"]
+    assert requested_keys(platform, first) == ["late.csv"]
     assert isinstance(tick(platform, first.cursor), dg.SkipReason)
 
 
@@ -149,7 +149,7 @@ def test_five_thousand_small_files_none_missed_none_doubled(platform):
         if isinstance(result, dg.SkipReason):
             break
         assert len(result.run_requests) <= 500
-        requested += [r.partition_key for r in result.run_requests]
+        requested += requested_keys(platform, result)
         cursor = result.cursor
     assert len(requested) == len(set(requested)) == 5000
     print(f"ticks over 5,000 files: {len(ticks)}, slowest {max(ticks):.2f} s")

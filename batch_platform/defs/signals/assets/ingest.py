@@ -1,19 +1,27 @@
 """Landing → raw → cleaned signals: one dynamic partition per landed file."""
 
+from collections import Counter
+
 import dagster as dg
 
-from batch_platform.defs.common.checks import check_spec, count_check
+from batch_platform.defs.common.checks import (
+    check_spec,
+    counted_check_result,
+    partitions_count_check,
+)
 from batch_platform.defs.common.metadata import table_metadata, table_spec
 from batch_platform.defs.common.resources import WAREHOUSE_POOL, LandingResource, WarehouseResource
 from batch_platform.defs.signals.assets._common import OWNERS
 from batch_platform.defs.signals.partitions import signal_file_partitions
 from batch_platform.defs.signals.transforms import (
-    clean_signal_partition,
+    CleanCounts,
+    FileLoad,
+    clean_signal_partitions,
     load_signal_file,
     load_sql,
-    row_accounting_check_sql,
+    row_accounting_failures,
 )
-from batch_platform.lib.landing import find_landed_file
+from batch_platform.lib.landing import find_landed_files
 
 LANDING_SIGNALS = dg.AssetKey(["landing", "signal_files"])
 RAW_SIGNALS = dg.AssetKey(["raw", "signals"])
@@ -94,76 +102,123 @@ landing_signal_files = dg.AssetSpec(
         ),
     ],
     partitions_def=signal_file_partitions,
+    # Files that land together are loaded by one run (the sensor requests a range of them).
+    backfill_policy=dg.BackfillPolicy.single_run(),
     group_name="signals",
     pool=WAREHOUSE_POOL,
 )
 def raw_signals(
     context: dg.AssetExecutionContext, duckdb: WarehouseResource, landing: LandingResource
 ):
-    """Load one landed file into raw.signals, untouched; quarantine it whole if unreadable."""
-    key = context.partition_key
-    path = find_landed_file(landing.signals_dir, key)
-    if path is None:
+    """Load each landed file of the run into raw.signals, untouched; quarantine unreadable files.
+
+    A run covers one file, or a range of files that landed together; each file is written in its
+    own transaction, in landing order.
+    """
+    keys = context.partition_keys
+    paths = find_landed_files(landing.signals_dir, keys)
+    missing = [key for key, path in paths.items() if path is None]
+    if missing:
         raise dg.Failure(
-            f"no file in {landing.signals_dir} has partition key {key!r}; "
-            "was it moved or deleted after it landed?"
+            f"no file in {landing.signals_dir} has partition key(s) {', '.join(missing[:10])}; "
+            "were they moved or deleted after they landed?"
         )
-    context.log.info(f"loading {path} ({path.stat().st_size:,} bytes)")
+    loads: list[FileLoad] = []
+    logged = {key for key, _ in _sampled(paths.items())}
     with duckdb.get_connection() as con:
-        load = load_signal_file(con, path, key, path.name)
-        params = {"partition_key": key}
-        if load.quarantine_reason:
-            context.log.warning(f"quarantined {path.name}: {load.quarantine_reason}")
-        else:
-            context.log.info(f"{load.data_rows:,} rows loaded ({load.file_format})")
+        for number, (key, path) in enumerate(paths.items(), start=1):
+            load = load_signal_file(con, path, key, path.name)
+            loads.append(load)
+            if load.quarantine_reason:
+                context.log.warning(f"quarantined {path.name}: {load.quarantine_reason}")
+            elif key in logged:
+                context.log.info(
+                    f"[{number}/{len(keys)}] {path.name}: {load.data_rows:,} rows loaded "
+                    f"({load.file_format}, {load.size_bytes:,} bytes)"
+                )
+        where, params = partitions_filter(keys)
         yield dg.MaterializeResult(
             asset_key=RAW_SIGNALS,
-            metadata=table_metadata(con, "raw.signals", PARTITION, params)
-            | {
-                "source_file": path.name,
-                "file_format": load.file_format or "unreadable",
-                "size_bytes": load.size_bytes,
-                "exact_fallback_parser": load.used_fallback,
-            },
+            metadata=table_metadata(con, "raw.signals", where, params) | file_metadata(loads),
         )
         yield dg.MaterializeResult(
             asset_key=RAW_SIGNAL_FILES,
-            metadata=table_metadata(con, "raw.signal_files", PARTITION, params),
+            metadata=table_metadata(con, "raw.signal_files", where, params),
         )
+        reasons = {load.source_file: load.quarantine_reason for load in loads}
         yield dg.MaterializeResult(
             asset_key=QUARANTINED_FILES,
-            metadata=table_metadata(con, "quarantine.signal_files", PARTITION, params)
-            | {"reason": load.quarantine_reason or ""},
+            metadata=table_metadata(con, "quarantine.signal_files", where, params)
+            | {"reason": "; ".join(f"{f}: {r}" for f, r in reasons.items() if r)[:2000]},
         )
-        yield count_check(
+        yield partitions_count_check(
             con,
             asset_key=RAW_SIGNALS,
             check_name="lines_unique",
-            sql="SELECT count(*) - count(DISTINCT source_line) + count(*) FILTER "
-            "(WHERE source_line IS NULL) FROM raw.signals WHERE partition_key = $partition_key",
-            params=params,
+            sql="SELECT partition_key, count(*) - count(DISTINCT source_line) + count(*) FILTER "
+            "(WHERE source_line IS NULL) FROM raw.signals "
+            "WHERE list_contains($partition_keys, partition_key) GROUP BY partition_key",
+            partition_keys=keys,
             what="repeated or missing source_line values",
         )
-        yield count_check(
+        yield partitions_count_check(
             con,
             asset_key=RAW_SIGNAL_FILES,
             check_name="rows_match_file",
-            sql="SELECT abs(count(*) - 1) + abs(coalesce(sum(data_rows), 0) - (SELECT count(*) "
-            "FROM raw.signals WHERE partition_key = $partition_key)) FROM raw.signal_files "
-            "WHERE partition_key = $partition_key",
-            params=params,
+            sql=load_sql("check_rows_match_file"),
+            partition_keys=keys,
             what="file rows missing or row counts that differ from raw.signals",
         )
-        yield count_check(
+        yield partitions_count_check(
             con,
             asset_key=QUARANTINED_FILES,
             check_name="quarantine_has_reason",
-            sql="SELECT count(*) FROM raw.signal_files AS f WHERE f.partition_key = $partition_key "
-            "AND f.status = 'quarantined' AND NOT EXISTS (SELECT 1 FROM quarantine.signal_files "
-            "AS q WHERE q.partition_key = f.partition_key AND coalesce(q.reason, '') <> '')",
-            params=params,
+            sql="SELECT f.partition_key, count(*) FROM raw.signal_files AS f "
+            "WHERE list_contains($partition_keys, f.partition_key) AND f.status = 'quarantined' "
+            "AND NOT EXISTS (SELECT 1 FROM quarantine.signal_files AS q "
+            "WHERE q.partition_key = f.partition_key AND coalesce(q.reason, '') <> '') "
+            "GROUP BY f.partition_key",
+            partition_keys=keys,
             what="quarantined files without a recorded reason",
         )
+
+
+def partitions_filter(keys: list[str]) -> tuple[str, dict]:
+    """A WHERE clause (and its parameters) selecting the run's partitions."""
+    if len(keys) == 1:
+        return PARTITION, {"partition_key": keys[0]}
+    return "list_contains($partition_keys, partition_key)", {"partition_keys": list(keys)}
+
+
+def _md_cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def file_metadata(loads: list[FileLoad]) -> dict:
+    """What the UI shows about the run's files: one file's details, or a table of many."""
+    if len(loads) == 1:
+        load = loads[0]
+        return {
+            "source_file": load.source_file,
+            "file_format": load.file_format or "unreadable",
+            "size_bytes": load.size_bytes,
+            "exact_fallback_parser": load.used_fallback,
+        }
+    rows = "\n".join(
+        f"| {_md_cell(load.source_file)} | {load.file_format or 'unreadable'} "
+        f"| {load.data_rows:,} | {load.quarantine_reason or ''} |"
+        for load in loads[:200]
+    )
+    return {
+        "files": len(loads),
+        "size_bytes": sum(load.size_bytes for load in loads),
+        "exact_fallback_parser": sum(load.used_fallback for load in loads),
+        "source_files": dg.MetadataValue.md(
+            "| file | format | rows | quarantined |\n|---|---|---:|---|\n"
+            + rows
+            + (f"\n\n… and {len(loads) - 200} more" if len(loads) > 200 else "")
+        ),
+    }
 
 
 @dg.multi_asset(
@@ -212,81 +267,96 @@ def raw_signals(
         check_spec(QUARANTINED_ROWS, "has_reason", "Every quarantined row says why."),
     ],
     partitions_def=signal_file_partitions,
+    # Files that land together are loaded by one run (the sensor requests a range of them).
+    backfill_policy=dg.BackfillPolicy.single_run(),
     group_name="signals",
     pool=WAREHOUSE_POOL,
 )
 def clean_signals(context: dg.AssetExecutionContext, duckdb: WarehouseResource):
-    """Validate, normalise, de-duplicate (first seen wins) and enrich one file's rows."""
-    key = context.partition_key
-    params = {"partition_key": key}
+    """Validate, normalise, de-duplicate (first seen wins) and enrich each file's rows.
+
+    Files of a run are cleaned in landing order, each in its own transaction, so the first file
+    to carry an event keeps it.
+    """
+    keys = context.partition_keys
     with duckdb.get_connection() as con:
-        counts = clean_signal_partition(con, key)
-        context.log.info(
-            f"{counts.raw_rows:,} raw rows: {counts.cleaned:,} cleaned, "
-            f"{counts.duplicates:,} duplicates, {counts.quarantined:,} quarantined"
-        )
+        context.log.info(f"cleaning {len(keys)} file(s) in one pass")
+        by_partition = clean_signal_partitions(con, keys)
+        totals = sum(by_partition.values(), CleanCounts(0, 0, 0, 0))
+        for key, counts in _sampled(by_partition.items()):
+            context.log.info(
+                f"{key}: {counts.raw_rows:,} raw rows: {counts.cleaned:,} cleaned, "
+                f"{counts.duplicates:,} duplicates, {counts.quarantined:,} quarantined"
+            )
+        reasons = Counter(totals.reasons)
+        where, params = partitions_filter(keys)
         yield dg.MaterializeResult(
             asset_key=CLEAN_SIGNALS,
-            metadata=table_metadata(con, "clean.signals", PARTITION, params)
+            metadata=table_metadata(con, "clean.signals", where, params)
             | {
-                "raw_rows": counts.raw_rows,
-                "duplicates": counts.duplicates,
+                "raw_rows": totals.raw_rows,
+                "duplicates": totals.duplicates,
                 "dagster/column_lineage": CLEAN_COLUMN_LINEAGE,
             },
         )
         yield dg.MaterializeResult(
             asset_key=DUPLICATES,
-            metadata=table_metadata(con, "clean.signal_duplicates", PARTITION, params),
+            metadata=table_metadata(con, "clean.signal_duplicates", where, params),
         )
-        accounting_sql, accounting_params = row_accounting_check_sql(con, key)
-        reasons = "\n".join(f"| {r} | {n} |" for r, n in counts.reasons.items())
+        reason_rows = "\n".join(f"| {r} | {n} |" for r, n in reasons.most_common(20))
         yield dg.MaterializeResult(
             asset_key=QUARANTINED_ROWS,
-            metadata=table_metadata(con, "quarantine.signal_rows", PARTITION, params)
-            | {"reasons": dg.MetadataValue.md("| reason | rows |\n|---|---|\n" + reasons)},
+            metadata=table_metadata(con, "quarantine.signal_rows", where, params)
+            | {"reasons": dg.MetadataValue.md("| reason | rows |\n|---|---|\n" + reason_rows)},
         )
-        yield count_check(
-            con,
+        yield counted_check_result(
             asset_key=CLEAN_SIGNALS,
             check_name="row_accounting",
-            sql=accounting_sql,
-            params=accounting_params,
+            failing_by_partition=row_accounting_failures(con, keys),
             what="raw rows not placed in exactly one of cleaned / duplicate / quarantined",
         )
-        yield count_check(
+        yield partitions_count_check(
             con,
             asset_key=CLEAN_SIGNALS,
             check_name="event_key_unique",
             sql=load_sql("check_event_key_unique"),
-            params=params,
-            what="event keys kept more than once",
+            partition_keys=keys,
+            what="cleaned rows whose event key is kept more than once",
         )
-        yield count_check(
+        yield partitions_count_check(
             con,
             asset_key=CLEAN_SIGNALS,
             check_name="no_null_keys",
-            sql="SELECT count(*) FROM clean.signals WHERE partition_key = $partition_key "
-            "AND (event_key IS NULL OR email IS NULL OR occurred_at IS NULL)",
-            params=params,
+            sql="SELECT partition_key, count(*) FROM clean.signals "
+            "WHERE list_contains($partition_keys, partition_key) "
+            "AND (event_key IS NULL OR email IS NULL OR occurred_at IS NULL) "
+            "GROUP BY partition_key",
+            partition_keys=keys,
             what="cleaned rows with a null key column",
         )
-        yield count_check(
+        yield partitions_count_check(
             con,
             asset_key=DUPLICATES,
             check_name="points_at_kept_row",
-            sql="SELECT count(*) FROM clean.signal_duplicates AS d "
-            "WHERE d.partition_key = $partition_key AND NOT EXISTS (SELECT 1 FROM clean.signals "
-            "AS s WHERE s.source_file = d.duplicate_of_file "
-            "AND s.source_line = d.duplicate_of_line AND s.event_key = d.event_key)",
-            params=params,
+            sql=load_sql("check_duplicates_point_at_kept_rows"),
+            partition_keys=keys,
             what="duplicates pointing at no kept row",
         )
-        yield count_check(
+        yield partitions_count_check(
             con,
             asset_key=QUARANTINED_ROWS,
             check_name="has_reason",
-            sql="SELECT count(*) FROM quarantine.signal_rows WHERE partition_key = $partition_key "
-            "AND coalesce(reason, '') = ''",
-            params=params,
+            sql="SELECT partition_key, count(*) FROM quarantine.signal_rows "
+            "WHERE list_contains($partition_keys, partition_key) AND coalesce(reason, '') = '' "
+            "GROUP BY partition_key",
+            partition_keys=keys,
             what="quarantined rows without a reason",
         )
+
+
+def _sampled(items, at_most: int = 20):
+    """At most ``at_most`` of ``items``, evenly spread: progress in the log without one stored
+    event per file of a run over hundreds of files."""
+    items = list(items)
+    step = max(1, len(items) // at_most)
+    return items[::step]

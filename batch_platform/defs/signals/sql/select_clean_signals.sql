@@ -1,5 +1,5 @@
 SELECT
-    t.event_key, $partition_key AS partition_key, $source_file AS source_file, t.source_line,
+    t.event_key, t.partition_key, t.source_file, t.source_line,
     t.n_event_id AS event_id, t.n_occurred_at AS occurred_at, t.n_source AS source,
     t.canonical_type AS event_type, t.original_event_type, t.n_email AS email,
     t.n_account_domain AS account_domain, t.n_properties AS properties,
@@ -7,4 +7,7 @@ SELECT
 FROM typed_signals AS t
 LEFT JOIN clean.firmographics AS f ON f.domain = t.n_account_domain
 WHERE t.reason IS NULL
-    AND NOT EXISTS (SELECT 1 FROM duplicate_signals AS d WHERE d.source_line = t.source_line)
+    AND NOT EXISTS (
+        SELECT 1 FROM duplicate_signals AS d
+        WHERE d.partition_key = t.partition_key AND d.source_line = t.source_line
+    )

@@ -1,12 +1,14 @@
--- Validate and normalise one file's raw rows into the temp table typed_signals: only the
--- normalised columns, the reason a row is invalid and its event_key. Original values stay in
--- raw.signals (joined back by source_line for the few quarantined rows), so 10 million rows are
--- not copied whole. Parameters: $partition_key, $not_after (timestamps after it are implausible).
+-- Validate and normalise the raw rows of the run's files (temp table run_files: partition_key,
+-- source_file, file_order, not_after = when a timestamp becomes implausibly late) into the temp
+-- table typed_signals: only the normalised columns, the reason a row is invalid and its
+-- event_key. Original values stay in raw.signals (joined back by line for the few quarantined
+-- rows), so 10 million rows are not copied whole.
 -- Needs temp tables ref_event_types(spelling, canonical) and ref_free_mail(domain).
 CREATE OR REPLACE TEMP TABLE typed_signals AS
 WITH base AS (
     SELECT
-        r.source_line, r.occurred_at, r.source, r.event_type, r.parse_error,
+        r.partition_key, r.source_file, f.file_order, f.not_after, r.source_line,
+        r.occurred_at, r.source, r.event_type, r.parse_error,
         nullif(trim(r.event_id), '') AS n_event_id,
         try_cast(trim(r.occurred_at) AS TIMESTAMPTZ) AT TIME ZONE 'UTC' AS n_occurred_at,
         lower(trim(r.source)) AS n_source,
@@ -22,7 +24,7 @@ WITH base AS (
             AND NOT (json_valid(r.properties) AND starts_with(ltrim(r.properties), '{'))
             AS bad_properties
     FROM raw.signals AS r
-    WHERE r.partition_key = $partition_key
+    JOIN run_files AS f USING (partition_key)
 ),
 typed AS (
     SELECT
@@ -53,7 +55,7 @@ reasoned AS (
             CASE WHEN t.parse_error IS NOT NULL THEN 'unparseable row: ' || t.parse_error END,
             CASE WHEN nullif(trim(t.occurred_at), '') IS NULL THEN 'missing occurred_at'
                 WHEN t.n_occurred_at IS NULL THEN 'occurred_at is not an ISO-8601 timestamp'
-                WHEN t.n_occurred_at > $not_after THEN 'occurred_at is in the future'
+                WHEN t.n_occurred_at > t.not_after THEN 'occurred_at is in the future'
                 WHEN t.n_occurred_at < TIMESTAMP '2000-01-01' THEN 'occurred_at is before 2000'
             END,
             CASE WHEN nullif(t.n_source, '') IS NULL THEN 'missing source'
@@ -71,7 +73,7 @@ reasoned AS (
     FROM typed AS t
 )
 SELECT
-    source_line, reason, n_event_id, n_occurred_at, n_source, canonical_type,
+    partition_key, source_file, file_order, source_line, reason, n_event_id, n_occurred_at, n_source, canonical_type,
     event_type AS original_event_type, n_email, n_account_domain, n_properties,
     md5(concat_ws('|',
         n_source,
