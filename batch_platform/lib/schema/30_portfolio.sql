@@ -87,8 +87,8 @@ CREATE TABLE IF NOT EXISTS portfolio.status_changes (
     as_of DATE
 );
 
--- Registered marks whose next renewal falls within 90 days of the sweep date
--- (key: month, registration_id).
+-- Registered marks whose next renewal is at most 90 days after the sweep date, overdue ones
+-- included (key: month, registration_id).
 CREATE TABLE IF NOT EXISTS portfolio.renewals_due (
     month DATE NOT NULL,
     registration_id VARCHAR NOT NULL,
@@ -96,7 +96,7 @@ CREATE TABLE IF NOT EXISTS portfolio.renewals_due (
     mark VARCHAR,
     owner VARCHAR,
     next_renewal_date DATE NOT NULL,
-    days_until INTEGER NOT NULL,
+    days_until INTEGER NOT NULL,       -- negative when overdue
     date_source VARCHAR NOT NULL       -- 'office' or 'firm_records' (office data missing)
 );
 

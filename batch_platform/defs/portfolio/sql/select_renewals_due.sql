@@ -1,5 +1,6 @@
--- Registered marks renewing between the sweep date and $horizon_end (inclusive): the office's
--- status and date when fetched, the firm's record otherwise.
+-- Registered marks whose next renewal is on or before $horizon_end (sweep date + 90 days),
+-- overdue ones included (negative days_until): the office's status and date when fetched,
+-- the firm's record otherwise.
 WITH current_state AS (
     SELECT
         f.registration_id,
@@ -34,4 +35,4 @@ SELECT
 FROM current_state
 WHERE
     status = 'registered'
-    AND next_renewal_date BETWEEN $sweep_date::DATE AND $horizon_end::DATE
+    AND next_renewal_date <= $horizon_end::DATE
