@@ -25,7 +25,7 @@ from batch_platform.lib.portfolio_records import (
     normalise,
     read_records,
 )
-from batch_platform.lib.warehouse import atomically, replace_partition, scalar
+from batch_platform.lib.warehouse import atomically, replace_partition
 
 SQL_DIR = Path(__file__).with_name("sql")
 RENEWAL_HORIZON_DAYS = 90
@@ -344,16 +344,13 @@ def drop_stale_office_rows(con: duckdb.DuckDBPyConnection, month: dt.date) -> in
     """Remove rows of registrations no longer in the month's firm records."""
 
     def write() -> int:
-        return int(
-            scalar(
-                con,
-                "WITH gone AS (DELETE FROM portfolio.office_snapshot o WHERE month = $month AND "
-                "registration_id NOT IN (SELECT registration_id FROM portfolio.firm_records "
-                "WHERE month = $month) RETURNING 1) SELECT count(*) FROM gone",
-                {"month": month},
-            )
-            or 0
-        )
+        gone = con.execute(
+            "DELETE FROM portfolio.office_snapshot WHERE month = $month AND registration_id NOT IN "
+            "(SELECT registration_id FROM portfolio.firm_records WHERE month = $month) "
+            "RETURNING registration_id",
+            {"month": month},
+        ).fetchall()
+        return len(gone)
 
     return atomically(con, write)
 
