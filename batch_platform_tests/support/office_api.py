@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import unquote
 
-
 JITTER = 0.05  # seconds: how much earlier than the interval a request may arrive
 
 
