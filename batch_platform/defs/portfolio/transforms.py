@@ -103,7 +103,8 @@ def load_firm_records(
         "problems": (
             "varchar",
             [
-                "; ".join(([r.read_error] if r.read_error else []) + n.problems) or None
+                # A row that could not be read says only that; its field errors follow from it.
+                r.read_error or "; ".join(n.problems) or None
                 for r, n in zip(rows, normalised, strict=True)
             ],
         ),
@@ -221,6 +222,7 @@ def _snapshot_params(month: dt.date, by_as_of: bool, missing_error: str, missing
 class SnapshotLoad:
     files: list[str]
     office_rows: int
+    unattributable: list[str]  # "file line N: reason" of rows naming no registration
     counts: FetchCounts
 
 
@@ -251,7 +253,14 @@ def load_office_snapshots(
             params,
         ),
     )
-    return SnapshotLoad([p.name for p in files], len(rows), fetch_counts(con, month))
+    unattributable = [
+        f"{r.source} line {r.source_line}: {r.error or 'registration_id is missing'}"
+        for r in rows
+        if not r.registration_id
+    ]
+    return SnapshotLoad(
+        [p.name for p in files], len(rows), unattributable, fetch_counts(con, month)
+    )
 
 
 def _snapshot_rows(path: Path) -> list[OfficeRow]:

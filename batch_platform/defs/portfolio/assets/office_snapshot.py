@@ -119,6 +119,11 @@ def office_snapshot(
             context.log.info(
                 f"{month:%Y-%m}: {load.office_rows:,} office rows in {len(files)} file(s)"
             )
+            if load.unattributable:
+                context.log.warning(
+                    f"{len(load.unattributable)} office row(s) name no registration and were "
+                    f"skipped: {'; '.join(load.unattributable[:10])}"
+                )
         counts = fetch_counts(con, month)
         context.log.info(
             f"{month:%Y-%m}: {counts.registrations:,} registrations, {counts.succeeded:,} "
