@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import dagster as dg
 
@@ -54,5 +55,5 @@ def run_portfolio_demo(
         metadata = event.materialization.metadata
         if "summary" in metadata:
             demo.lines.append(f"portfolio {month:%Y-%m}: {metadata['summary'].value}")
-            demo.lines.append(f"portfolio report: {metadata['path'].value}")
+            demo.lines.append(f"portfolio report: {Path(metadata['path'].value).resolve()}")
     return demo

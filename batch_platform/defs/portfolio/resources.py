@@ -77,4 +77,4 @@ class OfficeDataResource(dg.ConfigurableResource):
 
 @dg.definitions
 def resources() -> dg.Definitions:
-    return dg.Definitions(resources={"office": OfficeDataResource()})
+    return dg.Definitions(resources={"portfolio_office": OfficeDataResource()})

@@ -50,7 +50,7 @@ class PortfolioPlatform:
             "landing": LandingResource(
                 landing_dir=str(self.landing), reports_dir=str(self.reports_dir), settle_seconds=0
             ),
-            "office": self.office,
+            "portfolio_office": self.office,
         }
 
     def sweep(self, month: dt.date, assets=None, run_config=None) -> dg.ExecuteInProcessResult:

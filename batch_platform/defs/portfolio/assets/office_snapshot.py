@@ -98,7 +98,7 @@ def office_snapshot(
     config: OfficeSnapshotConfig,
     duckdb: WarehouseResource,
     landing: LandingResource,
-    office: OfficeDataResource,
+    portfolio_office: OfficeDataResource,
 ):
     """The office's record of every registration this month (from snapshot files or the API).
 
@@ -110,8 +110,8 @@ def office_snapshot(
     month = month_of(context)
     params = {"month": month}
     with duckdb.get_connection() as con:
-        if office.resolved_source == "api":
-            source = _fetch_from_api(context, con, office, month, config.refetch_all)
+        if portfolio_office.resolved_source == "api":
+            source = _fetch_from_api(context, con, portfolio_office, month, config.refetch_all)
         else:
             files = record_files(landing.portfolio_office_dir)
             load = load_office_snapshots(con, month, files)
