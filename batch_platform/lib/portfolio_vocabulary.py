@@ -92,6 +92,48 @@ def canonical_status(value: str | None, jurisdiction: str) -> str:
     return status
 
 
+_DIRECTIVES = {
+    "%Y": r"(?P<Y>\d{4})",
+    "%m": r"(?P<m>\d{1,2})",
+    "%d": r"(?P<d>\d{1,2})",
+    "%b": r"(?P<b>[A-Za-z]{3})",
+}
+_MONTH_ABBREVIATIONS = {
+    name: number
+    for number, name in enumerate(
+        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1
+    )
+}
+
+
+@cache
+def _date_pattern(fmt: str) -> re.Pattern | None:
+    """A regex for a date format made of %Y %m %d %b and literals (None: use strptime)."""
+    parts = re.split(r"(%.)", fmt)
+    if any(p.startswith("%") and p not in _DIRECTIVES for p in parts):
+        return None
+    return re.compile("".join(_DIRECTIVES.get(p, re.escape(p)) for p in parts if p))
+
+
+def _parse_format(text: str, fmt: str) -> dt.date | None:
+    """Like ``strptime(text, fmt).date()`` (None when it does not match), ~20x faster."""
+    pattern = _date_pattern(fmt)
+    if pattern is None:
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            return None
+    match = pattern.fullmatch(text)
+    if match is None:
+        return None
+    fields = match.groupdict()
+    month = int(fields["m"]) if "m" in fields else _MONTH_ABBREVIATIONS.get(fields["b"].lower())
+    try:
+        return dt.date(int(fields["Y"]), month or 0, int(fields["d"]))
+    except ValueError:
+        return None
+
+
 @lru_cache(maxsize=65536)
 def parse_date(value: str | None, jurisdiction: str, field: str = "date") -> dt.date | None:
     """An ISO date or one in the office's own format(s); None when empty; NormaliseError else."""
@@ -99,10 +141,9 @@ def parse_date(value: str | None, jurisdiction: str, field: str = "date") -> dt.
     if not text:
         return None
     for fmt in (ISO_DATE, *jurisdictions()[jurisdiction].date_formats):
-        try:
-            return dt.datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
+        day = _parse_format(text, fmt)
+        if day is not None:
+            return day
     raise NormaliseError(f"{field} {value!r} is not a date in ISO or the {jurisdiction} format")
 
 

@@ -25,6 +25,7 @@ from batch_platform.lib.portfolio_records import (
     normalise,
     read_records,
 )
+from batch_platform.lib.portfolio_vocabulary import NormaliseError, jurisdiction_code, parse_date
 from batch_platform.lib.warehouse import atomically, replace_partition
 
 SQL_DIR = Path(__file__).with_name("sql")
@@ -230,7 +231,15 @@ def load_office_snapshots(
     con: duckdb.DuckDBPyConnection, month: dt.date, files: Sequence[Path]
 ) -> SnapshotLoad:
     """Replace the month's office snapshot from snapshot files whose ``as_of`` is in the month."""
-    rows = [row for path in files for row in _snapshot_rows(path)]
+    start, following = month_bounds(month)
+    # Other months' rows are dropped before the costly normalisation; undated rows stay (the SQL
+    # uses them only for registrations with no dated row, to report why they failed).
+    rows = [
+        row
+        for path in files
+        for row in _snapshot_rows(path)
+        if _as_of_in_month(row.values, start, following)
+    ]
     _stage_office_rows(con, rows)
     con.execute(
         "CREATE OR REPLACE TEMP TABLE portfolio_fetch_targets AS SELECT registration_id "
@@ -261,6 +270,17 @@ def load_office_snapshots(
     return SnapshotLoad(
         [p.name for p in files], len(rows), unattributable, fetch_counts(con, month)
     )
+
+
+def _as_of_in_month(values: dict, start: dt.date, following: dt.date) -> bool:
+    code = jurisdiction_code(values.get("jurisdiction"))
+    if code is None:
+        return True
+    try:
+        as_of = parse_date(values.get("as_of"), code, "as_of")
+    except NormaliseError:
+        return True
+    return as_of is None or start <= as_of < following
 
 
 def _snapshot_rows(path: Path) -> list[OfficeRow]:
