@@ -26,7 +26,7 @@ from batch_platform.lib.portfolio_records import (
     read_records,
 )
 from batch_platform.lib.portfolio_vocabulary import NormaliseError, jurisdiction_code, parse_date
-from batch_platform.lib.warehouse import atomically, replace_partition
+from batch_platform.lib.warehouse import atomically, replace_partition, scalar
 
 SQL_DIR = Path(__file__).with_name("sql")
 RENEWAL_HORIZON_DAYS = 90
@@ -372,14 +372,16 @@ def _api_text(value: object) -> str | None:
 def drop_stale_office_rows(con: duckdb.DuckDBPyConnection, month: dt.date) -> int:
     """Remove rows of registrations no longer in the month's firm records."""
 
+    stale = (
+        "FROM portfolio.office_snapshot WHERE month = $month AND registration_id NOT IN "
+        "(SELECT registration_id FROM portfolio.firm_records WHERE month = $month)"
+    )
+
     def write() -> int:
-        gone = con.execute(
-            "DELETE FROM portfolio.office_snapshot WHERE month = $month AND registration_id NOT IN "
-            "(SELECT registration_id FROM portfolio.firm_records WHERE month = $month) "
-            "RETURNING registration_id",
-            {"month": month},
-        ).fetchall()
-        return len(gone)
+        count = int(scalar(con, f"SELECT count(*) {stale}", {"month": month}) or 0)
+        if count:
+            con.execute(f"DELETE {stale}", {"month": month})
+        return count
 
     return atomically(con, write)
 

@@ -34,11 +34,13 @@ MONTH = dt.date(2026, 11, 1)
 
 
 class PortfolioPlatform:
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, mode: str = "file"):
         self.root = root
+        self.mode = mode
         self.landing = root / "landing"
         self.reports_dir = root / "reports"
         self.warehouse = root / "warehouse.duckdb"
+        self.lake = root / "lake"
         self.instance = dg.DagsterInstance.ephemeral()
         self.office = OfficeDataResource(source="snapshot")
         self.landing.mkdir(parents=True)
@@ -46,7 +48,9 @@ class PortfolioPlatform:
     @property
     def resources(self) -> dict:
         return {
-            "duckdb": WarehouseResource(database=str(self.warehouse)),
+            "duckdb": WarehouseResource(
+                database=str(self.warehouse), mode=self.mode, ducklake_data_path=str(self.lake)
+            ),
             "landing": LandingResource(
                 landing_dir=str(self.landing), reports_dir=str(self.reports_dir), settle_seconds=0
             ),
@@ -70,5 +74,15 @@ class PortfolioPlatform:
 @pytest.fixture
 def portfolio(tmp_path: Path) -> Iterator[PortfolioPlatform]:
     platform = PortfolioPlatform(tmp_path)
+    yield platform
+    platform.instance.dispose()
+
+
+@pytest.fixture(params=["file", "ducklake"])
+def any_portfolio(request, tmp_path: Path) -> Iterator[PortfolioPlatform]:
+    """The same test against the DuckDB file and against DuckLake on Postgres."""
+    if request.param == "ducklake":
+        request.getfixturevalue("lake_catalog")
+    platform = PortfolioPlatform(tmp_path, mode=request.param)
     yield platform
     platform.instance.dispose()

@@ -29,7 +29,8 @@ def _portfolio_digest(portfolio) -> dict[str, str]:
     }  # fmt: skip
 
 
-def test_sample_sweep_finds_exactly_the_planted_anomalies(portfolio):
+def test_sample_sweep_finds_exactly_the_planted_anomalies(any_portfolio):
+    portfolio = any_portfolio
     sample = generate_portfolio_sample(portfolio.landing, MONTH)
     assert sample.registrations == 3000 and sample.jurisdictions == 80
     assert (len(sample.status_changes), len(sample.renewals_due), len(sample.mismatches)) == (

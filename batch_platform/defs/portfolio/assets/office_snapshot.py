@@ -139,8 +139,13 @@ def office_snapshot(
             f"{FAILED_PREVIEW}",
             params,
         ).fetchall()
-        failed_md = "| registration | jurisdiction | attempts | error |\n|---|---|---|---|\n" + (
-            "\n".join(f"| {r} | {j} | {a} | {str(e).replace('|', '/')} |" for r, j, a, e in failed)
+        failed_md = (
+            "| registration | jurisdiction | attempts | error |\n|---|---|---|---|\n"
+            + "\n".join(
+                f"| {r} | {j} | {a} | {str(e).replace('|', '/')} |" for r, j, a, e in failed
+            )
+            if failed
+            else "_no failed fetches_"
         )
         yield dg.MaterializeResult(
             metadata=table_metadata(con, "portfolio.office_snapshot", MONTH, params)
