@@ -232,10 +232,16 @@ async def fetch_registrations(
             while queue:
                 on_result(await fetch_one(queue.popleft()))
 
-        await asyncio.gather(
-            *(
-                worker(queue)
-                for queue in queues.values()
-                for _ in range(min(config.workers_per_jurisdiction, len(queue)))
-            )
-        )
+        tasks = [
+            asyncio.create_task(worker(queue))
+            for queue in queues.values()
+            for _ in range(min(config.workers_per_jurisdiction, len(queue)))
+        ]
+        try:
+            await asyncio.gather(*tasks)
+        except BaseException:
+            # One failure (e.g. a checkpoint write) stops the whole fetch, not just its worker.
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            raise
