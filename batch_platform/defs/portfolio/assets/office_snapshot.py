@@ -90,6 +90,7 @@ def _fetch_from_api(context, con, office: OfficeDataResource, month, refetch_all
             OFFICE_SNAPSHOT,
             "counts_reconcile",
             "Registrations in firm records = fetched + failed, and no row without a firm record.",
+            blocking=True,
         ),
     ],
 )

@@ -1,5 +1,7 @@
 """The monthly portfolio health report: a table row, a Markdown file and UI metadata."""
 
+import datetime as dt
+
 import dagster as dg
 
 from batch_platform.defs.common.checks import check_spec
@@ -21,6 +23,8 @@ from batch_platform.defs.portfolio.report import build_health_report, store_heal
     key=HEALTH_REPORT,
     deps=[STATUS_CHANGES, RENEWALS_DUE, MISMATCHES, OFFICE_SNAPSHOT, QUARANTINED_FIRM_ROWS],
     **(monthly_table("reports") | {"kinds": {"duckdb", "markdown"}}),
+    # The report of the month is due on the 1st; a month and two days without one fails.
+    freshness_policy=dg.FreshnessPolicy.time_window(fail_window=dt.timedelta(days=33)),
     check_specs=[
         check_spec(
             HEALTH_REPORT,
