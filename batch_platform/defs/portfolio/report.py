@@ -10,11 +10,8 @@ from dataclasses import dataclass
 
 import duckdb
 
-from batch_platform.defs.portfolio.transforms import (
-    RENEWAL_HORIZON_DAYS,
-    fetch_counts,
-    sweep_date_for,
-)
+from batch_platform.defs.portfolio.office_data import fetch_counts
+from batch_platform.defs.portfolio.transforms import RENEWAL_HORIZON_DAYS, sweep_date_for
 from batch_platform.lib.warehouse import atomically, replace_partition
 
 LIST_LIMIT = 200
