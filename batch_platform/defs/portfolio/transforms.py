@@ -1,9 +1,9 @@
 """The portfolio health check's transformations: plain functions over a DuckDB connection.
 
 Firm records and the sweep (baseline, status changes, renewals, mismatches) are here; office data
-is in ``office_data.py``. No Dagster here. Python reads and normalises records (office date formats and status words need
-the per-jurisdiction reference); DuckDB SQL in ``sql/`` does the set logic. Each write replaces
-rows inside one transaction.
+is in ``office_data.py``. No Dagster here. Python reads and normalises records (office date
+formats and status words need the per-jurisdiction reference); DuckDB SQL in ``sql/`` does the
+set logic. Each write replaces rows inside one transaction.
 """
 
 from __future__ import annotations
@@ -39,6 +39,20 @@ def month_bounds(month: dt.date) -> tuple[dt.date, dt.date]:
     start = month.replace(day=1)
     following = (start + dt.timedelta(days=32)).replace(day=1)
     return start, following
+
+
+def ignored_files(directory: Path) -> list[str]:
+    """Visible files in ``directory`` that are not CSV/JSONL (and so are not read)."""
+    if not directory.is_dir():
+        return []
+    return sorted(
+        p.name
+        for p in directory.iterdir()
+        if p.is_file()
+        and not p.name.startswith(".")
+        and not p.name.endswith(".done")
+        and not is_record_file(p.name)
+    )
 
 
 def record_files(directory: Path) -> list[Path]:

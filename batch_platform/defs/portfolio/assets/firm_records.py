@@ -15,7 +15,11 @@ from batch_platform.defs.portfolio.assets._common import (
     QUARANTINED_FIRM_ROWS,
 )
 from batch_platform.defs.portfolio.partitions import month_of, monthly_partitions
-from batch_platform.defs.portfolio.transforms import load_firm_records, record_files
+from batch_platform.defs.portfolio.transforms import (
+    ignored_files,
+    load_firm_records,
+    record_files,
+)
 
 landing_portfolio_firm_records = dg.AssetSpec(
     LANDING_FIRM_RECORDS,
@@ -72,6 +76,9 @@ def portfolio_firm_records(
     """Read every firm-record file, keep the valid rows, quarantine the rest with reasons."""
     month = month_of(context)
     files = record_files(landing.portfolio_firm_records_dir)
+    ignored = ignored_files(landing.portfolio_firm_records_dir)
+    if ignored:
+        context.log.warning(f"not CSV/JSONL, so not read: {', '.join(ignored)}")
     if not files:
         raise FileNotFoundError(
             f"no firm-record files (.csv) in {landing.portfolio_firm_records_dir}"

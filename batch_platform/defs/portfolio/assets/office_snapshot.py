@@ -23,7 +23,7 @@ from batch_platform.defs.portfolio.office_data import (
 )
 from batch_platform.defs.portfolio.partitions import month_of
 from batch_platform.defs.portfolio.resources import OfficeDataResource
-from batch_platform.defs.portfolio.transforms import record_files
+from batch_platform.defs.portfolio.transforms import ignored_files, record_files
 from batch_platform.lib.portfolio_office_api import FetchResult, fetch_registrations
 
 # API results are written (checkpointed) in batches this size: a run that dies loses at most one.
@@ -115,6 +115,9 @@ def office_snapshot(
             source = _fetch_from_api(context, con, portfolio_office, month, config.refetch_all)
         else:
             files = record_files(landing.portfolio_office_dir)
+            ignored = ignored_files(landing.portfolio_office_dir)
+            if ignored:
+                context.log.warning(f"not CSV/JSONL, so not read: {', '.join(ignored)}")
             load = load_office_snapshots(con, month, files)
             source = f"snapshot files: {', '.join(load.files) or 'none'}"
             context.log.info(
