@@ -17,6 +17,7 @@ import dagster as dg
 from batch_platform.definitions import defs as load_defs
 from batch_platform.defs.signals.partitions import TIMEZONE, daily_partitions, weekly_partitions
 from batch_platform.defs.signals.sensors import signal_files_sensor
+from batch_platform.demo_steps.portfolio import run_portfolio_demo
 from batch_platform.lib.sample_data import generate_sample_data
 from batch_platform.lib.settings import load_settings
 from batch_platform.lib.warehouse import TABLES, connect
@@ -94,7 +95,12 @@ def run_demo(days_scored: int, weeks_scored: int, regenerate: bool) -> int:
             tags=dict(zip(RANGE_TAGS, (weekly_keys[0], weekly_keys[-1]), strict=True)),
         )
     )
+    portfolio = run_portfolio_demo(definitions, instance, settings, regenerate, print)
+    for result in portfolio.results:
+        tally.add(result)
     _print_summary(settings, tally, time.monotonic() - started, last_day)
+    for line in portfolio.lines:
+        print(line)
     return 1 if tally.failed else 0
 
 

@@ -36,6 +36,10 @@ class Settings:
     def firmographics_dir(self) -> Path:
         return self.landing_dir / "firmographics"
 
+    @property
+    def portfolio_dir(self) -> Path:
+        return self.landing_dir / "portfolio"
+
 
 def load_settings(env: dict[str, str] | None = None) -> Settings:
     env = dict(os.environ) if env is None else env

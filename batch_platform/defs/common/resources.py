@@ -93,6 +93,18 @@ class LandingResource(dg.ConfigurableResource):
         return self._landing / "firmographics"
 
     @property
+    def portfolio_dir(self) -> Path:
+        return self._landing / "portfolio"
+
+    @property
+    def portfolio_firm_records_dir(self) -> Path:
+        return self.portfolio_dir / "firm_records"
+
+    @property
+    def portfolio_office_dir(self) -> Path:
+        return self.portfolio_dir / "office"
+
+    @property
     def reports_path(self) -> Path:
         return Path(self.reports_dir) if self.reports_dir else load_settings().reports_dir
 

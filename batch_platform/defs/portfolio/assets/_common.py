@@ -1,0 +1,35 @@
+"""What every asset of the portfolio domain shares: group, owner, kinds, pool, partitions."""
+
+import dagster as dg
+
+from batch_platform.defs.common.resources import WAREHOUSE_POOL
+from batch_platform.defs.portfolio.partitions import monthly_partitions
+
+OWNERS = ["team:data-platform"]
+GROUP = "portfolio"
+
+LANDING_FIRM_RECORDS = dg.AssetKey(["landing", "portfolio_firm_records"])
+LANDING_OFFICE = dg.AssetKey(["landing", "portfolio_office_snapshots"])
+FIRM_RECORDS = dg.AssetKey(["portfolio", "firm_records"])
+QUARANTINED_FIRM_ROWS = dg.AssetKey(["quarantine", "portfolio_firm_rows"])
+OFFICE_SNAPSHOT = dg.AssetKey(["portfolio", "office_snapshot"])
+BASELINE = dg.AssetKey(["portfolio", "baseline"])
+STATUS_CHANGES = dg.AssetKey(["portfolio", "status_changes"])
+RENEWALS_DUE = dg.AssetKey(["portfolio", "renewals_due"])
+MISMATCHES = dg.AssetKey(["portfolio", "mismatches"])
+HEALTH_REPORT = dg.AssetKey(["reports", "portfolio_health_report"])
+
+
+def monthly_table(layer: str) -> dict:
+    """Decorator arguments of a monthly-partitioned asset stored as a DuckDB table."""
+    return {
+        "group_name": GROUP,
+        "kinds": {"duckdb"},
+        "owners": OWNERS,
+        "tags": {"layer": layer},
+        "pool": WAREHOUSE_POOL,
+        "partitions_def": monthly_partitions,
+    }
+
+
+MONTH = "month = $month"

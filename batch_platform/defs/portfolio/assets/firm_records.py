@@ -1,0 +1,135 @@
+"""The firm's own records: validated and normalised, invalid rows quarantined with reasons."""
+
+import dagster as dg
+
+from batch_platform.defs.common.checks import check_spec, count_check
+from batch_platform.defs.common.metadata import table_metadata, table_spec
+from batch_platform.defs.common.resources import WAREHOUSE_POOL, LandingResource, WarehouseResource
+from batch_platform.defs.portfolio.assets._common import (
+    FIRM_RECORDS,
+    GROUP,
+    LANDING_FIRM_RECORDS,
+    LANDING_OFFICE,
+    MONTH,
+    OWNERS,
+    QUARANTINED_FIRM_ROWS,
+)
+from batch_platform.defs.portfolio.partitions import month_of, monthly_partitions
+from batch_platform.defs.portfolio.transforms import (
+    ignored_files,
+    load_firm_records,
+    record_files,
+)
+
+landing_portfolio_firm_records = dg.AssetSpec(
+    LANDING_FIRM_RECORDS,
+    description="The firm's records: CSV files in <landing>/portfolio/firm_records/ with "
+    "registration_id, jurisdiction, mark, owner, status, filing_date, registration_date, "
+    "next_renewal_date, classes (';'-separated).",
+    group_name=GROUP,
+    kinds={"file"},
+    owners=OWNERS,
+)
+
+landing_portfolio_office_snapshots = dg.AssetSpec(
+    LANDING_OFFICE,
+    description="Office export snapshots: CSV or JSONL files in <landing>/portfolio/office/ with "
+    "the firm-record fields plus as_of, in each office's date format and status words.",
+    group_name=GROUP,
+    kinds={"file"},
+    owners=OWNERS,
+)
+
+
+@dg.multi_asset(
+    specs=[
+        table_spec(
+            FIRM_RECORDS,
+            "The firm's trademark registrations for the month: jurisdiction codes checked, "
+            "statuses mapped to the canonical set, dates parsed (ISO or the office's format).",
+            deps=[LANDING_FIRM_RECORDS],
+            layer="clean",
+            owners=OWNERS,
+        ),
+        table_spec(
+            QUARANTINED_FIRM_ROWS,
+            "Firm-record rows that could not be used (unknown jurisdiction, unparseable date, "
+            "unknown status, missing or duplicate registration_id), with every reason.",
+            deps=[LANDING_FIRM_RECORDS],
+            layer="quarantine",
+            owners=OWNERS,
+        ),
+    ],
+    check_specs=[
+        check_spec(
+            FIRM_RECORDS, "registration_id_unique", "One row per registration_id.", blocking=True
+        ),
+        check_spec(QUARANTINED_FIRM_ROWS, "reasons_present", "Every quarantined row says why."),
+    ],
+    partitions_def=monthly_partitions,
+    group_name=GROUP,
+    pool=WAREHOUSE_POOL,
+)
+def portfolio_firm_records(
+    context: dg.AssetExecutionContext, duckdb: WarehouseResource, landing: LandingResource
+):
+    """Read every firm-record file, keep the valid rows, quarantine the rest with reasons."""
+    month = month_of(context)
+    files = record_files(landing.portfolio_firm_records_dir)
+    ignored = ignored_files(landing.portfolio_firm_records_dir)
+    if ignored:
+        context.log.warning(f"not CSV/JSONL, so not read: {', '.join(ignored)}")
+    if not files:
+        raise FileNotFoundError(
+            f"no firm-record files (.csv) in {landing.portfolio_firm_records_dir}"
+        )
+    with duckdb.get_connection() as con:
+        load = load_firm_records(con, month, files)
+        context.log.info(
+            f"{month:%Y-%m}: {load.rows_read:,} firm-record rows in {len(files)} file(s): "
+            f"{load.valid:,} valid, {load.quarantined:,} quarantined"
+        )
+        if load.quarantined:
+            context.log.warning(
+                f"{load.quarantined} firm-record row(s) quarantined; see "
+                "quarantine.portfolio_firm_rows"
+            )
+        params = {"month": month}
+        yield dg.MaterializeResult(
+            asset_key=FIRM_RECORDS,
+            metadata=table_metadata(con, "portfolio.firm_records", MONTH, params)
+            | {"files": ", ".join(load.files), "rows_read": load.rows_read},
+        )
+        reasons = con.execute(
+            "SELECT reason, count(*) FROM quarantine.portfolio_firm_rows WHERE month = $month "
+            "GROUP BY reason ORDER BY count(*) DESC, reason LIMIT 20",
+            params,
+        ).fetchall()
+        yield dg.MaterializeResult(
+            asset_key=QUARANTINED_FIRM_ROWS,
+            metadata=table_metadata(con, "quarantine.portfolio_firm_rows", MONTH, params)
+            | {
+                "reasons": dg.MetadataValue.md(
+                    "| reason | rows |\n|---|---|\n"
+                    + "\n".join(f"| {r.replace('|', '/')} | {n} |" for r, n in reasons)
+                )
+            },
+        )
+        yield count_check(
+            con,
+            asset_key=FIRM_RECORDS,
+            check_name="registration_id_unique",
+            sql="SELECT count(*) FROM (SELECT 1 FROM portfolio.firm_records WHERE month = $month "
+            "GROUP BY registration_id HAVING count(*) > 1)",
+            params=params,
+            what="registration ids appearing more than once",
+        )
+        yield count_check(
+            con,
+            asset_key=QUARANTINED_FIRM_ROWS,
+            check_name="reasons_present",
+            sql="SELECT count(*) FROM quarantine.portfolio_firm_rows WHERE month = $month "
+            "AND coalesce(reason, '') = ''",
+            params=params,
+            what="quarantined rows without a reason",
+        )

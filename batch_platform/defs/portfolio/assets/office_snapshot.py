@@ -1,0 +1,196 @@
+"""The month's office data per registration, with each registration's terminal fetch state."""
+
+import asyncio
+
+import dagster as dg
+
+from batch_platform.defs.common.checks import check_spec, count_check
+from batch_platform.defs.common.metadata import table_metadata
+from batch_platform.defs.common.resources import LandingResource, WarehouseResource
+from batch_platform.defs.portfolio.assets._common import (
+    FIRM_RECORDS,
+    LANDING_OFFICE,
+    MONTH,
+    OFFICE_SNAPSHOT,
+    monthly_table,
+)
+from batch_platform.defs.portfolio.office_data import (
+    drop_stale_office_rows,
+    fetch_counts,
+    load_office_snapshots,
+    pending_fetches,
+    write_api_results,
+)
+from batch_platform.defs.portfolio.partitions import month_of
+from batch_platform.defs.portfolio.resources import OfficeDataResource
+from batch_platform.defs.portfolio.transforms import ignored_files, record_files
+from batch_platform.lib.portfolio_office_api import FetchResult, fetch_registrations
+
+# API results are written (checkpointed) in batches this size: a run that dies loses at most one.
+CHECKPOINT_EVERY = 100
+FAILED_PREVIEW = 20
+
+
+class OfficeSnapshotConfig(dg.Config):
+    refetch_all: bool = False  # API source: fetch every registration, not only unfinished ones
+
+
+def _fetch_from_api(context, con, office: OfficeDataResource, month, refetch_all: bool) -> str:
+    config = office.api_config()
+    requests = pending_fetches(con, month, refetch_all)
+    total = fetch_counts(con, month).registrations
+    context.log.info(
+        f"{month:%Y-%m}: fetching {len(requests):,} of {total:,} registrations from "
+        f"{config.base_url} (nearest renewal first; {config.requests_per_minute:g}/min per "
+        f"jurisdiction, {config.concurrency} in flight)"
+    )
+    batch: list[FetchResult] = []
+    done = {"fetched": 0, "failed": 0}
+
+    def flush() -> None:
+        write_api_results(con, month, batch)
+        done["fetched"] += len(batch)
+        done["failed"] += sum(not r.succeeded for r in batch)
+        batch.clear()
+        context.log.info(
+            f"checkpoint: {done['fetched']:,}/{len(requests):,} fetched, "
+            f"{done['failed']:,} failed so far"
+        )
+
+    def on_result(result: FetchResult) -> None:
+        batch.append(result)
+        if len(batch) >= CHECKPOINT_EVERY:
+            flush()
+
+    asyncio.run(fetch_registrations(requests, config, on_result))
+    if batch:
+        flush()
+    dropped = drop_stale_office_rows(con, month)
+    if dropped:
+        context.log.info(f"removed {dropped} row(s) of registrations no longer in firm records")
+    return f"api {config.base_url} ({len(requests):,} requested this run)"
+
+
+@dg.asset(
+    key=OFFICE_SNAPSHOT,
+    deps=[FIRM_RECORDS, LANDING_OFFICE],
+    **monthly_table("clean"),
+    check_specs=[
+        check_spec(
+            OFFICE_SNAPSHOT,
+            "terminal_fetch_state",
+            "Every registration in the firm records has a terminal fetch state (succeeded, or "
+            "failed with an error).",
+            blocking=True,
+        ),
+        check_spec(
+            OFFICE_SNAPSHOT, "registration_id_unique", "One row per registration.", blocking=True
+        ),
+        check_spec(
+            OFFICE_SNAPSHOT,
+            "counts_reconcile",
+            "Registrations in firm records = fetched + failed, and no row without a firm record.",
+            blocking=True,
+        ),
+    ],
+)
+def office_snapshot(
+    context: dg.AssetExecutionContext,
+    config: OfficeSnapshotConfig,
+    duckdb: WarehouseResource,
+    landing: LandingResource,
+    portfolio_office: OfficeDataResource,
+):
+    """The office's record of every registration this month (from snapshot files or the API).
+
+    Each registration ends succeeded or failed with its error and attempt count. With the API
+    source, results are checkpointed as they arrive, and a re-run fetches only what has not
+    succeeded (``refetch_all`` fetches everything). Dates and statuses are normalised per office.
+    Key: (month, registration_id).
+    """
+    month = month_of(context)
+    params = {"month": month}
+    with duckdb.get_connection() as con:
+        if portfolio_office.resolved_source == "api":
+            source = _fetch_from_api(context, con, portfolio_office, month, config.refetch_all)
+        else:
+            files = record_files(landing.portfolio_office_dir)
+            ignored = ignored_files(landing.portfolio_office_dir)
+            if ignored:
+                context.log.warning(f"not CSV/JSONL, so not read: {', '.join(ignored)}")
+            load = load_office_snapshots(con, month, files)
+            source = f"snapshot files: {', '.join(load.files) or 'none'}"
+            context.log.info(
+                f"{month:%Y-%m}: {load.office_rows:,} office rows in {len(files)} file(s)"
+            )
+            if load.unattributable:
+                context.log.warning(
+                    f"{len(load.unattributable)} office row(s) name no registration and were "
+                    f"skipped: {'; '.join(load.unattributable[:10])}"
+                )
+        counts = fetch_counts(con, month)
+        context.log.info(
+            f"{month:%Y-%m}: {counts.registrations:,} registrations, {counts.succeeded:,} "
+            f"fetched, {counts.failed:,} failed, {counts.retried:,} retried"
+        )
+        if counts.failed:
+            context.log.warning(
+                f"{counts.failed} registration(s) failed to fetch; re-run the month to retry them"
+            )
+        failed = con.execute(
+            "SELECT registration_id, jurisdiction, attempts, error FROM portfolio.office_snapshot "
+            "WHERE month = $month AND fetch_state = 'failed' ORDER BY priority_rank LIMIT "
+            f"{FAILED_PREVIEW}",
+            params,
+        ).fetchall()
+        failed_md = (
+            "| registration | jurisdiction | attempts | error |\n|---|---|---|---|\n"
+            + "\n".join(
+                f"| {r} | {j} | {a} | {str(e).replace('|', '/')} |" for r, j, a, e in failed
+            )
+            if failed
+            else "_no failed fetches_"
+        )
+        yield dg.MaterializeResult(
+            metadata=table_metadata(con, "portfolio.office_snapshot", MONTH, params)
+            | {
+                "source": source,
+                "registrations": counts.registrations,
+                "fetched": counts.succeeded,
+                "failed": counts.failed,
+                "retried": counts.retried,
+                "failed_items": dg.MetadataValue.md(failed_md),
+            }
+        )
+        yield count_check(
+            con,
+            asset_key=OFFICE_SNAPSHOT,
+            check_name="terminal_fetch_state",
+            sql="SELECT count(*) FROM portfolio.firm_records f LEFT JOIN portfolio.office_snapshot"
+            " o ON o.month = f.month AND o.registration_id = f.registration_id "
+            "WHERE f.month = $month AND (o.fetch_state IS NULL OR o.fetch_state NOT IN "
+            "('succeeded', 'failed') OR (o.fetch_state = 'failed' AND o.error IS NULL))",
+            params=params,
+            what="registrations without a terminal fetch state",
+        )
+        yield count_check(
+            con,
+            asset_key=OFFICE_SNAPSHOT,
+            check_name="registration_id_unique",
+            sql="SELECT count(*) FROM (SELECT 1 FROM portfolio.office_snapshot "
+            "WHERE month = $month GROUP BY registration_id HAVING count(*) > 1)",
+            params=params,
+            what="registrations with more than one row",
+        )
+        yield count_check(
+            con,
+            asset_key=OFFICE_SNAPSHOT,
+            check_name="counts_reconcile",
+            sql="SELECT abs((SELECT count(*) FROM portfolio.firm_records WHERE month = $month) - "
+            "(SELECT count(*) FROM portfolio.office_snapshot WHERE month = $month AND "
+            "fetch_state IN ('succeeded', 'failed'))) + (SELECT count(*) FROM "
+            "portfolio.office_snapshot o WHERE month = $month AND registration_id NOT IN "
+            "(SELECT registration_id FROM portfolio.firm_records WHERE month = $month))",
+            params=params,
+            what="registrations not reconciled between firm records and fetched + failed",
+        )

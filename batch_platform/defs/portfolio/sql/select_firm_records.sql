@@ -1,0 +1,15 @@
+SELECT
+    $month::DATE AS month,
+    registration_id,
+    n_jurisdiction AS jurisdiction,
+    mark,
+    owner,
+    n_status AS status,
+    n_filing_date AS filing_date,
+    n_registration_date AS registration_date,
+    n_next_renewal_date AS next_renewal_date,
+    n_classes AS classes,
+    source_file,
+    source_line
+FROM portfolio_firm_ranked
+WHERE reason IS NULL
