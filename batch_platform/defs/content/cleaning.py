@@ -129,22 +129,19 @@ def _flag_duplicates(
 
 
 def _chunks(pages: list[dict], settings: CleanSettings) -> list[dict]:
-    rows = []
-    for page in pages:
-        if page["dup_status"] not in ("unique", "near_duplicate"):
-            continue
-        for chunk in chunk_text(page["text"], settings.chunk_size, settings.chunk_overlap):
-            rows.append(
-                {
-                    "url": page["url"],
-                    "chunk_index": chunk.index,
-                    "char_start": chunk.start,
-                    "char_end": chunk.end,
-                    "text": chunk.text,
-                    "chunk_hash": hashlib.sha256(chunk.text.encode("utf-8")).hexdigest(),
-                }
-            )
-    return rows
+    return [
+        {
+            "url": page["url"],
+            "chunk_index": chunk.index,
+            "char_start": chunk.start,
+            "char_end": chunk.end,
+            "text": chunk.text,
+            "chunk_hash": hashlib.sha256(chunk.text.encode("utf-8")).hexdigest(),
+        }
+        for page in pages
+        if page["dup_status"] in ("unique", "near_duplicate")
+        for chunk in chunk_text(page["text"], settings.chunk_size, settings.chunk_overlap)
+    ]
 
 
 _PAGE_SCHEMA = pa.schema(

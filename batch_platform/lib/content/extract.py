@@ -11,7 +11,9 @@ import trafilatura
 from batch_platform.lib.content.fetch import media_type
 
 _TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
-_HTML_LANG = re.compile(rb"<html[^>]*?\blang\s*=\s*[\"']?([A-Za-z]{2,3}(?:[-_][A-Za-z0-9]+)*)", re.I)
+_HTML_LANG = re.compile(
+    rb"<html[^>]*?\blang\s*=\s*[\"']?([A-Za-z]{2,3}(?:[-_][A-Za-z0-9]+)*)", re.IGNORECASE
+)
 _CHARSET = re.compile(r"charset=[\"']?([\w.:-]+)", re.IGNORECASE)
 MARKDOWN_TYPES = ("text/markdown", "text/x-markdown")
 _MARKDOWN_TITLE = re.compile(r"^#\s+(.+)$", re.MULTILINE)

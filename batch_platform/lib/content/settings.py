@@ -60,7 +60,8 @@ def _parse(kind: type, name: str, value: str):
             return lowered in ("1", "true", "yes")
         return kind(value)
     except ValueError:
-        raise ValueError(f"{PREFIX}{name.upper()}: cannot read {value!r} as {kind.__name__}") from None
+        message = f"{PREFIX}{name.upper()}: cannot read {value!r} as {kind.__name__}"
+        raise ValueError(message) from None
 
 
 def load_content_settings(env: dict[str, str] | None = None, **overrides) -> ContentSettings:

@@ -92,7 +92,8 @@ def parse_url_list(path: Path) -> UrlList:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise UrlListError(f"{path.name}: not UTF-8 ({error.reason} at byte {error.start})") from None
+        reason = f"{error.reason} at byte {error.start}"
+        raise UrlListError(f"{path.name}: not UTF-8 ({reason})") from None
     rows = _csv_rows(path.name, text) if path.suffix.lower() == ".csv" else _txt_rows(text)
     items: list[UrlItem] = []
     rejected: list[Rejected] = []

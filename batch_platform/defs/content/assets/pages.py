@@ -43,9 +43,7 @@ from batch_platform.defs.content.resources import ContentResource
         check_spec(
             PAGES, "page_per_success", "One page per succeeded item, and no page without one."
         ),
-        check_spec(
-            PAGES, "duplicates_point_at_page", "Every duplicate names a page that exists."
-        ),
+        check_spec(PAGES, "duplicates_point_at_page", "Every duplicate names a page that exists."),
         check_spec(PAGES, "duplicate_ratio", "Share of pages that repeat another (reported)."),
         check_spec(
             CHUNKS, "no_chunk_without_page", "Every chunk belongs to a page.", blocking=True
