@@ -1,5 +1,7 @@
 """A batch end to end against the local site: every case ends in the right item state."""
 
+import itertools
+
 import pytest
 
 from batch_platform.defs.content.assets.fetch import fetch_url_batch
@@ -102,7 +104,7 @@ def test_pages_are_cleaned_deduplicated_and_chunked(content_platform):
         if url == first:
             assert text[start:end] == chunk
     first_chunks = [c for c in chunks if c[0] == first]
-    pairs = list(zip(first_chunks, first_chunks[1:], strict=False))
+    pairs = list(itertools.pairwise(first_chunks))
     # No text is skipped between chunks, and whole sentences up to 120 characters overlap.
     assert all(not text[a[3] : b[2]].strip() or b[2] < a[3] for a, b in pairs)
     overlaps = [(a[4], text[b[2] : a[3]]) for a, b in pairs if b[2] < a[3]]
