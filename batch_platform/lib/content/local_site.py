@@ -78,6 +78,9 @@ class SiteStats:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body leave in one write (flushed after each request), without Nagle's delay.
+    wbufsize = 1 << 16
+    disable_nagle_algorithm = True
     server: _Server
 
     def log_message(self, format, *args) -> None:  # quiet
