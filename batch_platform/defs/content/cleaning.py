@@ -10,11 +10,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 
 from batch_platform.defs.content.store import load_sql
 from batch_platform.lib.content.chunking import chunk_text
-from batch_platform.lib.content.dedup import content_hash, hamming, simhash
+from batch_platform.lib.content.dedup import content_hash, nearest, simhash
 from batch_platform.lib.content.extract import extract
 from batch_platform.lib.warehouse import atomically, replace_partition
 
@@ -97,7 +98,8 @@ def _flag_duplicates(
     finally:
         con.unregister("candidates")
     kept_by_hash: dict[str, str] = {}
-    kept: list[dict] = []
+    kept_urls: list[str] = []
+    kept_fingerprints = np.empty(len(pages), dtype=np.uint64)
     for page in pages:
         if page["dup_status"] == "empty":
             continue
@@ -113,10 +115,10 @@ def _flag_duplicates(
             continue
         kept_by_hash[digest] = page["url"]
         best = earlier_near.get(page["url"])
-        for other in kept:
-            distance = hamming(page["simhash"], other["simhash"])
-            if distance <= max_bits and (best is None or distance < best[2]):
-                best = (partition_key, other["url"], distance)
+        closest = nearest(page["simhash"], kept_fingerprints[: len(kept_urls)])
+        if closest is not None and closest[1] <= max_bits:
+            if best is None or closest[1] < best[2]:
+                best = (partition_key, kept_urls[closest[0]], closest[1])
         if best is not None:
             page.update(
                 dup_status="near_duplicate",
@@ -125,7 +127,8 @@ def _flag_duplicates(
                 simhash_distance=best[2],
             )
         else:
-            kept.append(page)
+            kept_fingerprints[len(kept_urls)] = page["simhash"]
+            kept_urls.append(page["url"])
 
 
 def _chunks(pages: list[dict], settings: CleanSettings) -> list[dict]:

@@ -9,7 +9,9 @@ connections open at once, which is how the per-host cap is measured from the ser
 from __future__ import annotations
 
 import functools
+import json
 import random
+import sys
 import threading
 import time
 from collections import Counter
@@ -112,7 +114,13 @@ class _Handler(BaseHTTPRequestHandler):
             stats.user_agents.add(self.headers.get("User-Agent", ""))
         segments = path.strip("/").split("/")
         number = int(segments[-1]) if segments[-1].isdigit() else 0
-        if path == "/robots.txt":
+        if path == "/_stats":
+            with stats.lock:
+                body = json.dumps(
+                    {"max_open_connections": stats.max_open_connections, "requests": stats.requests}
+                )
+            self._send(200, body.encode(), "application/json")
+        elif path == "/robots.txt":
             self._send(200, ROBOTS.encode(), "text/plain")
         elif segments[0] in ("page", "private"):
             self._send(200, article_html(number))
@@ -213,3 +221,16 @@ def serve_site() -> Iterator[LocalSite]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+def main() -> None:
+    """Serve in this process (``python -m batch_platform.lib.content.local_site``): prints the
+    base URL, then serves until stdin closes or the process is stopped."""
+    with serve_site() as site:
+        sys.stdout.write(site.base_url + "\n")
+        sys.stdout.flush()
+        sys.stdin.read()
+
+
+if __name__ == "__main__":
+    main()
