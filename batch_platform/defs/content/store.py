@@ -73,11 +73,12 @@ def register_batch(
             "$source_file AS source_file, line_number, value, reason FROM rejects",
             params,
         )
-        con.execute(
-            "DELETE FROM content.batch_items WHERE partition_key = $partition_key "
-            "AND url NOT IN (SELECT url FROM listed)",
-            key,
-        )
+        for table in ("content.batch_items", "content.raw_responses"):
+            con.execute(
+                f"DELETE FROM {table} WHERE partition_key = $partition_key "
+                "AND url NOT IN (SELECT url FROM listed)",
+                key,
+            )
         con.execute(
             "UPDATE content.batch_items AS i SET line_number = n.line_number, "
             "metadata = n.metadata::JSON, source_file = $source_file FROM listed AS n "

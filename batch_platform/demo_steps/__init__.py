@@ -1,0 +1,1 @@
+"""Steps of `make demo` contributed by the domains beyond signals."""
