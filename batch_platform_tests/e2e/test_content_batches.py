@@ -74,6 +74,7 @@ def test_submit_status_results_through_the_cli(content_server, tmp_path):
     submitted = cli(content_server, "submit", str(listing))
     assert submitted.returncode == 0, submitted.stderr
     assert time.monotonic() - started < 10
+    print(f"$ batch-platform batch submit {listing.name}\n{submitted.stdout}")
     lines = submitted.stdout.splitlines()
     batch_id = lines[0].removeprefix("batch id: ")
     assert batch_id.startswith("weekly_news.csv-")
@@ -90,6 +91,8 @@ def test_submit_status_results_through_the_cli(content_server, tmp_path):
     ]
     assert final["duration_seconds"] > 0
     text = cli(content_server, "status", batch_id, "--url", content_server.url).stdout
+    page = cli(content_server, "results", batch_id, "--page", "3", "--page-size", "10").stdout
+    print(f"$ batch-platform batch status {batch_id}\n{text}\n{page}")
     assert text.startswith(f"batch {batch_id}: succeeded, 23/23 URLs done, 1 failed, ")
     first = json.loads(
         cli(content_server, "results", batch_id, "--page-size", "10", "--json").stdout
