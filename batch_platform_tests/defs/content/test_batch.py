@@ -202,3 +202,17 @@ def test_unreadable_list_fails_with_the_file_named(content_platform):
     assert not result.success
     failure = next(e for e in result.all_events if e.is_step_failure)
     assert "list.txt: binary content, not a URL list" in failure.step_failure_data.error.message
+
+
+def test_1000_urls_through_the_assets_with_a_per_host_cap_of_4(content_platform):
+    site = content_platform.site
+    key = content_platform.write_list("big.txt", [site.url(f"/page/{n}") for n in range(1000)])
+    result = content_platform.run(key, per_host_concurrency=4, concurrency=32)
+    assert result.success and failed_checks(result) == []
+    assert site.stats.max_open_connections == 4  # measured by the server
+    assert content_platform.query(
+        "SELECT state, count(*) FROM content.batch_items GROUP BY 1"
+    ) == [("succeeded", 1000)]
+    assert content_platform.query(
+        "SELECT count(*), count(DISTINCT content_hash) FROM content.pages"
+    ) == [(1000, 1000)]
