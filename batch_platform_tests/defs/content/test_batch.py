@@ -210,9 +210,9 @@ def test_1000_urls_through_the_assets_with_a_per_host_cap_of_4(content_platform)
     result = content_platform.run(key, per_host_concurrency=4, concurrency=32)
     assert result.success and failed_checks(result) == []
     assert site.stats.max_open_connections == 4  # measured by the server
-    assert content_platform.query(
-        "SELECT state, count(*) FROM content.batch_items GROUP BY 1"
-    ) == [("succeeded", 1000)]
+    assert content_platform.query("SELECT state, count(*) FROM content.batch_items GROUP BY 1") == [
+        ("succeeded", 1000)
+    ]
     assert content_platform.query(
         "SELECT count(*), count(DISTINCT content_hash) FROM content.pages"
     ) == [(1000, 1000)]
