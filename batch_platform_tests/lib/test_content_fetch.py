@@ -75,3 +75,33 @@ def test_declared_length_over_the_limit_is_refused_before_reading():
         assert (result.state, result.error) == (
             "failed", "ResponseTooLarge: Content-Length 2,686 bytes over 100",
         )  # fmt: skip
+
+
+def test_binary_served_as_html_is_skipped():
+    with serve_site() as site:
+        url = site.url("/disguised/1")
+        result = fetch([url])[url]
+        assert (result.state, result.error) == (
+            "skipped", "binary content (NUL bytes) served as text/html",
+        )  # fmt: skip
+
+
+def test_an_unexpected_error_fails_only_its_url(monkeypatch):
+    from batch_platform.lib.content import fetch as fetch_module
+
+    original = fetch_module.Fetcher.fetch
+
+    async def fetch_or_explode(self, url):
+        if url.endswith("/2"):
+            raise UnicodeError("label too long")
+        return await original(self, url)
+
+    monkeypatch.setattr(fetch_module.Fetcher, "fetch", fetch_or_explode)
+    with serve_site() as site:
+        results = fetch([site.url(f"/page/{n}") for n in range(4)])
+        assert {u.rsplit("/", 1)[1]: (r.state, r.error) for u, r in results.items()} == {
+            "0": ("succeeded", None),
+            "1": ("succeeded", None),
+            "2": ("failed", "UnicodeError: label too long"),
+            "3": ("succeeded", None),
+        }

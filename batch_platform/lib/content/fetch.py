@@ -158,6 +158,9 @@ class Fetcher:
                 raise ResponseTooLarge(f"body over {max_bytes:,} bytes")
             chunks.append(chunk)
         body = b"".join(chunks)
+        if accept is not None and response.is_success and b"\x00" in body[:4096]:
+            kind = media_type(response.headers.get("content-type")) or "no content type"
+            raise UnsupportedContent(f"binary content (NUL bytes) served as {kind}")
         headers = httpx.Headers(
             [(k, v) for k, v in response.headers.multi_items() if k.lower() != "content-encoding"]
         )
@@ -258,7 +261,13 @@ class Fetcher:
         """Fetch every URL, calling ``on_result`` as each one finishes (in completion order)."""
 
         async def one(url: str) -> None:
-            on_result(await self.fetch(url))
+            started_at = datetime.now(UTC)
+            try:
+                result = await self.fetch(url)
+            except Exception as error:  # one odd URL must not stop the batch
+                message = f"{type(error).__name__}: {error}"
+                result = _result(url, "failed", 1, None, message, started_at)
+            on_result(result)
 
         async with asyncio.TaskGroup() as group:
             for url in urls:

@@ -153,6 +153,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(302, b"", "text/plain", Location=target)
         elif segments[0] == "huge":
             self._send_huge(int(query.get("bytes", [str(50_000_000)])[0]))
+        elif segments[0] == "disguised":
+            self._send(200, b"\x89PNG\r\n\x1a\n\x00\x00" + bytes(range(256)), "text/html")
         elif segments[0] == "binary":
             self._send(200, bytes(range(256)) * 64, "application/octet-stream")
         elif segments[0] == "text":

@@ -22,6 +22,7 @@ CASES = {
     "/loop/a": ("failed", None, "too many redirects (more than 5, or a loop)", 1),
     "/huge/1": ("failed", None, "ResponseTooLarge: body over 1,000,000 bytes", 1),
     "/binary/1": ("skipped", None, "unsupported content type application/octet-stream", 1),
+    "/disguised/2": ("skipped", None, "binary content (NUL bytes) served as text/html", 1),
     "/text/5": ("succeeded", 200, None, 1),
     "/markdown/6": ("succeeded", 200, None, 1),
     "/private/1": ("skipped", None, "disallowed by robots.txt", 0),
@@ -46,13 +47,13 @@ def test_every_case_ends_in_the_right_state(content_platform):
         "SELECT line_number, reason FROM content.batch_rejects WHERE partition_key = ? ORDER BY 1",
         [key],
     ) == [
-        (16, "invalid URL: URL contains whitespace"),
-        (17, "invalid URL: scheme 'ftp' is not http or https"),
-        (18, "duplicate of line 1"),
+        (17, "invalid URL: URL contains whitespace"),
+        (18, "invalid URL: scheme 'ftp' is not http or https"),
+        (19, "duplicate of line 1"),
     ]
     assert content_platform.query(
         "SELECT source_file, total_urls, rejected_lines FROM content.batches"
-    ) == [("mixed batch (1).txt", 15, 3)]
+    ) == [("mixed batch (1).txt", 16, 3)]
     # Server side: the User-Agent is ours, robots.txt was read once, /private/ never requested.
     stats = site.stats
     assert stats.user_agents == {
