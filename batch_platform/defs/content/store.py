@@ -216,45 +216,46 @@ def serve_from_staging(
         return set()
     fresh_after = datetime.now(UTC).replace(tzinfo=None) - timedelta(seconds=max_age_seconds)
     params = {"partition_key": writer.partition_key, "fresh_after": fresh_after}
-    rows = con.execute(load_sql("select_cached_responses"), params).fetchall()
-    served = set()
-    for url, cached_from, final_url, status, content_type, language, body, fetched_at in rows:
-        now = datetime.now(UTC)
-        if cached_from != writer.partition_key:
-            con.execute(
-                "DELETE FROM content.raw_responses WHERE partition_key = $p AND url = $u",
-                {"p": writer.partition_key, "u": url},
-            )
-            con.execute(
-                "INSERT INTO content.raw_responses VALUES ($p, $u, $f, $s, $t, $l, $b, $at)",
-                {
-                    "p": writer.partition_key,
-                    "u": url,
-                    "f": final_url,
-                    "s": status,
-                    "t": content_type,
-                    "l": language,
-                    "b": body,
-                    "at": fetched_at,
-                },
-            )
+    cached = con.execute(load_sql("select_cached_responses"), params).fetch_arrow_table()
+    if not cached.num_rows:
+        return set()
+
+    def copy() -> None:
+        # Responses staged by other batches become this batch's staging rows too.
+        con.register("cached", cached)
+        con.execute(
+            "DELETE FROM content.raw_responses WHERE partition_key = $partition_key "
+            "AND url IN (SELECT url FROM cached WHERE cached_from <> $partition_key)",
+            {"partition_key": writer.partition_key},
+        )
+        con.execute(
+            "INSERT INTO content.raw_responses BY NAME SELECT $partition_key AS partition_key, "
+            "* EXCLUDE (cached_from) FROM cached WHERE cached_from <> $partition_key",
+            {"partition_key": writer.partition_key},
+        )
+        con.unregister("cached")
+
+    atomically(con, copy)
+    now = datetime.now(UTC)
+    for row in cached.select(
+        ["url", "final_url", "http_status", "content_type", "content_language"]
+    ).to_pylist():
         result = FetchResult(
-            url=url,
+            url=row["url"],
             state="succeeded",
             attempts=0,
-            http_status=status,
+            http_status=row["http_status"],
             error=None,
-            final_url=final_url,
-            content_type=content_type,
-            content_language=language,
+            final_url=row["final_url"],
+            content_type=row["content_type"],
+            content_language=row["content_language"],
             body=None,
             started_at=now,
             finished_at=now,
         )
         writer.add(result, from_cache=True)
-        served.add(url)
     writer.flush()
-    return served
+    return set(cached.column("url").to_pylist())
 
 
 def cancel_unfinished(con: duckdb.DuckDBPyConnection, partition_key: str, run_id: str) -> int:
