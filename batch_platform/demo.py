@@ -17,6 +17,7 @@ import dagster as dg
 from batch_platform.definitions import defs as load_defs
 from batch_platform.defs.signals.partitions import TIMEZONE, daily_partitions, weekly_partitions
 from batch_platform.defs.signals.sensors import signal_files_sensor
+from batch_platform.demo_steps.content import run_content_demo
 from batch_platform.demo_steps.portfolio import run_portfolio_demo
 from batch_platform.lib.sample_data import generate_sample_data
 from batch_platform.lib.settings import load_settings
@@ -98,9 +99,13 @@ def run_demo(days_scored: int, weeks_scored: int, regenerate: bool) -> int:
     portfolio = run_portfolio_demo(definitions, instance, settings, regenerate, print)
     for result in portfolio.results:
         tally.add(result)
+    print("running content_batch_ingest (URL list from a local site on 127.0.0.1)")
+    content = run_content_demo(definitions, instance)
+    tally.add(content.result)
     _print_summary(settings, tally, time.monotonic() - started, last_day)
     for line in portfolio.lines:
         print(line)
+    print("\n".join(content.lines()))
     return 1 if tally.failed else 0
 
 

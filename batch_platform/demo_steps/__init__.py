@@ -1,1 +1,1 @@
-"""Demo steps of the domains beyond signals, each called by batch_platform/demo.py."""
+"""Steps of `make demo` contributed by the domains beyond signals."""

@@ -105,6 +105,11 @@ class LandingResource(dg.ConfigurableResource):
         return self.portfolio_dir / "office"
 
     @property
+    def url_batches_dir(self) -> Path:
+        """Content ingestion: URL lists (.txt, .csv), one batch each."""
+        return self._landing / "url_batches"
+
+    @property
     def reports_path(self) -> Path:
         return Path(self.reports_dir) if self.reports_dir else load_settings().reports_dir
 

@@ -1,0 +1,278 @@
+"""URL list → content.batch_items (a state per URL) and content.raw_responses (staging)."""
+
+import asyncio
+import time
+
+import dagster as dg
+
+from batch_platform.defs.common.checks import check_spec, count_check
+from batch_platform.defs.common.metadata import table_metadata, table_spec
+from batch_platform.defs.common.resources import WAREHOUSE_POOL, LandingResource, WarehouseResource
+from batch_platform.defs.content.assets._common import (
+    BATCH_ITEMS,
+    BATCH_REJECTS,
+    BATCHES,
+    GROUP,
+    LANDING_URL_BATCHES,
+    OWNERS,
+    PARTITION,
+    RAW_RESPONSES,
+    markdown_table,
+)
+from batch_platform.defs.content.partitions import url_batch_partitions
+from batch_platform.defs.content.resources import ContentResource
+from batch_platform.defs.content.store import (
+    ResultWriter,
+    cancel_unfinished,
+    failures,
+    register_batch,
+    serve_from_staging,
+    state_counts,
+)
+from batch_platform.lib.content.fetch import FetchResult, fetch_urls
+from batch_platform.lib.content.urls import UrlListError, parse_url_list
+from batch_platform.lib.landing import find_landed_file
+
+PROGRESS_EVERY_SECONDS = 2.0
+
+landing_url_batches = dg.AssetSpec(
+    LANDING_URL_BATCHES,
+    description="URL lists (.txt one URL a line, or .csv with a url column) in "
+    "<landing>/url_batches/; each file is one batch.",
+    group_name=GROUP,
+    kinds={"file"},
+    owners=OWNERS,
+)
+
+
+class ProgressReporter:
+    """Logs progress and records it as an observation that `batch-platform batch status` reads."""
+
+    def __init__(self, context: dg.AssetExecutionContext, writer: ResultWriter, total: int):
+        self.context, self.writer, self.total = context, writer, total
+        self.already_done = total - writer.progress.total
+        self.last = 0.0
+
+    def __call__(self, result: FetchResult | None = None, force: bool = False) -> None:
+        if result is not None:
+            self.writer.add(result)
+        now = time.monotonic()
+        if not force and now - self.last < PROGRESS_EVERY_SECONDS:
+            return
+        self.last = now
+        p = self.writer.progress
+        completed = self.already_done + p.done
+        self.context.log.info(
+            f"{completed}/{self.total} URLs done ({p.succeeded} fetched, {p.failed} failed, "
+            f"{p.skipped} skipped, {p.from_cache} from staging in this run)"
+        )
+        self.context.log_event(
+            dg.AssetObservation(
+                asset_key=BATCH_ITEMS,
+                partition=self.context.partition_key,
+                metadata={"completed": completed, "total": self.total, "failed": p.failed},
+            )
+        )
+
+
+@dg.multi_asset(
+    specs=[
+        table_spec(
+            BATCHES,
+            "One row per submitted URL list: file name, first registration, URL counts.",
+            deps=[LANDING_URL_BATCHES],
+            layer="raw",
+            owners=OWNERS,
+        ),
+        table_spec(
+            BATCH_REJECTS,
+            "Lines of a URL list not fetched: invalid URLs and duplicates, with the reason.",
+            deps=[LANDING_URL_BATCHES],
+            layer="quarantine",
+            owners=OWNERS,
+        ),
+        table_spec(
+            BATCH_ITEMS,
+            "One row per URL per batch: state (succeeded, failed, skipped, canceled), attempts, "
+            "HTTP status, error, timings. Key: (partition_key, url).",
+            deps=[LANDING_URL_BATCHES],
+            layer="raw",
+            owners=OWNERS,
+        ),
+        table_spec(
+            RAW_RESPONSES,
+            "Staging: the raw body of every successful fetch, so cleaning re-runs without "
+            "refetching and recent URLs are served without a request.",
+            deps=[LANDING_URL_BATCHES],
+            layer="raw",
+            owners=OWNERS,
+        ),
+    ],
+    check_specs=[
+        check_spec(BATCHES, "one_row_per_batch", "The batch is registered once, with its counts."),
+        check_spec(BATCH_REJECTS, "has_reason", "Every rejected line says why."),
+        check_spec(
+            BATCH_ITEMS,
+            "every_url_terminal",
+            "Every submitted URL ended succeeded, failed, skipped or canceled.",
+            blocking=True,
+        ),
+        check_spec(BATCH_ITEMS, "key_unique", "(partition_key, url) identifies an item."),
+        check_spec(
+            RAW_RESPONSES, "staged_for_every_success", "Every succeeded item has a staged body."
+        ),
+    ],
+    partitions_def=url_batch_partitions,
+    group_name=GROUP,
+    pool=WAREHOUSE_POOL,
+)
+def fetch_url_batch(
+    context: dg.AssetExecutionContext,
+    duckdb: WarehouseResource,
+    landing: LandingResource,
+    content: ContentResource,
+):
+    """Fetch every URL of the batch not yet succeeded, politely, recording each as it ends."""
+    key = context.partition_key
+    path = find_landed_file(landing.url_batches_dir, key)
+    if path is None:
+        raise dg.Failure(
+            f"no file in {landing.url_batches_dir} has partition key {key!r}; "
+            "was it moved or deleted after it landed?"
+        )
+    try:
+        listed = parse_url_list(path)
+    except UrlListError as error:
+        raise dg.Failure(f"cannot read the URL list: {error}") from None
+    settings = content.settings()
+    run_id = context.run.run_id
+    started = time.monotonic()
+    for rejected in listed.rejected[:20]:
+        context.log.warning(f"{path.name} line {rejected.line}: {rejected.reason}")
+    with duckdb.get_connection() as con:
+        todo = register_batch(con, key, path.name, listed)
+        context.log.info(
+            f"{path.name}: {len(listed.items)} URLs ({len(listed.invalid)} invalid and "
+            f"{len(listed.duplicates)} duplicate lines not fetched); {len(todo)} still to fetch"
+        )
+        writer = ResultWriter(con, key, run_id, total=len(todo))
+        report = ProgressReporter(context, writer, len(listed.items))
+        report(force=True)
+        try:
+            served = serve_from_staging(con, writer, settings.cache_max_age)
+            remaining = [url for url in todo if url not in served]
+            if served:
+                context.log.info(f"{len(served)} URLs served from staging (fetched recently)")
+            asyncio.run(fetch_urls(remaining, settings.fetch_settings(), report))
+        finally:
+            # Also on termination: keep what finished, and never leave an item unfinished.
+            writer.flush()
+            canceled = cancel_unfinished(con, key, run_id)
+            if canceled:
+                context.log.warning(f"run stopped: {canceled} unfinished URLs marked canceled")
+        report(force=True)
+        seconds = time.monotonic() - started
+        counts = state_counts(con, key)
+        failed = failures(con, key)
+        total = len(listed.items)
+        failure_rate = counts.get("failed", 0) / total if total else 0.0
+        params = {"partition_key": key}
+        summary = {
+            "source_file": path.name,
+            "total": total,
+            "succeeded": counts.get("succeeded", 0),
+            "failed": counts.get("failed", 0),
+            "skipped": counts.get("skipped", 0),
+            "canceled": counts.get("canceled", 0),
+            "fetched_in_this_run": writer.progress.done - writer.progress.from_cache,
+            "from_staging": writer.progress.from_cache,
+            "failure_rate": round(failure_rate, 4),
+            "max_failure_rate": settings.max_failure_rate,
+            "seconds": round(seconds, 2),
+        }
+        yield dg.MaterializeResult(
+            asset_key=BATCHES, metadata=table_metadata(con, "content.batches", PARTITION, params)
+        )
+        yield dg.MaterializeResult(
+            asset_key=BATCH_REJECTS,
+            metadata=table_metadata(con, "content.batch_rejects", PARTITION, params)
+            | {"invalid": len(listed.invalid), "duplicates": len(listed.duplicates)},
+        )
+        yield dg.MaterializeResult(
+            asset_key=BATCH_ITEMS,
+            metadata=table_metadata(con, "content.batch_items", PARTITION, params)
+            | summary
+            | {
+                "completed": total,
+                "failures": markdown_table(["url", "state", "reason"], failed),
+                "failures_json": dg.MetadataValue.json(
+                    [{"url": u, "state": s, "reason": r} for u, s, r in failed]
+                ),
+            },
+        )
+        yield dg.MaterializeResult(
+            asset_key=RAW_RESPONSES,
+            metadata=table_metadata(con, "content.raw_responses", PARTITION, params),
+        )
+        yield from _checks(con, params)
+    context.log.info(
+        f"{summary['succeeded']} succeeded, {summary['failed']} failed, "
+        f"{summary['skipped']} skipped of {total} in {seconds:.1f}s"
+    )
+    if failure_rate > settings.max_failure_rate:
+        listing = "\n".join(f"- {u}: {r}" for u, s, r in failed if s == "failed")
+        raise dg.Failure(
+            description=f"{summary['failed']} of {total} URLs failed "
+            f"({failure_rate:.1%} > max {settings.max_failure_rate:.1%}):\n{listing}",
+            metadata={"failed": summary["failed"], "failure_rate": failure_rate},
+        )
+
+
+def _checks(con, params):
+    yield count_check(
+        con,
+        asset_key=BATCHES,
+        check_name="one_row_per_batch",
+        sql="SELECT abs(count(*) - 1) + abs(coalesce(sum(total_urls), 0) - (SELECT count(*) "
+        "FROM content.batch_items WHERE partition_key = $partition_key)) FROM content.batches "
+        "WHERE partition_key = $partition_key",
+        params=params,
+        what="missing batch rows or URL counts that differ from content.batch_items",
+    )
+    yield count_check(
+        con,
+        asset_key=BATCH_REJECTS,
+        check_name="has_reason",
+        sql="SELECT count(*) FROM content.batch_rejects WHERE partition_key = $partition_key "
+        "AND coalesce(reason, '') = ''",
+        params=params,
+        what="rejected lines without a reason",
+    )
+    yield count_check(
+        con,
+        asset_key=BATCH_ITEMS,
+        check_name="every_url_terminal",
+        sql="SELECT count(*) FROM content.batch_items WHERE partition_key = $partition_key "
+        "AND state NOT IN ('succeeded', 'failed', 'skipped', 'canceled')",
+        params=params,
+        what="URLs without a terminal state",
+    )
+    yield count_check(
+        con,
+        asset_key=BATCH_ITEMS,
+        check_name="key_unique",
+        sql="SELECT count(*) - count(DISTINCT url) FROM content.batch_items "
+        "WHERE partition_key = $partition_key",
+        params=params,
+        what="URLs listed twice in the batch",
+    )
+    yield count_check(
+        con,
+        asset_key=RAW_RESPONSES,
+        check_name="staged_for_every_success",
+        sql="SELECT count(*) FROM content.batch_items AS i WHERE i.partition_key = "
+        "$partition_key AND i.state = 'succeeded' AND NOT EXISTS (SELECT 1 FROM "
+        "content.raw_responses AS r WHERE r.partition_key = i.partition_key AND r.url = i.url)",
+        params=params,
+        what="succeeded items without a staged response",
+    )

@@ -1,0 +1,16 @@
+-- Record items that finished (from the registered Arrow buffer "finished").
+UPDATE content.batch_items AS i
+SET state = f.state,
+    attempts = i.attempts + f.attempts,
+    http_status = f.http_status,
+    error = f.error,
+    final_url = f.final_url,
+    content_type = f.content_type,
+    bytes = f.bytes,
+    from_cache = f.from_cache,
+    started_at = f.started_at::TIMESTAMP,
+    finished_at = f.finished_at::TIMESTAMP,
+    fetch_seconds = f.fetch_seconds,
+    run_id = $run_id
+FROM finished AS f
+WHERE i.partition_key = $partition_key AND i.url = f.url

@@ -1,0 +1,1 @@
+"""Content ingestion, without Dagster: URL lists, fetching, text extraction, chunking, de-dup."""

@@ -1,0 +1,297 @@
+"""The async fetcher: politeness (global and per-host caps, robots.txt), limits and retries.
+
+Every request goes through ``send_with_retries_async`` (lib/http_retry.py): timeouts, connection
+errors, 429 and 5xx are retried with exponential backoff and full jitter, honouring Retry-After.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+from urllib.robotparser import RobotFileParser
+
+import httpx
+
+from batch_platform.lib.http_retry import RetryPolicy, send_with_retries_async
+
+USER_AGENT = "batch-platform-content/0.1 (batch content ingestion; honours robots.txt)"
+ROBOTS_AGENT = "batch-platform-content"
+# Text we can extract; anything else (images, PDFs, archives, octet streams) is skipped.
+ACCEPTED_TYPES = (
+    "text/html",
+    "application/xhtml+xml",
+    "text/plain",
+    "text/markdown",
+    "text/x-markdown",
+)
+MAX_ROBOTS_BYTES = 500_000
+
+
+@dataclass(frozen=True)
+class FetchSettings:
+    user_agent: str = USER_AGENT
+    max_concurrency: int = 32
+    per_host_concurrency: int = 4
+    connect_timeout: float = 5.0
+    read_timeout: float = 15.0
+    total_timeout: float = 30.0
+    max_bytes: int = 5_000_000
+    max_redirects: int = 5
+    respect_robots: bool = True
+    retry: RetryPolicy = field(default_factory=lambda: RetryPolicy(attempts=3, base=0.5, cap=10))
+
+    def __post_init__(self) -> None:
+        if self.max_concurrency < 1 or self.per_host_concurrency < 1:
+            raise ValueError("concurrency caps must be at least 1")
+        if min(self.connect_timeout, self.read_timeout, self.total_timeout) <= 0:
+            raise ValueError("timeouts must be positive")
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    """How one URL ended: ``succeeded``, ``failed`` (an error) or ``skipped`` (by policy)."""
+
+    url: str
+    state: str
+    attempts: int
+    http_status: int | None
+    error: str | None
+    final_url: str | None
+    content_type: str | None
+    content_language: str | None
+    body: bytes | None
+    started_at: datetime
+    finished_at: datetime
+
+
+class TotalTimeout(httpx.TimeoutException):
+    """The whole exchange (connect, redirects, body) took longer than total_timeout."""
+
+
+class ResponseTooLarge(httpx.HTTPError):
+    """The body is over max_bytes; permanent, so not retried."""
+
+
+class UnsupportedContent(httpx.HTTPError):
+    """Not text we can extract (binary, images, PDFs): the URL is skipped, not failed."""
+
+
+def host_of(url: str) -> str:
+    """The politeness key: host and port, as in the URL."""
+    return urlsplit(url).netloc
+
+
+def media_type(content_type: str | None) -> str:
+    return (content_type or "").split(";")[0].strip().lower()
+
+
+class Fetcher:
+    """Fetches URLs with one shared ``httpx.AsyncClient``. Use as an async context manager."""
+
+    def __init__(self, settings: FetchSettings = FetchSettings()):
+        self.settings = settings
+        self._global = asyncio.Semaphore(settings.max_concurrency)
+        self._hosts: dict[str, asyncio.Semaphore] = {}
+        self._robots: dict[str, RobotFileParser | str] = {}
+        self._robots_locks: dict[str, asyncio.Lock] = {}
+        self.client = httpx.AsyncClient(
+            headers={"User-Agent": settings.user_agent},
+            timeout=httpx.Timeout(
+                settings.read_timeout,
+                connect=settings.connect_timeout,
+                read=settings.read_timeout,
+                write=settings.read_timeout,
+                pool=settings.total_timeout,
+            ),
+            follow_redirects=True,
+            max_redirects=settings.max_redirects,
+            limits=httpx.Limits(
+                max_connections=settings.max_concurrency,
+                max_keepalive_connections=settings.max_concurrency,
+            ),
+            trust_env=False,
+        )
+
+    async def __aenter__(self) -> Fetcher:
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        await self.client.aclose()
+
+    def _host_slot(self, host: str) -> asyncio.Semaphore:
+        if host not in self._hosts:
+            self._hosts[host] = asyncio.Semaphore(self.settings.per_host_concurrency)
+        return self._hosts[host]
+
+    async def _get(self, url: str, accept: tuple[str, ...] | None, max_bytes: int):
+        """One attempt under the host and global caps: the response with its body read."""
+        async with self._host_slot(host_of(url)), self._global:
+            try:
+                async with asyncio.timeout(self.settings.total_timeout):
+                    request = self.client.build_request("GET", url)
+                    response = await self.client.send(request, stream=True)
+                    try:
+                        return await self._read(response, accept, max_bytes)
+                    finally:
+                        await response.aclose()
+            except TimeoutError:
+                raise TotalTimeout(
+                    f"no complete response within {self.settings.total_timeout:g} s"
+                ) from None
+
+    async def _read(self, response: httpx.Response, accept, max_bytes: int) -> httpx.Response:
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > max_bytes:
+            raise ResponseTooLarge(f"Content-Length {int(declared):,} bytes over {max_bytes:,}")
+        if accept is not None and response.is_success:
+            kind = media_type(response.headers.get("content-type"))
+            if kind and kind not in accept:
+                raise UnsupportedContent(f"unsupported content type {kind}")
+        # Decoded bytes are counted, so a small compressed body cannot expand past the limit.
+        chunks, size = [], 0
+        async for chunk in response.aiter_bytes():
+            size += len(chunk)
+            if size > max_bytes:
+                raise ResponseTooLarge(f"body over {max_bytes:,} bytes")
+            chunks.append(chunk)
+        body = b"".join(chunks)
+        if accept is not None and response.is_success and b"\x00" in body[:4096]:
+            kind = media_type(response.headers.get("content-type")) or "no content type"
+            raise UnsupportedContent(f"binary content (NUL bytes) served as {kind}")
+        headers = httpx.Headers(
+            [(k, v) for k, v in response.headers.multi_items() if k.lower() != "content-encoding"]
+        )
+        return httpx.Response(
+            response.status_code,
+            headers=headers,
+            content=body,
+            request=response.request,
+            history=response.history,
+        )
+
+    async def _robots_for(self, url: str) -> RobotFileParser | str:
+        """The host's parsed robots.txt, or a reason string meaning "disallow everything"."""
+        parts = urlsplit(url)
+        host = parts.netloc
+        lock = self._robots_locks.setdefault(host, asyncio.Lock())
+        async with lock:
+            if host in self._robots:
+                return self._robots[host]
+            robots_url = f"{parts.scheme}://{host}/robots.txt"
+            outcome = await send_with_retries_async(
+                lambda: self._get(robots_url, None, MAX_ROBOTS_BYTES), self.settings.retry
+            )
+            parser = RobotFileParser(robots_url)
+            response = outcome.response
+            status = response.status_code if response is not None else None
+            if response is not None and response.is_success:
+                parser.parse(response.text.splitlines())
+                rules: RobotFileParser | str = parser
+            elif status in (401, 403):
+                rules = f"robots.txt answered HTTP {status}: treated as disallow all"
+            elif status is not None and 400 <= status < 500:
+                parser.parse([])  # no robots.txt: everything is allowed
+                rules = parser
+            else:
+                # RFC 9309 §2.3.1.4: an unreachable robots.txt means complete disallow.
+                rules = f"robots.txt unreachable ({outcome.error}): treated as disallow all"
+            self._robots[host] = rules
+            return rules
+
+    async def robots_refusal(self, url: str) -> str | None:
+        if not self.settings.respect_robots:
+            return None
+        rules = await self._robots_for(url)
+        if isinstance(rules, str):
+            return rules
+        if not rules.can_fetch(ROBOTS_AGENT, url):
+            return "disallowed by robots.txt"
+        return None
+
+    async def fetch(self, url: str) -> FetchResult:
+        started_at = datetime.now(UTC)
+        refusal = await self.robots_refusal(url)
+        if refusal:
+            return _result(url, "skipped", 0, None, refusal, started_at)
+        raised: list[Exception] = []
+
+        async def attempt() -> httpx.Response:
+            try:
+                return await self._get(url, ACCEPTED_TYPES, self.settings.max_bytes)
+            except httpx.HTTPError as error:
+                raised.append(error)
+                raise
+
+        outcome = await send_with_retries_async(attempt, self.settings.retry)
+        attempts = len(outcome.attempts)
+        response = outcome.response
+        status = response.status_code if response is not None else None
+        if outcome.ok:
+            assert response is not None
+            return FetchResult(
+                url=url,
+                state="succeeded",
+                attempts=attempts,
+                http_status=status,
+                error=None,
+                final_url=str(response.url),
+                content_type=response.headers.get("content-type"),
+                content_language=response.headers.get("content-language"),
+                body=response.content,
+                started_at=started_at,
+                finished_at=datetime.now(UTC),
+            )
+        last = raised[-1] if raised and response is None else None
+        if isinstance(last, UnsupportedContent):
+            return _result(url, "skipped", attempts, None, str(last), started_at)
+        if isinstance(last, httpx.TooManyRedirects):
+            message = f"too many redirects (more than {self.settings.max_redirects}, or a loop)"
+            return _result(url, "failed", attempts, None, message, started_at)
+        error = outcome.error or "failed"
+        if attempts > 1:
+            error = f"{error} (after {attempts} attempts)"
+        return _result(url, "failed", attempts, status, error, started_at)
+
+    async def fetch_all(
+        self, urls: Iterable[str], on_result: Callable[[FetchResult], None]
+    ) -> None:
+        """Fetch every URL, calling ``on_result`` as each one finishes (in completion order)."""
+
+        async def one(url: str) -> None:
+            started_at = datetime.now(UTC)
+            try:
+                result = await self.fetch(url)
+            except Exception as error:  # one odd URL must not stop the batch
+                message = f"{type(error).__name__}: {error}"
+                result = _result(url, "failed", 1, None, message, started_at)
+            on_result(result)
+
+        async with asyncio.TaskGroup() as group:
+            for url in urls:
+                group.create_task(one(url))
+
+
+def _result(url, state, attempts, status, error, started_at) -> FetchResult:
+    return FetchResult(
+        url=url,
+        state=state,
+        attempts=attempts,
+        http_status=status,
+        error=error,
+        final_url=None,
+        content_type=None,
+        content_language=None,
+        body=None,
+        started_at=started_at,
+        finished_at=datetime.now(UTC),
+    )
+
+
+async def fetch_urls(
+    urls: Iterable[str], settings: FetchSettings, on_result: Callable[[FetchResult], None]
+) -> None:
+    async with Fetcher(settings) as fetcher:
+        await fetcher.fetch_all(urls, on_result)

@@ -1,0 +1,31 @@
+"""The content domain's definitions: assets, checks, job, sensor, resource."""
+
+import dagster as dg
+
+from batch_platform.definitions import defs
+
+
+def test_content_definitions():
+    definitions = defs()
+    graph = definitions.resolve_asset_graph()
+    keys = {key.to_user_string() for key in graph.get_all_asset_keys()}
+    assert {
+        "landing/url_batches",
+        "content/batches",
+        "content/batch_rejects",
+        "content/batch_items",
+        "content/raw_responses",
+        "content/pages",
+        "content/chunks",
+    } <= keys
+    checks = {(k.asset_key.to_user_string(), k.name) for k in graph.asset_check_keys}
+    assert {
+        ("content/batch_items", "every_url_terminal"),
+        ("content/chunks", "no_chunk_without_page"),
+        ("content/pages", "duplicate_ratio"),
+    } <= checks
+    job = definitions.resolve_job_def("content_batch_ingest")
+    assert job.tags["dagster/max_runtime"] == "7200"
+    sensor = definitions.resolve_sensor_def("url_batches_sensor")
+    assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
+    assert "content" in definitions.resources
