@@ -177,3 +177,20 @@ def load_delivery_config(env: dict[str, str] | None = None) -> DeliveryConfig:
     if urls:
         data["webhooks"] = [*(data.get("webhooks") or []), *({"url": u} for u in urls)]
     return parse_config(data, source)
+
+
+OUTBOX_DIR_ENV = "BATCH_PLATFORM_OUTBOX_DIR"
+UI_URL_ENV = "BATCH_PLATFORM_UI_URL"
+DEFAULT_OUTBOX_DIR = "data/outbox"
+DEFAULT_UI_URL = "http://127.0.0.1:3000"
+
+
+def outbox_dir(env: dict[str, str] | None = None) -> Path:
+    env = dict(os.environ) if env is None else env
+    return Path(env.get(OUTBOX_DIR_ENV) or DEFAULT_OUTBOX_DIR)
+
+
+def ui_url(env: dict[str, str] | None = None) -> str:
+    """The Dagster UI's base URL, for links in webhooks and reports."""
+    env = dict(os.environ) if env is None else env
+    return (env.get(UI_URL_ENV) or DEFAULT_UI_URL).rstrip("/")
