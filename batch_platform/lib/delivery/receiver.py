@@ -9,6 +9,7 @@ receiver, the benchmark's clean one); ``down()``/``up()`` close and reopen its p
 from __future__ import annotations
 
 import json
+import sys
 import threading
 from collections import Counter
 from collections.abc import Callable
@@ -16,6 +17,13 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from batch_platform.lib.signing import SIGNATURE_HEADER, SignatureError, verify_signature
+
+
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request, client_address) -> None:
+        """A client that hung up (it timed out) is not an error worth a traceback."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 @dataclass(frozen=True)
@@ -55,6 +63,7 @@ class Receiver:
         self.seen: Counter[str] = Counter()
         self.log: list[LoggedRequest] = []
         self.request_headers: list[dict[str, str]] = []
+        self._arrivals = 0
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -86,7 +95,7 @@ class Receiver:
                 self.end_headers()
                 self.wfile.write(data)
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self._server = _QuietServer(("127.0.0.1", self.port), Handler)
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -107,27 +116,30 @@ class Receiver:
         self.down()
 
     def handle(self, body: bytes, signature: str | None) -> tuple[int, dict, dict[str, str]]:
+        """Answer one request; requests are numbered in order of arrival from 1."""
+        with self._lock:
+            self._arrivals += 1
+            number = self._arrivals
         try:
             verify_signature(self.secret, signature, body)
         except SignatureError as error:
-            return self._logged([], 401, {"error": str(error)})
+            return self._logged(number, [], 401, {"error": str(error)})
         try:
             records = list(json.loads(body)["records"])
         except (ValueError, KeyError, TypeError) as error:
-            return self._logged([], 400, {"error": f"bad body: {error}"})
+            return self._logged(number, [], 400, {"error": f"bad body: {error}"})
         with self._lock:
-            number = len(self.log) + 1
             for record in records:
                 self.seen[record["idempotency_key"]] += 1
         fault = self.fault(number, records) if self.fault else None
         if fault is not None and fault.delay:
             threading.Event().wait(fault.delay)
         if fault is not None and not fault.after_apply:
-            return self._logged(records, fault.status, {"error": "fault"}, fault.headers)
+            return self._logged(number, records, fault.status, {"error": "fault"}, fault.headers)
         rejected = self._apply(records)
         if fault is not None:
-            return self._logged(records, fault.status, {"error": "fault"}, fault.headers)
-        return self._logged(records, 200, {"accepted": len(records), "rejected": rejected})
+            return self._logged(number, records, fault.status, {"error": "fault"}, fault.headers)
+        return self._logged(number, records, 200, {"accepted": len(records), "rejected": rejected})
 
     def _apply(self, records: list[dict]) -> list[dict]:
         rejected = []
@@ -143,8 +155,10 @@ class Receiver:
                 self.applied[key] += 1
         return rejected
 
-    def _logged(self, records, status, payload, headers=None) -> tuple[int, dict, dict[str, str]]:
+    def _logged(
+        self, number: int, records, status, payload, headers=None
+    ) -> tuple[int, dict, dict[str, str]]:
         keys = tuple(r["idempotency_key"] for r in records)
         with self._lock:
-            self.log.append(LoggedRequest(len(self.log) + 1, keys, status))
+            self.log.append(LoggedRequest(number, keys, status))
         return status, payload, headers or {}
