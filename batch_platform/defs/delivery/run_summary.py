@@ -35,7 +35,7 @@ def run_summary(instance: dg.DagsterInstance, run: dg.DagsterRun, status: str, u
         if event is None:
             continue
         if event.event_type == DagsterEventType.ASSET_MATERIALIZATION:
-            materialization = event.asset_materialization
+            materialization = entry.asset_materialization
             metadata = materialization.metadata
             count = metadata.get("dagster/row_count")
             if isinstance(count, dg.IntMetadataValue) and count.value is not None:
