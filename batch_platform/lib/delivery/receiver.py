@@ -77,6 +77,7 @@ class Receiver:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # headers and body go out at once: no 40 ms ACK wait
 
             def log_message(self, *args) -> None:
                 return

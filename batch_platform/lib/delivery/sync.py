@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -29,6 +29,10 @@ from batch_platform.lib.delivery.sender import ItemOutcome, PageResult, Sender
 from batch_platform.lib.warehouse import atomically, replace_partition, scalar
 
 SQL_DIR = Path(__file__).with_name("sql")
+# Outcomes are recorded (one transaction) every this many records or seconds, and at the end.
+# A crash in between loses no record: unrecorded ones stay pending and go again, same key.
+FLUSH_RECORDS = 5_000
+FLUSH_SECONDS = 2.0
 _CHANGELOG_SCHEMA = pa.schema(
     [
         ("run_id", pa.string()),
@@ -134,10 +138,6 @@ def _register(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> Non
     con.register(name, table)
 
 
-def _keys_table(keys: Iterable[str]) -> pa.Table:
-    return pa.table({"idempotency_key": pa.array(list(keys), pa.string())})
-
-
 def queue_changes(
     con: duckdb.DuckDBPyConnection,
     destination: str,
@@ -211,19 +211,28 @@ def _settle(
     now: dt.datetime,
 ) -> int:
     """Apply a page's outcomes (or, with ``exhausted_after``, dead-letter tired records)."""
-    delivered = [o.idempotency_key for o in outcomes if o.status == "delivered"]
-    _register(con, "page_delivered", _keys_table(delivered))
-    _register(con, "page_rejected", _rejected_table(outcomes))
-    _register(con, "page_failed", _failed_table(outcomes))
+    delivered = [o for o in outcomes if o.status == "delivered"]
+    rejected = _rejected_table(outcomes)
+    failed = _failed_table(outcomes)
+    _register(con, "page_delivered", pa.table({
+        "idempotency_key": pa.array([o.idempotency_key for o in delivered], pa.string()),
+        "email": pa.array([o.email for o in delivered], pa.string()),
+    }))  # fmt: skip
+    _register(con, "page_rejected", rejected)
+    _register(con, "page_failed", failed)
     base = {"destination": destination}
-    con.execute(load_sql("delete_replaced_delivered_scores"), base)
-    con.execute(load_sql("insert_delivered_scores"), base | {"run_id": run_id, "now": now})
-    dead = con.execute(
-        load_sql("insert_dead_letters"),
-        base | {"run_id": run_id, "now": now, "exhausted_after": exhausted_after},
-    ).fetchone()[0]
+    dead = 0
+    if delivered:
+        con.execute(load_sql("delete_replaced_delivered_scores"), base)
+        con.execute(load_sql("insert_delivered_scores"), base | {"run_id": run_id, "now": now})
+    if rejected.num_rows or exhausted_after is not None:
+        dead = con.execute(
+            load_sql("insert_dead_letters"),
+            base | {"run_id": run_id, "now": now, "exhausted_after": exhausted_after},
+        ).fetchone()[0]
     con.execute(load_sql("delete_settled_pending"), base | {"exhausted_after": exhausted_after})
-    con.execute(load_sql("update_failed_pending"), base | {"now": now})
+    if failed.num_rows:
+        con.execute(load_sql("update_failed_pending"), base | {"now": now})
     for name in ("page_delivered", "page_rejected", "page_failed"):
         con.unregister(name)
     return int(dead)
@@ -232,7 +241,7 @@ def _settle(
 def record_page(
     con: duckdb.DuckDBPyConnection, destination: str, run_id: str, page: PageResult
 ) -> None:
-    """One transaction: the page's changelog rows and its records settled."""
+    """One transaction: the pages' changelog rows and their records settled."""
     now = utcnow()
 
     def write() -> None:
@@ -329,15 +338,22 @@ def sync_destination(
     batch = pending_batch(con, destination.name, destination.max_records_per_run, only_keys)
     size = destination.page_size
     pages = (len(batch) + size - 1) // size
-    started = time.perf_counter()
+    started = last_flush = time.perf_counter()
+    buffered = PageResult()
     for number, start in enumerate(range(0, len(batch), size), start=1):
         page = sender.deliver_page(batch[start : start + size])
-        record_page(con, destination.name, run_id, page)
+        buffered.outcomes += page.outcomes
+        buffered.changelog += page.changelog
         result.items.extend(page.outcomes)
         result.requests += page.requests
-        if number == pages or number % 20 == 0:
-            log(
-                f"{destination.name}: page {number}/{pages}, {result.succeeded:,} delivered, "
-                f"{result.failed + result.rejected:,} not ({time.perf_counter() - started:.1f}s)"
-            )
+        now = time.perf_counter()
+        if (
+            number == pages
+            or len(buffered.outcomes) >= FLUSH_RECORDS
+            or now - last_flush >= FLUSH_SECONDS
+        ):
+            record_page(con, destination.name, run_id, buffered)
+            buffered, last_flush = PageResult(), now
+            log(f"{destination.name}: page {number}/{pages}, {result.succeeded:,} delivered, "
+                f"{result.failed + result.rejected:,} not ({now - started:.1f}s)")  # fmt: skip
     return result

@@ -1,9 +1,5 @@
 -- The destination now holds newer scores for these contacts: drop the older ones.
--- Needs the temp table page_delivered (idempotency_key). Parameters: $destination.
+-- Needs the registered table page_delivered (idempotency_key, email). Parameters: $destination.
 DELETE FROM delivery.delivered_scores
 WHERE destination = $destination
-    AND email IN (
-        SELECT email FROM delivery.pending
-        WHERE destination = $destination
-            AND idempotency_key IN (SELECT idempotency_key FROM page_delivered)
-    )
+    AND email IN (SELECT email FROM page_delivered)

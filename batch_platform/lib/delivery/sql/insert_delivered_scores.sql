@@ -1,4 +1,4 @@
--- Needs the temp table page_delivered (idempotency_key). Parameters: $destination, $run_id, $now.
+-- Needs the registered table page_delivered. Parameters: $destination, $run_id, $now.
 INSERT INTO delivery.delivered_scores BY NAME
 SELECT
     destination, email, account_domain, score, tier, is_mql, as_of_date, score_version,
