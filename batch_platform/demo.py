@@ -17,6 +17,7 @@ import dagster as dg
 from batch_platform.definitions import defs as load_defs
 from batch_platform.defs.signals.partitions import TIMEZONE, daily_partitions, weekly_partitions
 from batch_platform.defs.signals.sensors import signal_files_sensor
+from batch_platform.demo_steps.delivery import run_delivery_demo
 from batch_platform.lib.sample_data import generate_sample_data
 from batch_platform.lib.settings import load_settings
 from batch_platform.lib.warehouse import TABLES, connect
@@ -94,7 +95,12 @@ def run_demo(days_scored: int, weeks_scored: int, regenerate: bool) -> int:
             tags=dict(zip(RANGE_TAGS, (weekly_keys[0], weekly_keys[-1]), strict=True)),
         )
     )
+    # Delivery: the day before (the first sync) and the last day (only what changed since).
+    delivery_lines = run_delivery_demo(
+        definitions, instance, [daily_keys[last - 1], last_day], tally.add, print
+    )
     _print_summary(settings, tally, time.monotonic() - started, last_day)
+    print("\n".join(["", *delivery_lines]))
     return 1 if tally.failed else 0
 
 

@@ -37,10 +37,11 @@ def report_markdown(results: list[SyncResult], label: str, run_id: str) -> str:
         f"| {r.pending_after:,} | {r.requests:,} | {r.seconds} |"
         for r in results
     ]
-    for title, keep in (
-        ("Failed (pending, retried next run)", lambda i: i.status == "failed"),
-        ("Rejected (dead-lettered)", lambda i: i.status == "rejected"),
-        ("Retried within the run", lambda i: i.attempts > 1),
+    for title, keep, shown in (
+        ("Delivered", lambda i: i.status == "delivered", 10),
+        ("Failed (pending, retried next run)", lambda i: i.status == "failed", ITEMS_SHOWN),
+        ("Rejected (dead-lettered)", lambda i: i.status == "rejected", ITEMS_SHOWN),
+        ("Retried within the run", lambda i: i.attempts > 1, ITEMS_SHOWN),
     ):
         items = [(r.destination, i) for r in results for i in r.items if keep(i)]
         if not items:
@@ -49,16 +50,17 @@ def report_markdown(results: list[SyncResult], label: str, run_id: str) -> str:
             "",
             f"## {title}: {len(items):,}",
             "",
-            "| destination | contact | idempotency key | attempts | HTTP | error |",
-            "|---|---|---|---:|---:|---|",
+            "| destination | contact | score | idempotency key | attempts | HTTP | error |",
+            "|---|---|---:|---|---:|---:|---|",
         ]
         lines += [
-            f"| {d} | {i.email} | `{i.idempotency_key}` | {i.attempts} | {i.http_status or ''} "
+            f"| {d} | {i.email} | {i.score} | `{i.idempotency_key}` | {i.attempts} "
+            f"| {i.http_status or ''} "
             f"| {(i.error or '').replace('|', '/')[:120]} |"
-            for d, i in items[:ITEMS_SHOWN]
+            for d, i in items[:shown]
         ]
-        if len(items) > ITEMS_SHOWN:
-            lines.append(f"\n… and {len(items) - ITEMS_SHOWN:,} more in the CSV file.")
+        if len(items) > shown:
+            lines.append(f"\n… and {len(items) - shown:,} more in the CSV file.")
     return "\n".join(lines) + "\n"
 
 

@@ -1,0 +1,1 @@
+"""Steps `make demo` runs after the signals pipeline, one module per domain."""
