@@ -11,7 +11,7 @@ from batch_platform.defs.common.checks import check_spec, count_check
 from batch_platform.defs.common.metadata import table_metadata
 from batch_platform.defs.common.resources import WAREHOUSE_POOL, LandingResource, WarehouseResource
 from batch_platform.defs.delivery.partitions import monthly_partitions
-from batch_platform.defs.signals.assets.ingest import CLEAN_SIGNALS
+from batch_platform.defs.signals.assets.rollups import ALL_FILES
 from batch_platform.lib.warehouse import atomically, replace_partition
 
 MONTHLY_INTENT = dg.AssetKey(["reports", "monthly_intent"])
@@ -65,7 +65,7 @@ def intent_markdown(con, month: str) -> str:
 
 @dg.asset(
     key=MONTHLY_INTENT,
-    deps=[CLEAN_SIGNALS],
+    deps=[ALL_FILES],
     partitions_def=monthly_partitions,
     group_name="delivery",
     kinds={"duckdb", "markdown"},
