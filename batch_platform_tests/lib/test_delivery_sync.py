@@ -250,3 +250,31 @@ def test_outbox_receives_through_the_same_path(con, tmp_path, env):
     assert rows(con, "SELECT email, score FROM delivery.outbox ORDER BY email") == [
         ("a@x.io", 30.0), ("b@x.io", 80.0)
     ]  # fmt: skip
+
+
+def test_rate_limiter_spaces_calls_evenly():
+    from batch_platform.lib.delivery.sender import RateLimiter
+
+    clock = {"now": 100.0}
+    waits: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        waits.append(round(seconds, 6))
+        clock["now"] += seconds
+
+    limiter = RateLimiter(4, clock=lambda: clock["now"], sleep=sleep)
+    for _ in range(4):
+        limiter.wait()
+    assert waits == [0.25, 0.25, 0.25]
+    assert RateLimiter(None).interval == 0
+
+
+def test_rate_limit_applies_to_real_requests(con, tmp_path, env):
+    seed_scores(con, DAY1, {f"u{n}@x.io": 30.0 for n in range(10)})
+    with Receiver(SECRET) as receiver:
+        started = time.monotonic()
+        config = http_config(receiver.url, page_size=2, rate_limit_per_second=20)
+        result = run(con, tmp_path, config, env)
+        elapsed = time.monotonic() - started
+    assert (result.requests, result.succeeded) == (5, 10)
+    assert elapsed >= 4 / 20  # five requests, four intervals of 50 ms
