@@ -143,12 +143,18 @@ def test_a_2xx_may_reject_single_records(con, tmp_path, env):
     ]
 
 
-def test_receiver_refuses_a_wrong_signature(con, tmp_path, env):
-    seed_scores(con, DAY1, {"a@x.io": 30})
+def test_a_wrong_signature_is_refused_and_stops_the_destination(con, tmp_path, env):
+    seed_scores(con, DAY1, {"a@x.io": 30, "b@x.io": 30, "c@x.io": 30})
     with Receiver("another-secret") as receiver:
-        result = run(con, tmp_path, http_config(receiver.url), env)
-    assert (result.rejected, receiver.records) == (1, {})
-    assert receiver.log[0].status == 401
+        result = run(con, tmp_path, http_config(receiver.url, page_size=1), env)
+    # 401 is about the destination, not the records: nothing dead-lettered, nothing more sent.
+    assert (result.status, result.attempted, result.failed, result.rejected) == ("failed", 1, 1, 0)
+    assert [r.status for r in receiver.log] == [401] and receiver.records == {}
+    assert rows(con, "SELECT email, runs_attempted, last_http_status FROM delivery.pending "
+                "ORDER BY email") == [
+        ("a@x.io", 1, 401), ("b@x.io", 0, None), ("c@x.io", 0, None)
+    ]  # fmt: skip
+    assert rows(con, "SELECT count(*) FROM delivery.dead_letters") == [(0,)]
 
 
 def test_missing_secret_or_auth_fails_before_sending(con, tmp_path):

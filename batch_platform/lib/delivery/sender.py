@@ -23,6 +23,9 @@ from batch_platform.lib.http_retry import Outcome, RetryPolicy, send_with_retrie
 from batch_platform.lib.signing import SIGNATURE_HEADER, sign
 
 USER_AGENT = "batch-platform-delivery/1"
+# 4xx answers about the destination, not the records (credentials, URL): the records stay
+# pending rather than dead-lettered, and the run stops sending to that destination.
+DESTINATION_ERRORS = frozenset({401, 403, 404, 405, 407})
 
 
 class RateLimiter:
@@ -143,6 +146,7 @@ class Sender:
         self.limiter = RateLimiter(destination.rate_limit_per_second, sleep=sleep)
         self.request_seq = 0
         self._attempts: dict[str, int] = {}
+        self.halted: str | None = None  # set by a destination error: send nothing more
 
     def deliver_page(self, rows: list[dict]) -> PageResult:
         """Send one page (splitting on a whole-page 4xx); every call of every record recorded."""
@@ -176,21 +180,25 @@ class Sender:
         )
         result.requests += len(outcome.attempts)
         rejected = _rejected_in_body(outcome.response) if outcome.ok else {}
-        split = not outcome.ok and not outcome.retryable and len(rows) > 1
-        self._record_attempts(rows, outcome, calls, rejected, split, result)
+        last = outcome.attempts[-1]
+        permanent = not outcome.ok and not outcome.retryable
+        if permanent and last.status_code in DESTINATION_ERRORS:
+            self.halted = f"{self.destination.name}: {last.error}; check its URL and credentials"
+        kept = outcome.retryable or self.halted is not None
+        split = permanent and not kept and len(rows) > 1
+        self._record_attempts(rows, outcome, calls, rejected, split, kept, result)
         if split:
             middle = len(rows) // 2
             self._deliver(rows[:middle], result)
             self._deliver(rows[middle:], result)
             return
-        last = outcome.attempts[-1]
         for row in rows:
             key = row["idempotency_key"]
             if outcome.ok:
                 status = "rejected" if key in rejected else "delivered"
                 error = rejected.get(key)
             else:
-                status = "failed" if outcome.retryable else "rejected"
+                status = "failed" if kept else "rejected"
                 error = last.error
             result.outcomes.append(
                 ItemOutcome(
@@ -207,14 +215,16 @@ class Sender:
                 )
             )
 
-    def _record_attempts(self, rows, outcome: Outcome, calls, rejected, split, result) -> None:
+    def _record_attempts(
+        self, rows, outcome: Outcome, calls, rejected, split, kept, result
+    ) -> None:
         final = len(outcome.attempts) - 1
         for index, attempt in enumerate(outcome.attempts):
             if attempt.error is None:
                 status = None  # per record: delivered or rejected in the body
             elif index < final:
                 status = "retry"
-            elif attempt.retryable:
+            elif attempt.retryable or kept:
                 status = "failed"
             else:
                 status = "split" if split else "rejected"

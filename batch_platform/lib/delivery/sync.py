@@ -354,6 +354,14 @@ def sync_destination(
         ):
             record_page(con, destination.name, run_id, buffered)
             buffered, last_flush = PageResult(), now
-            log(f"{destination.name}: page {number}/{pages}, {result.succeeded:,} delivered, "
-                f"{result.failed + result.rejected:,} not ({now - started:.1f}s)")  # fmt: skip
+            log(
+                f"{destination.name}: page {number}/{pages}, {result.succeeded:,} delivered, "
+                f"{result.failed + result.rejected:,} not ({now - started:.1f}s)"
+            )
+        if sender.halted:
+            if buffered.outcomes:
+                record_page(con, destination.name, run_id, buffered)
+            untried = max(0, len(batch) - start - size)
+            log(f"stopped sending: {sender.halted}; {untried:,} records not tried stay pending")
+            break
     return result
