@@ -50,6 +50,7 @@ def test_yaml_file_and_environment_together(tmp_path):
     [
         ("destinations:\n  - name: crm\n    url: https://x.io\n    page_size: 0\n",
          r"destinations\[0\]\.page_size: Input should be greater than 0"),
+        ("destinations:\n  - name: crm\n", r"destinations\[0\]: Value error, url is required"),
         ("destinations:\n  - name: crm\n    url: ftp://x.io\n",
          r"destinations\[0\]: Value error, url must be an http\(s\) URL"),
         ("destinations:\n  - name: CRM!\n    url: https://x.io\n",

@@ -61,7 +61,7 @@ class RetrySettings(_Strict):
 class Destination(_Strict):
     name: str = Field(description="Lower-case name, used in tables, keys and file names")
     kind: Literal["http", "outbox"] = "http"
-    url: str = OUTBOX_URL
+    url: str | None = Field(default=None, description="Where pages are POSTed (http kind)")
     auth_header: str = "Authorization"
     auth_env: str | None = Field(default=None, description="Env var holding the auth value")
     signing_secret_env: str = DEFAULT_SIGNING_SECRET_ENV
@@ -78,9 +78,20 @@ class Destination(_Strict):
             raise ValueError("must be lower-case letters, digits, '_' or '-' (at most 63)")
         return value
 
+    @model_validator(mode="before")
+    @classmethod
+    def _outbox_url(cls, data: object) -> object:
+        if isinstance(data, dict) and data.get("kind") == "outbox" and not data.get("url"):
+            return {**data, "url": OUTBOX_URL}
+        return data
+
     @model_validator(mode="after")
     def _url(self) -> Destination:
-        if self.kind == "http" and not re.match(r"^https?://[^/\s]+", self.url):
+        if self.kind == "outbox":
+            return self
+        if not self.url:
+            raise ValueError("url is required for an http destination")
+        if not re.match(r"^https?://[^/\s]+", self.url):
             raise ValueError(f"url must be an http(s) URL, got {self.url!r}")
         return self
 
