@@ -51,6 +51,7 @@ def notify(context: dg.RunStatusSensorContext, status: str) -> dg.SkipReason | N
 @dg.run_status_sensor(
     name="run_success_webhook_sensor",
     run_status=dg.DagsterRunStatus.SUCCESS,
+    minimum_interval_seconds=10,
     default_status=dg.DefaultSensorStatus.RUNNING,
     description="POSTs a signed summary of every successful run to the configured webhooks.",
 )
@@ -60,6 +61,7 @@ def run_success_webhook_sensor(context: dg.RunStatusSensorContext):
 
 @dg.run_failure_sensor(
     name="run_failure_webhook_sensor",
+    minimum_interval_seconds=10,
     default_status=dg.DefaultSensorStatus.RUNNING,
     description="POSTs a signed summary of every failed run to the configured webhooks.",
 )

@@ -1,9 +1,6 @@
 """Completion webhooks (run-status sensors), delivery after scoring, and the monthly schedule."""
 
 import datetime as dt
-import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import dagster as dg
 import pytest
@@ -18,43 +15,11 @@ from batch_platform.defs.delivery.sensors import (
 )
 from batch_platform.lib.delivery.config import WebhookTarget
 from batch_platform.lib.http_retry import RetryPolicy
-from batch_platform.lib.signing import verify_signature
 from batch_platform.lib.webhooks import post_json
+from batch_platform_tests.defs.delivery.hooks import Hooks
 from batch_platform_tests.defs.delivery.scores import SECRET
 
 DAY = "2026-05-04"
-
-
-class Hooks:
-    """A webhook receiver on 127.0.0.1 that checks signatures; fails the first ``fail`` calls."""
-
-    def __init__(self, fail: int = 0):
-        self.bodies: list[dict] = []
-        self.calls = 0
-        hooks = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                return
-
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                hooks.calls += 1
-                verify_signature(SECRET, self.headers.get("X-Batch-Platform-Signature"), body)
-                status = 503 if hooks.calls <= fail else 204
-                if status == 204:
-                    hooks.bodies.append(json.loads(body))
-                self.send_response(status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture
