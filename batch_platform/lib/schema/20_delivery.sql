@@ -39,8 +39,8 @@ CREATE TABLE IF NOT EXISTS delivery.pending (
     last_attempted_at TIMESTAMP
 );
 
--- Records that failed for good: rejected (4xx) or failing for too many runs
--- (key: destination, idempotency_key).
+-- Records that failed for good: rejected (4xx) or failing for too many runs. A replayed record
+-- that fails again gets a new row (key: destination, idempotency_key, dead_run_id).
 CREATE TABLE IF NOT EXISTS delivery.dead_letters (
     destination VARCHAR NOT NULL,
     email VARCHAR NOT NULL,
