@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from batch_platform.lib.delivery.sync import SyncResult
+from batch_platform.lib.delivery.result import SyncResult
 
 ITEMS_SHOWN = 50
 

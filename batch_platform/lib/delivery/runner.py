@@ -22,8 +22,9 @@ from batch_platform.lib.delivery.config import (
 )
 from batch_platform.lib.delivery.outbox import OutboxTransport
 from batch_platform.lib.delivery.report import report_paths, summary_text, write_report
+from batch_platform.lib.delivery.result import SyncResult
 from batch_platform.lib.delivery.sender import Sender
-from batch_platform.lib.delivery.sync import SyncResult, finish_run, sync_destination
+from batch_platform.lib.delivery.sync import finish_run, sync_destination
 
 # The outbox is local; without a configured secret its pages are signed with a per-run one.
 _OUTBOX_SECRET = secrets.token_hex(16)

@@ -17,7 +17,6 @@ import datetime as dt
 import hashlib
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -25,6 +24,7 @@ import duckdb
 import pyarrow as pa
 
 from batch_platform.lib.delivery.config import Destination, SyncSettings
+from batch_platform.lib.delivery.result import SyncResult, utcnow
 from batch_platform.lib.delivery.sender import ItemOutcome, PageResult, Sender
 from batch_platform.lib.warehouse import atomically, replace_partition, scalar
 
@@ -59,79 +59,6 @@ def load_sql(name: str) -> str:
 def idempotency_key(destination: str, email: str, score_version: str) -> str:
     """The key a record carries, the same on every attempt (mirrors select_score_changes.sql)."""
     return hashlib.sha256(f"{destination}\x1f{email}\x1f{score_version}".encode()).hexdigest()[:32]
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
-
-
-@dataclass
-class SyncResult:
-    """What one run did for one destination (the sync_runs row, plus every record's outcome)."""
-
-    run_id: str
-    destination: str
-    as_of_date: str | None
-    started_at: dt.datetime
-    queued: int = 0
-    superseded: int = 0
-    requests: int = 0
-    dead_lettered: int = 0
-    pending_after: int = 0
-    finished_at: dt.datetime | None = None
-    items: list[ItemOutcome] = field(default_factory=list)
-
-    def count(self, status: str) -> int:
-        return sum(1 for item in self.items if item.status == status)
-
-    @property
-    def attempted(self) -> int:
-        return len(self.items)
-
-    @property
-    def succeeded(self) -> int:
-        return self.count("delivered")
-
-    @property
-    def failed(self) -> int:
-        return self.count("failed")
-
-    @property
-    def rejected(self) -> int:
-        return self.count("rejected")
-
-    @property
-    def retried(self) -> int:
-        return sum(1 for item in self.items if item.attempts > 1)
-
-    @property
-    def carried_over(self) -> int:
-        return sum(1 for item in self.items if item.carried_over)
-
-    @property
-    def seconds(self) -> float:
-        end = self.finished_at or utcnow()
-        return round((end - self.started_at).total_seconds(), 3)
-
-    @property
-    def status(self) -> str:
-        if not self.attempted:
-            return "idle"
-        if self.succeeded == self.attempted:
-            return "ok"
-        return "partial" if self.succeeded else "failed"
-
-    @property
-    def summary(self) -> str:
-        text = (
-            f"{self.destination}: {self.status}, {self.succeeded:,}/{self.attempted:,} delivered, "
-            f"{self.failed:,} failed, {self.rejected:,} rejected, {self.retried:,} retried, "
-            f"{self.dead_lettered:,} dead-lettered, {self.pending_after:,} pending"
-        )
-        last_errors = {item.error for item in self.items if item.error}
-        if last_errors:
-            text += f" (last error: {sorted(last_errors)[0]})"
-        return text
 
 
 def _register(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> None:
