@@ -18,6 +18,7 @@ from batch_platform.definitions import defs as load_defs
 from batch_platform.defs.signals.partitions import TIMEZONE, daily_partitions, weekly_partitions
 from batch_platform.defs.signals.sensors import signal_files_sensor
 from batch_platform.demo_steps.content import run_content_demo
+from batch_platform.demo_steps.delivery import run_delivery_demo
 from batch_platform.demo_steps.portfolio import run_portfolio_demo
 from batch_platform.lib.sample_data import generate_sample_data
 from batch_platform.lib.settings import load_settings
@@ -96,6 +97,10 @@ def run_demo(days_scored: int, weeks_scored: int, regenerate: bool) -> int:
             tags=dict(zip(RANGE_TAGS, (weekly_keys[0], weekly_keys[-1]), strict=True)),
         )
     )
+    # Delivery: the day before (the first sync) and the last day (only what changed since).
+    delivery_lines = run_delivery_demo(
+        definitions, instance, [daily_keys[last - 1], last_day], tally.add, print
+    )
     portfolio = run_portfolio_demo(definitions, instance, settings, regenerate, print)
     for result in portfolio.results:
         tally.add(result)
@@ -103,6 +108,7 @@ def run_demo(days_scored: int, weeks_scored: int, regenerate: bool) -> int:
     content = run_content_demo(definitions, instance)
     tally.add(content.result)
     _print_summary(settings, tally, time.monotonic() - started, last_day)
+    print("\n".join(["", *delivery_lines]))
     for line in portfolio.lines:
         print(line)
     print("\n".join(content.lines()))

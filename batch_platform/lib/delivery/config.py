@@ -1,0 +1,207 @@
+"""Destinations and webhooks: a YAML file named by $BATCH_PLATFORM_DESTINATIONS, or environment.
+
+The file is validated with pydantic, so a malformed config fails when the definitions load, with
+a message naming the field (``destinations[0].page_size: Input should be greater than 0``).
+Secrets never sit in the file: it names the environment variables that hold them.
+
+    destinations:
+      - name: crm
+        url: https://crm.example.com/api/lead-scores
+        auth_header: Authorization       # sent with the value of $CRM_TOKEN
+        auth_env: CRM_TOKEN
+        signing_secret_env: CRM_SIGNING_SECRET
+        page_size: 500                   # records per request
+        max_records_per_run: 10000
+        rate_limit_per_second: 20        # requests per second
+        timeout_seconds: 10
+    webhooks:
+      - url: https://hooks.example.com/batch-platform
+    sync:
+      score_threshold: 5
+      dead_letter_after_runs: 3
+
+With no destination configured, delivery goes to the outbox (a table and JSONL files) through
+the same code path.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+DESTINATIONS_ENV = "BATCH_PLATFORM_DESTINATIONS"
+DESTINATION_URL_ENV = "BATCH_PLATFORM_DESTINATION_URL"
+DESTINATION_AUTH_ENV = "BATCH_PLATFORM_DESTINATION_AUTH"
+WEBHOOK_URLS_ENV = "BATCH_PLATFORM_WEBHOOK_URLS"
+DEFAULT_SIGNING_SECRET_ENV = "BATCH_PLATFORM_SIGNING_SECRET"
+OUTBOX_URL = "http://outbox.invalid/records"
+_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+
+
+class DeliveryConfigError(ValueError):
+    """The delivery configuration cannot be used; the message names the file and field."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RetrySettings(_Strict):
+    attempts: int = Field(default=3, ge=1, le=10, description="Calls per request at most")
+    base_seconds: float = Field(default=0.5, ge=0, description="Backoff base (full jitter)")
+    cap_seconds: float = Field(default=30.0, ge=0, description="Longest wait between calls")
+    max_retry_after_seconds: float = Field(default=120.0, ge=0)
+
+
+class Destination(_Strict):
+    name: str = Field(description="Lower-case name, used in tables, keys and file names")
+    kind: Literal["http", "outbox"] = "http"
+    url: str | None = Field(default=None, description="Where pages are POSTed (http kind)")
+    auth_header: str = "Authorization"
+    auth_env: str | None = Field(default=None, description="Env var holding the auth value")
+    signing_secret_env: str = DEFAULT_SIGNING_SECRET_ENV
+    page_size: int = Field(default=500, gt=0, le=10_000, description="Records per request")
+    max_records_per_run: int = Field(default=10_000, gt=0, description="Records per run")
+    rate_limit_per_second: float | None = Field(default=None, gt=0, description="Requests/s")
+    timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+    retry: RetrySettings = RetrySettings()
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not _NAME.fullmatch(value):
+            raise ValueError("must be lower-case letters, digits, '_' or '-' (at most 63)")
+        return value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _outbox_url(cls, data: object) -> object:
+        if isinstance(data, dict) and data.get("kind") == "outbox" and not data.get("url"):
+            return {**data, "url": OUTBOX_URL}
+        return data
+
+    @model_validator(mode="after")
+    def _url(self) -> Destination:
+        if self.kind == "outbox":
+            return self
+        if not self.url:
+            raise ValueError("url is required for an http destination")
+        if not re.match(r"^https?://[^/\s]+", self.url):
+            raise ValueError(f"url must be an http(s) URL, got {self.url!r}")
+        return self
+
+
+class WebhookTarget(_Strict):
+    url: str
+    signing_secret_env: str = DEFAULT_SIGNING_SECRET_ENV
+    timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if not re.match(r"^https?://[^/\s]+", value):
+            raise ValueError(f"must be an http(s) URL, got {value!r}")
+        return value
+
+
+class SyncSettings(_Strict):
+    score_threshold: float = Field(default=5.0, ge=0, description="Points moved to resend")
+    dead_letter_after_runs: int = Field(default=3, ge=1, description="Failed runs, then dead")
+    min_success_rate: float = Field(default=0.995, ge=0, le=1)
+    rejected_jump_factor: float = Field(default=2.0, ge=1)
+    rejected_jump_minimum: int = Field(default=10, ge=0)
+
+
+class DeliveryConfig(_Strict):
+    destinations: list[Destination] = []
+    webhooks: list[WebhookTarget] = []
+    sync: SyncSettings = SyncSettings()
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> DeliveryConfig:
+        names = [d.name for d in self.destinations]
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated:
+            raise ValueError(f"destination names must be unique: {', '.join(repeated)} repeated")
+        return self
+
+    @property
+    def targets(self) -> list[Destination]:
+        """The configured destinations, or the outbox when none is."""
+        return list(self.destinations) or [Destination(name="outbox", kind="outbox")]
+
+
+def _field_path(loc: tuple) -> str:
+    path = ""
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path or "(top level)"
+
+
+def describe_errors(error: ValidationError) -> str:
+    return "; ".join(f"{_field_path(e['loc'])}: {e['msg']}" for e in error.errors())
+
+
+def parse_config(data: object, source: str) -> DeliveryConfig:
+    """Validate already-parsed YAML; errors name ``source`` and every bad field."""
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise DeliveryConfigError(f"{source}: expected a mapping at the top level")
+    try:
+        return DeliveryConfig.model_validate(data)
+    except ValidationError as error:
+        raise DeliveryConfigError(f"{source}: {describe_errors(error)}") from None
+
+
+def load_delivery_config(env: dict[str, str] | None = None) -> DeliveryConfig:
+    """The file named by $BATCH_PLATFORM_DESTINATIONS, plus destinations/webhooks from env."""
+    env = dict(os.environ) if env is None else env
+    data: dict = {}
+    source = "environment"
+    path_value = env.get(DESTINATIONS_ENV)
+    if path_value:
+        path = Path(path_value)
+        source = f"{path} (${DESTINATIONS_ENV})"
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as error:
+            raise DeliveryConfigError(f"cannot read {source}: {error.strerror}") from None
+        try:
+            data = yaml.safe_load(text) or {}
+        except yaml.YAMLError as error:
+            raise DeliveryConfigError(f"{source} is not valid YAML: {error}") from None
+        if not isinstance(data, dict):
+            raise DeliveryConfigError(f"{source}: expected a mapping at the top level")
+    data = dict(data)
+    if env.get(DESTINATION_URL_ENV):
+        from_env = {"name": "default", "url": env[DESTINATION_URL_ENV]}
+        if env.get(DESTINATION_AUTH_ENV):
+            from_env["auth_env"] = DESTINATION_AUTH_ENV
+        data["destinations"] = [*(data.get("destinations") or []), from_env]
+    urls = [u.strip() for u in (env.get(WEBHOOK_URLS_ENV) or "").split(",") if u.strip()]
+    if urls:
+        data["webhooks"] = [*(data.get("webhooks") or []), *({"url": u} for u in urls)]
+    return parse_config(data, source)
+
+
+OUTBOX_DIR_ENV = "BATCH_PLATFORM_OUTBOX_DIR"
+UI_URL_ENV = "BATCH_PLATFORM_UI_URL"
+DEFAULT_OUTBOX_DIR = "data/outbox"
+DEFAULT_UI_URL = "http://127.0.0.1:3000"
+
+
+def outbox_dir(env: dict[str, str] | None = None) -> Path:
+    env = dict(os.environ) if env is None else env
+    return Path(env.get(OUTBOX_DIR_ENV) or DEFAULT_OUTBOX_DIR)
+
+
+def ui_url(env: dict[str, str] | None = None) -> str:
+    """The Dagster UI's base URL, for links in webhooks and reports."""
+    env = dict(os.environ) if env is None else env
+    return (env.get(UI_URL_ENV) or DEFAULT_UI_URL).rstrip("/")

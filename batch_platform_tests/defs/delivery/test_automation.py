@@ -1,0 +1,160 @@
+"""Completion webhooks (run-status sensors), delivery after scoring, and the monthly schedule."""
+
+import datetime as dt
+
+import dagster as dg
+import pytest
+from dagster._core.events import DagsterEventType
+
+from batch_platform.definitions import defs
+from batch_platform.defs.delivery.schedules import month_partition_for, monthly_intent_schedule
+from batch_platform.defs.delivery.sensors import (
+    run_failure_webhook_sensor,
+    run_success_webhook_sensor,
+    score_delivery_after_scoring_sensor,
+)
+from batch_platform.lib.delivery.config import WebhookTarget
+from batch_platform.lib.http_retry import RetryPolicy
+from batch_platform.lib.webhooks import post_json
+from batch_platform_tests.defs.delivery.hooks import Hooks
+from batch_platform_tests.defs.delivery.scores import SECRET
+
+DAY = "2026-05-04"
+
+
+@pytest.fixture
+def hooks(monkeypatch):
+    receiver = Hooks()
+    monkeypatch.setenv("BATCH_PLATFORM_WEBHOOK_URLS", receiver.url)
+    monkeypatch.setenv("BATCH_PLATFORM_UI_URL", "http://dagster.internal:3000/")
+    yield receiver
+    receiver.close()
+
+
+def test_post_json_retries_and_reports_each_url():
+    hooks = Hooks(fail=1)
+    try:
+        targets = [WebhookTarget(url=hooks.url), WebhookTarget(url="http://127.0.0.1:9/dead"),
+                   WebhookTarget(url=hooks.url, signing_secret_env="UNSET_SECRET")]  # fmt: skip
+        results = post_json(
+            targets, {"hello": "world"}, env={"BATCH_PLATFORM_SIGNING_SECRET": SECRET},
+            policy=RetryPolicy(attempts=3, base=0.01, cap=0.02),
+        )  # fmt: skip
+    finally:
+        hooks.close()
+    assert [(r.ok, r.status_code, r.attempts) for r in results] == [
+        (True, 204, 2), (False, None, 3), (False, None, 0)
+    ]  # fmt: skip
+    assert results[1].error.startswith("ConnectError")
+    assert "$UNSET_SECRET (signing_secret_env) is not set" in results[2].error
+    assert hooks.bodies == [{"hello": "world"}]
+
+
+def _run_event(instance, run_id, event_type):
+    return instance.all_logs(run_id, of_type=event_type)[0].dagster_event
+
+
+def test_success_webhook_carries_the_run_summary(delivery, hooks):
+    delivery.seed(DAY, {"ann@acme.io": 80, "bob@acme.io": 30})
+    result = delivery.deliver(DAY)
+    instance = delivery.platform.instance
+    run = instance.get_run_by_id(result.run_id)
+    context = dg.build_run_status_sensor_context(
+        sensor_name="run_success_webhook_sensor",
+        dagster_event=_run_event(instance, run.run_id, DagsterEventType.RUN_SUCCESS),
+        dagster_instance=instance,
+        dagster_run=run,
+    )
+    run_success_webhook_sensor(context)
+    assert hooks.bodies == [
+        {
+            "run_id": run.run_id,
+            "job": "__ephemeral_asset_job__",
+            "partition": DAY,
+            "status": "SUCCESS",
+            "rows_processed": 2,
+            "failures": 0,
+            "failed_steps": [],
+            "failed_checks": [],
+            "asset_summaries": {
+                f"delivery/delivered_scores [{DAY}]": "outbox: ok, 2/2 delivered, 0 failed, "
+                "0 rejected, 0 retried, 0 dead-lettered, 0 pending"
+            },
+            "url": f"http://dagster.internal:3000/runs/{run.run_id}",
+        }
+    ]
+
+
+def test_failure_webhook_names_the_failed_step_and_checks(delivery, hooks):
+    delivery.seed(DAY, {"ann@acme.io": 80})
+    delivery.configure("http://127.0.0.1:9/refused")
+    result = delivery.deliver(DAY, raise_on_error=False)
+    instance = delivery.platform.instance
+    run = instance.get_run_by_id(result.run_id)
+    context = dg.build_run_status_sensor_context(
+        sensor_name="run_failure_webhook_sensor",
+        dagster_event=_run_event(instance, run.run_id, DagsterEventType.RUN_FAILURE),
+        dagster_instance=instance,
+        dagster_run=run,
+    ).for_run_failure()
+    run_failure_webhook_sensor(context)
+    [body] = hooks.bodies
+    assert (body["status"], body["partition"], body["failures"]) == ("FAILURE", DAY, 2)
+    assert body["failed_checks"] == ["delivery/delivered_scores:success_rate"]
+    assert "nothing could be delivered to crm" in body["failed_steps"][0]
+
+
+def test_no_webhook_configured_skips(delivery, monkeypatch):
+    delivery.seed(DAY, {"ann@acme.io": 80})
+    result = delivery.deliver(DAY)
+    instance = delivery.platform.instance
+    run = instance.get_run_by_id(result.run_id)
+    context = dg.build_run_status_sensor_context(
+        sensor_name="run_success_webhook_sensor",
+        dagster_event=_run_event(instance, run.run_id, DagsterEventType.RUN_SUCCESS),
+        dagster_instance=instance,
+        dagster_run=run,
+    )
+    skipped = run_success_webhook_sensor(context)
+    assert isinstance(skipped, dg.SkipReason) and "no webhook URLs" in skipped.skip_message
+
+
+def test_delivery_follows_a_nightly_scoring_run(platform):
+    job = defs().resolve_job_def("nightly_lead_scoring")
+    result = job.execute_in_process(
+        instance=platform.instance, resources=platform.resources, partition_key=DAY
+    )
+    run = platform.instance.get_run_by_id(result.run_id)
+    context = dg.build_run_status_sensor_context(
+        sensor_name="score_delivery_after_scoring_sensor",
+        dagster_event=_run_event(platform.instance, run.run_id, DagsterEventType.RUN_SUCCESS),
+        dagster_instance=platform.instance,
+        dagster_run=run,
+    )
+    request = score_delivery_after_scoring_sensor(context)
+    assert (request.partition_key, request.run_key) == (DAY, f"after:{run.run_id}")
+
+
+def test_sensors_and_schedule_run_by_default_and_watch_the_whole_location():
+    definitions = defs()
+    for name in ("run_success_webhook_sensor", "run_failure_webhook_sensor",
+                 "score_delivery_after_scoring_sensor"):  # fmt: skip
+        assert definitions.resolve_sensor_def(name).default_status == dg.DefaultSensorStatus.RUNNING
+    schedule = definitions.resolve_schedule_def("monthly_intent_schedule")
+    assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING
+    for job in ("score_delivery", "monthly_intent_report"):
+        assert definitions.resolve_job_def(job).tags["dagster/max_runtime"]
+
+
+@pytest.mark.parametrize(
+    ("run_time", "month"),
+    [
+        (dt.datetime(2026, 3, 1, 4), "2026-02-01"),
+        (dt.datetime(2026, 1, 1, 4), "2025-12-01"),
+        (dt.datetime(2024, 3, 1, 4), "2024-02-01"),
+    ],
+)
+def test_monthly_schedule_reports_the_month_just_ended(run_time, month):
+    assert month_partition_for(run_time) == month
+    context = dg.build_schedule_context(scheduled_execution_time=run_time)
+    assert monthly_intent_schedule(context).partition_key == month
