@@ -51,6 +51,62 @@ def measure(contender: str, data_dir: Path) -> dict:
     }
 
 
+def measure_overhead(work: Path) -> dict:
+    """Tiny-file run time and sensor ticks over 5,000 files (benchmarks/overhead.py)."""
+    work.mkdir(parents=True, exist_ok=True)
+    output = subprocess.run(
+        [sys.executable, "-W", "ignore", "-m", "benchmarks.overhead", str(work)],
+        cwd=ROOT,
+        check=True,
+        stdout=subprocess.PIPE,
+        text=True,
+    ).stdout
+    result = json.loads(output.strip().splitlines()[-1])
+    print(f"  overhead: tiny file {result['tiny_file_run_seconds']} s per run, sensor tick over "
+          f"{result['sensor_files']:,} files {result['sensor_slowest_tick_seconds']} s at most",
+          flush=True)  # fmt: skip
+    return result
+
+
+def scaling(results: list[dict]) -> list[dict]:
+    """Time ratio from the smallest to the largest scale, per layout and contender."""
+    rows = []
+    for files in sorted({r["files"] for r in results}):
+        subset = sorted((r for r in results if r["files"] == files), key=lambda r: r["rows"])
+        if len(subset) < 2:
+            continue
+        small, large = subset[0], subset[-1]
+        rows.append(
+            {
+                "files": files,
+                "from_rows": small["rows"],
+                "to_rows": large["rows"],
+                **{c: round(large[c]["seconds"] / small[c]["seconds"], 2) for c in CONTENDERS},
+            }
+        )
+    return rows
+
+
+def overhead_markdown(overhead: dict, scaled: list[dict]) -> str:
+    lines = [
+        "",
+        "| fixed cost | measured | target |",
+        "|---|---:|---:|",
+        f"| one {overhead['tiny_file_rows']}-row file raw → clean with its checks "
+        f"(run start to end, median of 5) | {overhead['tiny_file_run_seconds']} s | ≤ 3 s |",
+        f"| sensor tick with {overhead['sensor_files']:,} files waiting (slowest of "
+        f"{overhead['sensor_runs_requested']} runs requested, then the idle tick) "
+        f"| {overhead['sensor_slowest_tick_seconds']} s | ≤ 1 s |",
+    ]
+    lines.extend(
+        f"| time {row['from_rows']:,} → {row['to_rows']:,} signals, {row['files']} file(s): "
+        f"platform / DuckDB / Polars | {row['platform']}× / {row['duckdb']}× / {row['polars']}× "
+        f"| ≤ {row['to_rows'] / row['from_rows'] * 1.1:.0f}× |"
+        for row in scaled
+    )
+    return "\n".join(lines) + "\n"
+
+
 def throughput_domains() -> list[str]:
     modules = pkgutil.iter_modules([str(HERE / "throughput")])
     return sorted(m.name for m in modules if not m.name.startswith("_"))
@@ -176,11 +232,26 @@ def main() -> None:
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     with tempfile.TemporaryDirectory(prefix="batch-platform-bench-") as work:
         results = run(scales, layouts, Path(work))
+        overhead = measure_overhead(Path(work) / "overhead")
         throughput = [measure_throughput(d, Path(work) / "throughput" / d) for d in domains]
+    scaled = scaling(results)
     (HERE / "results.json").write_text(
-        json.dumps({"machine": machine, "results": results, "throughput": throughput}, indent=2)
+        json.dumps(
+            {
+                "machine": machine,
+                "results": results,
+                "scaling": scaled,
+                "overhead": overhead,
+                "throughput": throughput,
+            },
+            indent=2,
+        )
     )
-    table = markdown(results, machine) + throughput_markdown(throughput)
+    table = (
+        markdown(results, machine)
+        + overhead_markdown(overhead, scaled)
+        + throughput_markdown(throughput)
+    )
     (HERE / "results.md").write_text(table)
     plot(results, HERE / "results.png")
     print()

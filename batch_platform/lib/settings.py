@@ -13,6 +13,8 @@ DEFAULT_SETTLE_SECONDS = 10.0
 DEFAULT_DUCKLAKE_DATA = "data/lake"
 # DuckDB spills to disk beyond this; keeps a 10-million-row run under 4 GiB of RSS.
 DEFAULT_DUCKDB_MEMORY_LIMIT = "3GB"
+# Signal files that land together are loaded by one run over their range of partitions.
+DEFAULT_MAX_FILES_PER_RUN = 100
 WAREHOUSE_MODES = ("file", "ducklake")
 
 
@@ -27,6 +29,7 @@ class Settings:
     ducklake_data_path: str
     duckdb_memory_limit: str
     duckdb_threads: int | None
+    max_files_per_run: int
 
     @property
     def signals_dir(self) -> Path:
@@ -54,6 +57,8 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         duckdb_memory_limit=env.get("BATCH_PLATFORM_DUCKDB_MEMORY_LIMIT")
         or DEFAULT_DUCKDB_MEMORY_LIMIT,
         duckdb_threads=_positive_int(env, "BATCH_PLATFORM_DUCKDB_THREADS"),
+        max_files_per_run=_positive_int(env, "BATCH_PLATFORM_MAX_FILES_PER_RUN")
+        or DEFAULT_MAX_FILES_PER_RUN,
     )
 
 

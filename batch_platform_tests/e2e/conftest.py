@@ -129,6 +129,8 @@ def production_server(tmp_path_factory, postgres_cluster) -> Iterator[DevServer]
     env = {
         "DAGSTER_POSTGRES_URL": postgres_cluster.url(dagster_db),
         "BATCH_PLATFORM_WAREHOUSE_MODE": "ducklake",
+        # A run per file, so that eight runs write the lake at once.
+        "BATCH_PLATFORM_MAX_FILES_PER_RUN": "1",
         "BATCH_PLATFORM_DUCKLAKE_CATALOG": postgres_cluster.conninfo(lake_db),
     }
     root = tmp_path_factory.mktemp("prod")

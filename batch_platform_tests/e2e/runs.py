@@ -24,13 +24,40 @@ query Checks($runId: ID!) {
   }
 }
 """
+PARTITION_KEYS = """
+query Keys($assetKey: AssetKeyInput!) {
+  assetNodeOrError(assetKey: $assetKey) { ... on AssetNode { partitionKeys } }
+}
+"""
 FINISHED = ("SUCCESS", "FAILURE", "CANCELED")
+RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
 
 
 def runs_for_partition(server, partition_key: str) -> list[dict]:
-    return server.graphql(
+    """Runs of one landed file: its own runs, and runs over a range of files that includes it."""
+    own = server.graphql(
         RUNS, {"filter": {"tags": [{"key": "dagster/partition", "value": partition_key}]}}
     )["runsOrError"]["results"]
+    ranged = [
+        run
+        for run in server.graphql(RUNS, {"filter": {"pipelineName": "signal_file_ingest"}})[
+            "runsOrError"
+        ]["results"]
+        if any(tag["key"] == RANGE_START for tag in run["tags"])
+    ]
+    if not ranged:
+        return own
+    order = server.graphql(PARTITION_KEYS, {"assetKey": {"path": ["raw", "signals"]}})[
+        "assetNodeOrError"
+    ]["partitionKeys"]
+    if partition_key not in order:
+        return own
+    position = order.index(partition_key)
+    for run in ranged:
+        tags = {tag["key"]: tag["value"] for tag in run["tags"]}
+        if order.index(tags[RANGE_START]) <= position <= order.index(tags[RANGE_END]):
+            own.append(run)
+    return own
 
 
 def wait_for_runs(server, partition_keys: list[str], timeout: float = 240) -> dict[str, dict]:

@@ -91,8 +91,13 @@ def landed(dev_server):
 
 
 def test_lineage_graph_shows_the_pipeline(dev_server, landed, page):
-    open_page(page, f"{dev_server.url}/asset-groups/signals")
-    page.get_by_text("lead_scores").first.wait_for()
+    # With several groups the graph starts collapsed to one box per group: open the signals one.
+    open_page(page, f"{dev_server.url}/asset-groups/signals?expanded=global%40global%3Asignals")
+    try:
+        page.get_by_text("lead_scores").first.wait_for()
+    except PlaywrightTimeoutError:
+        page.screenshot(path=str(ARTIFACTS / "lineage_timeout.png"))
+        raise
     page.wait_for_timeout(1500)
     page.screenshot(path=str(ARTIFACTS / "lineage.png"))
     body = page.inner_text("body")

@@ -17,7 +17,11 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import unquote
 
-JITTER = 0.05  # seconds: how much earlier than the interval a request may arrive
+# Seconds earlier than the interval a request may arrive: the client spaces requests when they
+# leave; on a loaded 2-core CI machine one can wait a few hundred ms for the CPU before it is on
+# the wire, so the next arrives that much "early". A burst (gaps near 0) is still refused, and
+# the test also checks the average rate strictly.
+JITTER = 0.25
 
 
 @dataclass

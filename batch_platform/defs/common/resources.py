@@ -76,6 +76,7 @@ class LandingResource(dg.ConfigurableResource):
     landing_dir: str | None = None
     reports_dir: str | None = None
     settle_seconds: float | None = None
+    max_files_per_run: int | None = None
 
     @property
     def settle_after(self) -> float:
@@ -83,6 +84,11 @@ class LandingResource(dg.ConfigurableResource):
         if self.settle_seconds is not None:
             return self.settle_seconds
         return load_settings().settle_seconds
+
+    @property
+    def files_per_run(self) -> int:
+        """Signal files that land together and are loaded by one run, at most."""
+        return self.max_files_per_run or load_settings().max_files_per_run
 
     @property
     def signals_dir(self) -> Path:

@@ -13,8 +13,8 @@ from batch_platform.lib.signal_files import file_format
 
 MAX_RUNS_PER_TICK = 500
 # Files that land together are loaded by one run over their range of partitions (far fewer runs
-# and events than one run per file), bounded so that one run stays a modest unit of work.
-MAX_FILES_PER_RUN = 100
+# and events than one run per file), bounded so that one run stays a modest unit of work:
+# at most $BATCH_PLATFORM_MAX_FILES_PER_RUN files (1 = a run per file) and this many bytes.
 MAX_BYTES_PER_RUN = 2 * 1024**3
 RANGE_TAGS = ("dagster/asset_partition_range_start", "dagster/asset_partition_range_end")
 
@@ -49,7 +49,7 @@ def signal_files_sensor(context: dg.SensorEvaluationContext, landing: LandingRes
         cursor_key = f"signals/{landed.partition_key}"
         if seen.get(cursor_key) == landed.fingerprint:
             continue
-        if len(run_requests) + len(new_files) // MAX_FILES_PER_RUN >= MAX_RUNS_PER_TICK:
+        if len(run_requests) + len(new_files) // landing.files_per_run >= MAX_RUNS_PER_TICK:
             break
         seen[cursor_key] = landed.fingerprint
         if landed.partition_key in existing:
@@ -58,7 +58,7 @@ def signal_files_sensor(context: dg.SensorEvaluationContext, landing: LandingRes
         else:
             new_files.append(landed)
     # New partitions are added in this order, so each batch is a contiguous range of them.
-    run_requests += [_ingest_request(batch) for batch in _batches(new_files)]
+    run_requests += [_ingest_request(batch) for batch in _batches(new_files, landing.files_per_run)]
     new_keys = [landed.partition_key for landed in new_files]
     changed_firmographics = [
         f for f in firmographics if seen.get(f"firmographics/{f.name}") != f.fingerprint
@@ -89,15 +89,11 @@ def signal_files_sensor(context: dg.SensorEvaluationContext, landing: LandingRes
     )
 
 
-def _batches(files: list[LandedFile]) -> list[list[LandedFile]]:
+def _batches(files: list[LandedFile], max_files: int) -> list[list[LandedFile]]:
     batches: list[list[LandedFile]] = []
     size = 0
     for landed in files:
-        if (
-            not batches
-            or len(batches[-1]) >= MAX_FILES_PER_RUN
-            or (size + landed.size > MAX_BYTES_PER_RUN)
-        ):
+        if not batches or len(batches[-1]) >= max_files or (size + landed.size > MAX_BYTES_PER_RUN):
             batches.append([])
             size = 0
         batches[-1].append(landed)

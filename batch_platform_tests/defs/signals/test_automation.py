@@ -82,7 +82,7 @@ def test_a_single_new_file_is_a_single_partition_run(platform):
 def test_batches_are_bounded_by_files_and_bytes(platform, monkeypatch):
     from batch_platform.defs.signals import sensors
 
-    monkeypatch.setattr(sensors, "MAX_FILES_PER_RUN", 4)
+    monkeypatch.setenv("BATCH_PLATFORM_MAX_FILES_PER_RUN", "4")
     monkeypatch.setattr(sensors, "MAX_BYTES_PER_RUN", 25)
     for n in range(10):
         land_old(platform, f"f{n}.csv", "x" * (24 if n == 6 else 1))
@@ -90,6 +90,14 @@ def test_batches_are_bounded_by_files_and_bytes(platform, monkeypatch):
     sizes = [int(r.tags.get("batch_platform/files", 1)) for r in result.run_requests]
     assert sizes == [4, 2, 2, 2]  # f6 (24 bytes) would push a batch over 25 bytes
     assert requested_keys(platform, result) == [f"f{n}.csv" for n in range(10)]
+
+
+def test_one_run_per_file_when_configured(platform, monkeypatch):
+    monkeypatch.setenv("BATCH_PLATFORM_MAX_FILES_PER_RUN", "1")
+    for n in range(3):
+        land_old(platform, f"f{n}.csv")
+    result = tick(platform)
+    assert [r.partition_key for r in result.run_requests] == ["f0.csv", "f1.csv", "f2.csv"]
 
 
 def test_rewritten_file_is_requested_again_for_the_same_partition(platform):
