@@ -62,3 +62,9 @@ def generate(directory: Path, rows: int, files: int) -> list[Path]:
         paths.append(path)
     con.close()
     return paths
+
+
+if __name__ == "__main__":
+    import sys
+
+    generate(Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]))

@@ -22,7 +22,6 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
 from batch_platform.lib.charts import plt  # noqa: E402
-from benchmarks.generate import generate  # noqa: E402
 
 CONTENDERS = {
     "duckdb": "hand-written DuckDB SQL (the limit)",
@@ -161,7 +160,13 @@ def run(scales: list[int], layouts: list[int], work: Path) -> list[dict]:
     for rows in scales:
         for files in layouts:
             data_dir = work / f"{rows}_{files}"
-            generate(data_dir, rows, files)
+            # In its own process: a child's peak RSS counts its parent's at fork, so the parent
+            # must stay small for the contenders' figures to be theirs alone.
+            subprocess.run(
+                [sys.executable, "-m", "benchmarks.generate", str(data_dir), str(rows), str(files)],
+                cwd=ROOT,
+                check=True,
+            )
             row = {"rows": rows, "files": files}
             for contender in CONTENDERS:
                 row[contender] = measure(contender, data_dir)
