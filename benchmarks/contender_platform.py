@@ -12,22 +12,15 @@ import sys
 import tempfile
 from pathlib import Path
 
+from benchmarks._platform_home import prepare_platform_home
+
 
 def main(data_dir: str) -> dict:
     # Beside the data, inside the benchmark's own temporary directory.
     work = Path(tempfile.mkdtemp(prefix="platform-", dir=Path(data_dir).parent))
-    landing = work / "landing"
-    (landing / "signals").mkdir(parents=True)
+    landing = prepare_platform_home(work)
     for path in sorted(Path(data_dir).glob("*.csv")):
         os.link(path, landing / "signals" / path.name)
-    os.environ.update(
-        DAGSTER_HOME=str(work),
-        BATCH_PLATFORM_LANDING_DIR=str(landing),
-        BATCH_PLATFORM_WAREHOUSE=str(work / "warehouse.duckdb"),
-        BATCH_PLATFORM_REPORTS_DIR=str(work / "reports"),
-        BATCH_PLATFORM_SETTLE_SECONDS="0",
-    )
-    (work / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
     import dagster as dg
 
     from batch_platform.definitions import defs

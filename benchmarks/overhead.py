@@ -8,6 +8,8 @@ import sys
 import time
 from pathlib import Path
 
+from benchmarks._platform_home import prepare_platform_home
+
 HEADER = "event_id,occurred_at,source,event_type,email,account_domain,properties\n"
 TINY_ROWS = 10
 TINY_FILES = 5
@@ -23,16 +25,7 @@ def tiny_file(path: Path, number: int) -> None:
 
 
 def main(work: Path) -> dict:
-    landing = work / "landing"
-    (landing / "signals").mkdir(parents=True)
-    os.environ.update(
-        DAGSTER_HOME=str(work),
-        BATCH_PLATFORM_LANDING_DIR=str(landing),
-        BATCH_PLATFORM_WAREHOUSE=str(work / "warehouse.duckdb"),
-        BATCH_PLATFORM_REPORTS_DIR=str(work / "reports"),
-        BATCH_PLATFORM_SETTLE_SECONDS="0",
-    )
-    (work / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    landing = prepare_platform_home(work)
     import dagster as dg
 
     from batch_platform.definitions import defs
