@@ -17,23 +17,15 @@ def count_check(
     asset_key: dg.AssetKey,
     check_name: str,
     sql: str,
-    params: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
+    params: Mapping[str, Any] | None = None,
     what: str,
     severity: dg.AssetCheckSeverity = dg.AssetCheckSeverity.ERROR,
 ) -> dg.AssetCheckResult:
-    """``sql`` counts the rows that break the rule; ``what`` describes one such row.
-
-    ``params`` may be a list (one parameter set per partition of a run covering several); the
-    counts are summed and the failing partitions named.
-    """
-    param_sets = params if isinstance(params, Sequence) else [params]
+    """``sql`` counts the rows that break the rule; ``what`` describes one such row."""
     return counted_check_result(
         asset_key=asset_key,
         check_name=check_name,
-        failing_by_partition={
-            str((p or {}).get("partition_key", "")): int(scalar(con, sql, p) or 0)
-            for p in param_sets
-        },
+        failing_by_partition={"": int(scalar(con, sql, params) or 0)},
         what=what,
         severity=severity,
     )
