@@ -225,7 +225,9 @@ def row_accounting_failures(
     }
     failing: dict[str, int] = {}
     for key in keys:
-        rows, distinct, first, last, _ = stats["select_raw_line_stats"].get(key, (0, 0, 0, 0, 0))
+        rows, distinct, first, last, _ = stats["select_raw_line_stats"].get(
+            key, (0, 0, None, None, 0)
+        )
         if not (rows == distinct and (rows == 0 or last - first + 1 == rows)):
             failing[key] = int(
                 scalar(con, load_sql("check_row_accounting_by_join"), {"partition_key": key})
@@ -234,8 +236,6 @@ def row_accounting_failures(
         placed, placed_distinct, low, high, nulls = stats["select_placed_line_stats"].get(
             key, (0, 0, None, None, 0)
         )
-        if rows == 0:
-            first = last = None
         exact = (placed, placed_distinct, nulls, low, high) == (rows, rows, 0, first, last)
         failing[key] = 0 if exact else max(abs(placed - rows), placed - placed_distinct + nulls, 1)
     return failing
