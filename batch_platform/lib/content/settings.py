@@ -5,26 +5,30 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, fields, replace
 
-from batch_platform.lib.content.fetch import USER_AGENT, FetchSettings
+from batch_platform.lib.content.fetch import FetchSettings
 from batch_platform.lib.http_retry import RetryPolicy
 
 PREFIX = "BATCH_PLATFORM_CONTENT_"
 
 
+# The fetcher's own defaults, so that they are written in one place.
+_FETCH = FetchSettings()
+
+
 @dataclass(frozen=True)
 class ContentSettings:
-    user_agent: str = USER_AGENT
-    concurrency: int = 32
-    per_host_concurrency: int = 4
-    connect_timeout: float = 5.0
-    read_timeout: float = 15.0
-    total_timeout: float = 30.0
-    max_bytes: int = 5_000_000
-    max_redirects: int = 5
-    attempts: int = 3
-    retry_base: float = 0.5
+    user_agent: str = _FETCH.user_agent
+    concurrency: int = _FETCH.max_concurrency
+    per_host_concurrency: int = _FETCH.per_host_concurrency
+    connect_timeout: float = _FETCH.connect_timeout
+    read_timeout: float = _FETCH.read_timeout
+    total_timeout: float = _FETCH.total_timeout
+    max_bytes: int = _FETCH.max_bytes
+    max_redirects: int = _FETCH.max_redirects
+    attempts: int = _FETCH.retry.attempts
+    retry_base: float = _FETCH.retry.base
     max_retry_after: float = 60.0
-    respect_robots: bool = True
+    respect_robots: bool = _FETCH.respect_robots
     cache_max_age: float = 86_400.0
     chunk_size: int = 1000
     chunk_overlap: int = 200
@@ -45,7 +49,7 @@ class ContentSettings:
             retry=RetryPolicy(
                 attempts=self.attempts,
                 base=self.retry_base,
-                cap=10.0,
+                cap=_FETCH.retry.cap,
                 max_retry_after=self.max_retry_after,
             ),
         )
