@@ -5,8 +5,8 @@ import sys
 
 import duckdb
 
-from batch_platform.lib.scoring import DEFAULT_WEIGHTS
-from batch_platform.lib.vocabulary import event_type_rows
+from batch_platform.defs.signals.logic.event_vocabulary import event_type_rows
+from batch_platform.defs.signals.logic.lead_score_weights import DEFAULT_WEIGHTS
 
 AS_OF_END = "2026-02-01 05:00:00"  # end of 2026-01-31 in America/New_York, in UTC
 

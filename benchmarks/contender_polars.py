@@ -6,8 +6,8 @@ from pathlib import Path
 
 import polars as pl
 
-from batch_platform.lib.scoring import DEFAULT_WEIGHTS
-from batch_platform.lib.vocabulary import event_type_rows
+from batch_platform.defs.signals.logic.event_vocabulary import event_type_rows
+from batch_platform.defs.signals.logic.lead_score_weights import DEFAULT_WEIGHTS
 
 AS_OF_END = pl.datetime(2026, 2, 1, 5)
 

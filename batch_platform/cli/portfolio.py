@@ -12,7 +12,7 @@ import argparse
 import datetime as dt
 import sys
 
-from batch_platform.lib.portfolio_sample import generate_portfolio_sample
+from batch_platform.defs.portfolio.logic.sample_portfolio import generate_portfolio_sample
 from batch_platform.lib.settings import load_settings
 from batch_platform.lib.warehouse import connect
 

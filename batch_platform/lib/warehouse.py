@@ -13,9 +13,11 @@ import duckdb
 from batch_platform.lib.retry import retry_with_jitter
 
 T = TypeVar("T")
-# The warehouse schema: one idempotent SQL file per domain, applied in file-name order.
-SCHEMA_DIR = Path(__file__).with_name("schema")
-SCHEMA_FILES = tuple(sorted(SCHEMA_DIR.glob("*.sql")))
+# The warehouse schema: one idempotent SQL file per domain, defs/<domain>/sql/create_tables.sql,
+# applied in lineage order (delivery reads the scores of signals).
+DEFS_DIR = Path(__file__).resolve().parents[1] / "defs"
+DOMAINS = ("signals", "delivery", "portfolio", "content")
+SCHEMA_FILES = tuple(DEFS_DIR / domain / "sql" / "create_tables.sql" for domain in DOMAINS)
 # Every table of the warehouse, in lineage order within each domain, as the schema files name them.
 TABLES = tuple(
     match.lower()

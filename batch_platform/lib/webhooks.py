@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 
-from batch_platform.lib.delivery.config import WebhookTarget
+from batch_platform.defs.delivery.logic.config import WebhookTarget
 from batch_platform.lib.http_retry import RetryPolicy, send_with_retries
 from batch_platform.lib.signing import SIGNATURE_HEADER, sign
 

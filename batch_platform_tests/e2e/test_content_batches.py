@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from batch_platform.lib.content.local_site import serve_site
+from batch_platform.defs.content.logic.local_site import serve_site
 from batch_platform.lib.warehouse import connect
 from batch_platform_tests.e2e.conftest import ROOT, running_dev_server
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from batch_platform.defs.signals.logic.signal_files import file_format
 from batch_platform.lib.keys import partition_key_for
 from batch_platform.lib.landing import (
     DEFAULT_SETTLE_SECONDS,
@@ -17,7 +18,6 @@ from batch_platform.lib.landing import (
     find_landed_file,
     scan_landing_dir,
 )
-from batch_platform.lib.signal_files import file_format
 
 NOW = 1_700_000_000.0
 

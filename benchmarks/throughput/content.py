@@ -27,7 +27,7 @@ TARGET = 200
 def main(work: Path) -> None:
     work.mkdir(parents=True, exist_ok=True)
     site = subprocess.Popen(
-        [sys.executable, "-m", "batch_platform.lib.content.local_site"],
+        [sys.executable, "-m", "batch_platform.defs.content.logic.local_site"],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,

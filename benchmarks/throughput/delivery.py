@@ -15,9 +15,9 @@ import sys
 import time
 from pathlib import Path
 
-from batch_platform.lib.delivery.config import DeliveryConfig
-from batch_platform.lib.delivery.receiver import Receiver
-from batch_platform.lib.delivery.runner import deliver
+from batch_platform.defs.delivery.logic.config import DeliveryConfig
+from batch_platform.defs.delivery.logic.receiver import Receiver
+from batch_platform.defs.delivery.logic.runner import deliver
 from batch_platform.lib.warehouse import connect
 
 DAY = "2026-05-04"

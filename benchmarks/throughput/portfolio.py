@@ -30,8 +30,8 @@ from batch_platform.defs.portfolio.assets.sweep import (
     renewals_due,
     status_changes,
 )
+from batch_platform.defs.portfolio.logic.sample_portfolio import generate_portfolio_sample
 from batch_platform.defs.portfolio.resources import OfficeDataResource
-from batch_platform.lib.portfolio_sample import generate_portfolio_sample
 
 ASSETS = [
     portfolio_firm_records,

@@ -1,24 +1,19 @@
 """Change-only delivery of the nightly lead scores to every destination, with its audit trail."""
 
-from pathlib import Path
-
 import dagster as dg
 
 from batch_platform.defs.common.checks import check_spec, count_check
 from batch_platform.defs.common.resources import WAREHOUSE_POOL, LandingResource, WarehouseResource
+from batch_platform.defs.delivery.logic.runner import DeliveryRun, deliver
 from batch_platform.defs.delivery.partitions import delivery_days
 from batch_platform.defs.delivery.resources import DeliveryResource
 from batch_platform.defs.signals.assets.scores import LEAD_SCORES
-from batch_platform.lib.delivery.runner import DeliveryRun, deliver
+from batch_platform.lib.sql_files import SqlFolder
 from batch_platform.lib.warehouse import scalar
 
 DELIVERED_SCORES = dg.AssetKey(["delivery", "delivered_scores"])
 OWNERS = ["team:data-platform"]
-SQL_DIR = Path(__file__).with_name("sql")
-
-
-def _sql(name: str) -> str:
-    return (SQL_DIR / f"{name}.sql").read_text()
+load_sql = SqlFolder.of_domain(__file__)
 
 
 def _metadata(con, run: DeliveryRun) -> dict:
@@ -62,7 +57,7 @@ def _success_rate_check(run: DeliveryRun, minimum: float) -> dg.AssetCheckResult
 
 def _rejected_jump_check(con, run_id: str, factor: float, minimum: int) -> dg.AssetCheckResult:
     jumps = con.execute(
-        _sql("select_rejected_jumps"), {"run_id": run_id, "factor": factor, "minimum": minimum}
+        load_sql("select_rejected_jumps"), {"run_id": run_id, "factor": factor, "minimum": minimum}
     ).fetchall()
     return dg.AssetCheckResult(
         asset_key=DELIVERED_SCORES,
@@ -148,7 +143,7 @@ def delivered_scores(
             con,
             asset_key=DELIVERED_SCORES,
             check_name="audit_balanced",
-            sql=f"SELECT count(*) FROM ({_sql('select_run_audit_mismatches')})",
+            sql=f"SELECT count(*) FROM ({load_sql('select_run_audit_mismatches')})",
             params={"run_id": run_id},
             what="destinations whose sync_runs row disagrees with the changelog",
         )

@@ -3,7 +3,7 @@
 import dagster as dg
 
 from batch_platform.defs.delivery.assets import DELIVERED_SCORES
-from batch_platform.defs.delivery.intent import MONTHLY_INTENT
+from batch_platform.defs.signals.assets.monthly_intent import MONTHLY_INTENT
 from batch_platform.defs.signals.jobs import MAX_RUNTIME
 
 score_delivery_job = dg.define_asset_job(

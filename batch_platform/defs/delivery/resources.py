@@ -9,7 +9,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from batch_platform.lib.delivery.config import (
+from batch_platform.defs.delivery.logic.config import (
     DESTINATIONS_ENV,
     DeliveryConfig,
     load_delivery_config,

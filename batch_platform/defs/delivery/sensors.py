@@ -7,10 +7,10 @@ A webhook that stays down is logged, never retried forever: the sensor's cursor 
 
 import dagster as dg
 
+from batch_platform.defs.common.run_summary import RANGE_TAGS, run_summary
 from batch_platform.defs.delivery.jobs import score_delivery_job
-from batch_platform.defs.delivery.run_summary import RANGE_TAGS, run_summary
+from batch_platform.defs.delivery.logic.config import load_delivery_config, ui_url
 from batch_platform.defs.signals.jobs import nightly_lead_scoring_job
-from batch_platform.lib.delivery.config import load_delivery_config, ui_url
 from batch_platform.lib.webhooks import post_json
 
 

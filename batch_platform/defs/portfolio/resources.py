@@ -4,13 +4,13 @@ import os
 
 import dagster as dg
 
-from batch_platform.lib.http_retry import RetryPolicy
-from batch_platform.lib.portfolio_office_api import (
+from batch_platform.defs.portfolio.logic.office_api import (
     DEFAULT_REQUESTS_PER_MINUTE,
     DEFAULT_RETRY,
     OfficeApiConfig,
     parse_rate_overrides,
 )
+from batch_platform.lib.http_retry import RetryPolicy
 
 OFFICE_SOURCES = ("snapshot", "api")
 

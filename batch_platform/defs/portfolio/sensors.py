@@ -7,10 +7,14 @@ import dagster as dg
 
 from batch_platform.defs.common.resources import LandingResource
 from batch_platform.defs.portfolio.jobs import monthly_portfolio_health_job
+from batch_platform.defs.portfolio.logic.office_vocabulary import (
+    NormaliseError,
+    jurisdiction_code,
+    parse_date,
+)
+from batch_platform.defs.portfolio.logic.records import OFFICE_COLUMNS, is_record_file, read_records
 from batch_platform.defs.portfolio.partitions import monthly_partitions
 from batch_platform.lib.landing import scan_landing_dir
-from batch_platform.lib.portfolio_records import OFFICE_COLUMNS, is_record_file, read_records
-from batch_platform.lib.portfolio_vocabulary import NormaliseError, jurisdiction_code, parse_date
 
 
 def snapshot_months(path) -> tuple[set[str], int]:

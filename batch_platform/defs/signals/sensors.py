@@ -7,9 +7,9 @@ import dagster as dg
 
 from batch_platform.defs.common.resources import LandingResource
 from batch_platform.defs.signals.jobs import firmographics_job, signal_file_ingest_job
+from batch_platform.defs.signals.logic.signal_files import file_format
 from batch_platform.defs.signals.partitions import signal_file_partitions
 from batch_platform.lib.landing import LandedFile, scan_landing_dir
-from batch_platform.lib.signal_files import file_format
 
 MAX_RUNS_PER_TICK = 500
 # Files that land together are loaded by one run over their range of partitions (far fewer runs

@@ -9,8 +9,8 @@ import pytest
 from batch_platform.defs.common.resources import LandingResource, WarehouseResource
 from batch_platform.defs.content.assets.fetch import fetch_url_batch
 from batch_platform.defs.content.assets.pages import clean_url_batch
+from batch_platform.defs.content.logic.local_site import LocalSite, serve_site
 from batch_platform.defs.content.resources import ContentResource
-from batch_platform.lib.content.local_site import LocalSite, serve_site
 from batch_platform.lib.keys import partition_key_for
 
 # Small limits so the slow page, retries and the huge body take well under a second each.

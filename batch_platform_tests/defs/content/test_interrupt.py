@@ -6,7 +6,7 @@ import sys
 import textwrap
 import time
 
-from batch_platform.lib.content.local_site import serve_site
+from batch_platform.defs.content.logic.local_site import serve_site
 from batch_platform.lib.warehouse import connect
 
 SCRIPT = textwrap.dedent(

@@ -4,7 +4,7 @@ import datetime as dt
 
 import pyarrow as pa
 
-from batch_platform.lib.delivery.config import DeliveryConfig
+from batch_platform.defs.delivery.logic.config import DeliveryConfig
 
 SECRET = "test-signing-secret"
 FAST_RETRY = {"attempts": 3, "base_seconds": 0.01, "cap_seconds": 0.05}

@@ -7,13 +7,13 @@ import pytest
 from dagster._core.events import DagsterEventType
 
 from batch_platform.definitions import defs
+from batch_platform.defs.delivery.logic.config import WebhookTarget
 from batch_platform.defs.delivery.schedules import month_partition_for, monthly_intent_schedule
 from batch_platform.defs.delivery.sensors import (
     run_failure_webhook_sensor,
     run_success_webhook_sensor,
     score_delivery_after_scoring_sensor,
 )
-from batch_platform.lib.delivery.config import WebhookTarget
 from batch_platform.lib.http_retry import RetryPolicy
 from batch_platform.lib.webhooks import post_json
 from batch_platform_tests.defs.delivery.hooks import Hooks

@@ -6,8 +6,8 @@ import re
 import pytest
 
 from batch_platform.cli import main as cli
-from batch_platform.lib.delivery.config import DeliveryConfigError
-from batch_platform.lib.delivery.receiver import Fault, Receiver
+from batch_platform.defs.delivery.logic.config import DeliveryConfigError
+from batch_platform.defs.delivery.logic.receiver import Fault, Receiver
 from batch_platform_tests.defs.delivery.conftest import checks_of
 from batch_platform_tests.defs.delivery.scores import SECRET
 

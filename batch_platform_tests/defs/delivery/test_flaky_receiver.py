@@ -6,8 +6,8 @@ import random
 import threading
 from collections import Counter
 
-from batch_platform.lib.delivery.receiver import Fault, Receiver
-from batch_platform.lib.delivery.sync import idempotency_key
+from batch_platform.defs.delivery.logic.receiver import Fault, Receiver
+from batch_platform.defs.delivery.logic.sync import idempotency_key
 from batch_platform_tests.defs.delivery.conftest import checks_of
 from batch_platform_tests.defs.delivery.scores import SECRET
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from batch_platform.lib.delivery.receiver import Fault, Receiver
+from batch_platform.defs.delivery.logic.receiver import Fault, Receiver
 from batch_platform_tests.defs.delivery.conftest import DeliveryPlatform, checks_of
 from batch_platform_tests.defs.delivery.scores import SECRET
 

@@ -9,10 +9,10 @@ import dagster as dg
 
 from batch_platform.definitions import defs
 from batch_platform.defs.common.resources import LandingResource
+from batch_platform.defs.portfolio.logic.sample_portfolio import generate_portfolio_sample
 from batch_platform.defs.portfolio.partitions import monthly_partitions
 from batch_platform.defs.portfolio.schedules import monthly_portfolio_health_schedule
 from batch_platform.defs.portfolio.sensors import portfolio_office_snapshots_sensor
-from batch_platform.lib.portfolio_sample import generate_portfolio_sample
 from batch_platform_tests.defs.portfolio.conftest import MONTH
 
 

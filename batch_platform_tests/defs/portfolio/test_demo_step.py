@@ -7,7 +7,7 @@ import datetime as dt
 import dagster as dg
 
 from batch_platform.definitions import defs
-from batch_platform.demo_steps.portfolio import run_portfolio_demo
+from batch_platform.demo.portfolio import run_portfolio_demo
 from batch_platform.lib.settings import load_settings
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 
 from batch_platform.defs.portfolio.assets._common import HEALTH_REPORT
-from batch_platform.lib.portfolio_sample import generate_portfolio_sample
+from batch_platform.defs.portfolio.logic.sample_portfolio import generate_portfolio_sample
 from batch_platform.lib.warehouse import TABLES
 from batch_platform_tests.defs.portfolio.conftest import MONTH
 

@@ -23,7 +23,7 @@ INGEST = """
 import sys
 from pathlib import Path
 from batch_platform.lib.warehouse import connect
-from batch_platform.defs.signals.transforms import load_signal_file, clean_signal_partition
+from batch_platform.defs.signals.logic.transforms import load_signal_file, clean_signal_partition
 con = connect(sys.argv[1])
 print("connected", flush=True)
 load_signal_file(con, Path(sys.argv[2]), "big.csv", "big.csv")

@@ -7,8 +7,8 @@ import random
 
 import pytest
 
+from batch_platform.defs.signals.logic.sample_signals import generate_sample_data
 from batch_platform.lib.keys import partition_key_for
-from batch_platform.lib.sample_data import generate_sample_data
 from batch_platform_tests.conftest import Platform
 
 HEADER = "event_id,occurred_at,source,event_type,email,account_domain,properties\n"

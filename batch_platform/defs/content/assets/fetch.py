@@ -19,9 +19,8 @@ from batch_platform.defs.content.assets._common import (
     RAW_RESPONSES,
     markdown_table,
 )
-from batch_platform.defs.content.partitions import url_batch_partitions
-from batch_platform.defs.content.resources import ContentResource
-from batch_platform.defs.content.store import (
+from batch_platform.defs.content.logic.fetch import FetchResult, fetch_urls
+from batch_platform.defs.content.logic.store import (
     ResultWriter,
     cancel_unfinished,
     failures,
@@ -29,8 +28,9 @@ from batch_platform.defs.content.store import (
     serve_from_staging,
     state_counts,
 )
-from batch_platform.lib.content.fetch import FetchResult, fetch_urls
-from batch_platform.lib.content.urls import UrlListError, parse_url_list
+from batch_platform.defs.content.logic.urls import UrlListError, parse_url_list
+from batch_platform.defs.content.partitions import url_batch_partitions
+from batch_platform.defs.content.resources import ContentResource
 from batch_platform.lib.landing import find_landed_file
 
 PROGRESS_EVERY_SECONDS = 2.0

@@ -14,7 +14,7 @@ from batch_platform.defs.content.assets._common import (
     PARTITION,
     RAW_RESPONSES,
 )
-from batch_platform.defs.content.cleaning import CleanSettings, clean_batch
+from batch_platform.defs.content.logic.cleaning import CleanSettings, clean_batch
 from batch_platform.defs.content.partitions import url_batch_partitions
 from batch_platform.defs.content.resources import ContentResource
 

@@ -14,12 +14,12 @@ from batch_platform.defs.portfolio.assets._common import (
     OWNERS,
     QUARANTINED_FIRM_ROWS,
 )
-from batch_platform.defs.portfolio.partitions import month_of, monthly_partitions
-from batch_platform.defs.portfolio.transforms import (
+from batch_platform.defs.portfolio.logic.transforms import (
     ignored_files,
     load_firm_records,
     record_files,
 )
+from batch_platform.defs.portfolio.partitions import month_of, monthly_partitions
 
 landing_portfolio_firm_records = dg.AssetSpec(
     LANDING_FIRM_RECORDS,

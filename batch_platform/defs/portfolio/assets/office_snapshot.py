@@ -14,17 +14,17 @@ from batch_platform.defs.portfolio.assets._common import (
     OFFICE_SNAPSHOT,
     monthly_table,
 )
-from batch_platform.defs.portfolio.office_data import (
+from batch_platform.defs.portfolio.logic.office_api import FetchResult, fetch_registrations
+from batch_platform.defs.portfolio.logic.office_data import (
     drop_stale_office_rows,
     fetch_counts,
     load_office_snapshots,
     pending_fetches,
     write_api_results,
 )
+from batch_platform.defs.portfolio.logic.transforms import ignored_files, record_files
 from batch_platform.defs.portfolio.partitions import month_of
 from batch_platform.defs.portfolio.resources import OfficeDataResource
-from batch_platform.defs.portfolio.transforms import ignored_files, record_files
-from batch_platform.lib.portfolio_office_api import FetchResult, fetch_registrations
 
 # API results are written (checkpointed) in batches this size: a run that dies loses at most one.
 CHECKPOINT_EVERY = 100

@@ -15,8 +15,11 @@ from batch_platform.defs.portfolio.assets._common import (
     STATUS_CHANGES,
     monthly_table,
 )
+from batch_platform.defs.portfolio.logic.health_report import (
+    build_health_report,
+    store_health_report,
+)
 from batch_platform.defs.portfolio.partitions import month_of
-from batch_platform.defs.portfolio.report import build_health_report, store_health_report
 
 
 @dg.asset(

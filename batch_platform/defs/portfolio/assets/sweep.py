@@ -15,15 +15,15 @@ from batch_platform.defs.portfolio.assets._common import (
     STATUS_CHANGES,
     monthly_table,
 )
-from batch_platform.defs.portfolio.partitions import month_of
-from batch_platform.defs.portfolio.transforms import (
+from batch_platform.defs.portfolio.logic.office_vocabulary import CANONICAL_STATUSES
+from batch_platform.defs.portfolio.logic.transforms import (
     RENEWAL_HORIZON_DAYS,
     build_baseline,
     build_mismatches,
     build_renewals_due,
     build_status_changes,
 )
-from batch_platform.lib.portfolio_vocabulary import CANONICAL_STATUSES
+from batch_platform.defs.portfolio.partitions import month_of
 
 PREVIOUS_MONTH = dg.TimeWindowPartitionMapping(
     start_offset=-1, end_offset=-1, allow_nonexistent_upstream_partitions=True

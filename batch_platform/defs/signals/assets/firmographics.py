@@ -7,7 +7,7 @@ from batch_platform.defs.common.metadata import table_metadata
 from batch_platform.defs.common.resources import LandingResource, WarehouseResource
 from batch_platform.defs.signals.assets._common import OWNERS, warehouse_table
 from batch_platform.defs.signals.assets.ingest import FIRMOGRAPHICS
-from batch_platform.defs.signals.transforms import load_firmographics
+from batch_platform.defs.signals.logic.transforms import load_firmographics
 
 LANDING_FIRMOGRAPHICS = dg.AssetKey(["landing", "firmographics_files"])
 

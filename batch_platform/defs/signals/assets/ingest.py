@@ -12,8 +12,7 @@ from batch_platform.defs.common.checks import (
 from batch_platform.defs.common.metadata import table_metadata, table_spec
 from batch_platform.defs.common.resources import WAREHOUSE_POOL, LandingResource, WarehouseResource
 from batch_platform.defs.signals.assets._common import OWNERS
-from batch_platform.defs.signals.partitions import signal_file_partitions
-from batch_platform.defs.signals.transforms import (
+from batch_platform.defs.signals.logic.transforms import (
     CleanCounts,
     FileLoad,
     clean_signal_partitions,
@@ -21,6 +20,7 @@ from batch_platform.defs.signals.transforms import (
     load_sql,
     row_accounting_failures,
 )
+from batch_platform.defs.signals.partitions import signal_file_partitions
 from batch_platform.lib.landing import find_landed_files
 
 LANDING_SIGNALS = dg.AssetKey(["landing", "signal_files"])

@@ -9,8 +9,8 @@ from batch_platform.defs.signals.assets._common import OWNERS
 from batch_platform.defs.signals.assets._windows import windows_of_run
 from batch_platform.defs.signals.assets.rollups import ALL_FILES, DAILY_USAGE, WEB_SESSIONS
 from batch_platform.defs.signals.assets.scores import LEAD_SCORES
+from batch_platform.defs.signals.logic.pipeline_report import build_pipeline_report
 from batch_platform.defs.signals.partitions import daily_partitions
-from batch_platform.defs.signals.report import build_pipeline_report
 from batch_platform.lib.charts import bar_chart_png, markdown_image
 
 PIPELINE_REPORT = dg.AssetKey(["reports", "daily_pipeline_report"])

@@ -8,8 +8,11 @@ from batch_platform.defs.common.resources import WarehouseResource
 from batch_platform.defs.signals.assets._common import over_time, warehouse_table
 from batch_platform.defs.signals.assets._windows import windows_of_run
 from batch_platform.defs.signals.assets.ingest import CLEAN_SIGNALS
+from batch_platform.defs.signals.logic.transforms import (
+    build_daily_account_usage,
+    build_web_sessions,
+)
 from batch_platform.defs.signals.partitions import daily_partitions
-from batch_platform.defs.signals.transforms import build_daily_account_usage, build_web_sessions
 
 WEB_SESSIONS = dg.AssetKey(["clean", "web_sessions"])
 DAILY_USAGE = dg.AssetKey(["clean", "daily_account_usage"])

@@ -12,13 +12,13 @@ from batch_platform.defs.signals.assets._common import over_time, warehouse_tabl
 from batch_platform.defs.signals.assets._windows import windows_of_run
 from batch_platform.defs.signals.assets.ingest import FIRMOGRAPHICS
 from batch_platform.defs.signals.assets.rollups import ALL_FILES
-from batch_platform.defs.signals.partitions import daily_partitions, weekly_partitions
-from batch_platform.defs.signals.transforms import (
+from batch_platform.defs.signals.logic.lead_score_weights import DEFAULT_WEIGHTS
+from batch_platform.defs.signals.logic.transforms import (
     LeadScoringConfig,
     score_account_health,
     score_leads,
 )
-from batch_platform.lib.scoring import DEFAULT_WEIGHTS
+from batch_platform.defs.signals.partitions import daily_partitions, weekly_partitions
 
 LEAD_SCORES = dg.AssetKey(["scores", "lead_scores"])
 ACCOUNT_HEALTH = dg.AssetKey(["scores", "account_health"])

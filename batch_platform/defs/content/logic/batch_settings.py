@@ -1,0 +1,84 @@
+"""Settings of content ingestion, from BATCH_PLATFORM_CONTENT_* environment variables."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields, replace
+
+from batch_platform.defs.content.logic.fetch import FetchSettings
+from batch_platform.lib.http_retry import RetryPolicy
+
+PREFIX = "BATCH_PLATFORM_CONTENT_"
+
+
+# The fetcher's own defaults, so that they are written in one place.
+_FETCH = FetchSettings()
+
+
+@dataclass(frozen=True)
+class ContentSettings:
+    user_agent: str = _FETCH.user_agent
+    concurrency: int = _FETCH.max_concurrency
+    per_host_concurrency: int = _FETCH.per_host_concurrency
+    connect_timeout: float = _FETCH.connect_timeout
+    read_timeout: float = _FETCH.read_timeout
+    total_timeout: float = _FETCH.total_timeout
+    max_bytes: int = _FETCH.max_bytes
+    max_redirects: int = _FETCH.max_redirects
+    attempts: int = _FETCH.retry.attempts
+    retry_base: float = _FETCH.retry.base
+    max_retry_after: float = 60.0
+    respect_robots: bool = _FETCH.respect_robots
+    cache_max_age: float = 86_400.0
+    chunk_size: int = 1000
+    chunk_overlap: int = 200
+    near_duplicate_bits: int = 6
+    max_failure_rate: float = 0.1
+
+    def fetch_settings(self) -> FetchSettings:
+        return FetchSettings(
+            user_agent=self.user_agent,
+            max_concurrency=self.concurrency,
+            per_host_concurrency=self.per_host_concurrency,
+            connect_timeout=self.connect_timeout,
+            read_timeout=self.read_timeout,
+            total_timeout=self.total_timeout,
+            max_bytes=self.max_bytes,
+            max_redirects=self.max_redirects,
+            respect_robots=self.respect_robots,
+            retry=RetryPolicy(
+                attempts=self.attempts,
+                base=self.retry_base,
+                cap=_FETCH.retry.cap,
+                max_retry_after=self.max_retry_after,
+            ),
+        )
+
+
+def _parse(kind: type, name: str, value: str):
+    try:
+        if kind is bool:
+            lowered = value.strip().lower()
+            if lowered not in ("1", "true", "yes", "0", "false", "no"):
+                raise ValueError(value)
+            return lowered in ("1", "true", "yes")
+        return kind(value)
+    except ValueError:
+        message = f"{PREFIX}{name.upper()}: cannot read {value!r} as {kind.__name__}"
+        raise ValueError(message) from None
+
+
+def load_content_settings(env: dict[str, str] | None = None, **overrides) -> ContentSettings:
+    """Defaults, then environment variables, then explicit ``overrides`` (None ignored)."""
+    env = dict(os.environ) if env is None else env
+    values = {}
+    for f in fields(ContentSettings):
+        raw = env.get(PREFIX + f.name.upper())
+        kind = type(f.default)
+        if raw not in (None, ""):
+            values[f.name] = _parse(kind, f.name, raw)
+    values |= {k: v for k, v in overrides.items() if v is not None}
+    settings = replace(ContentSettings(), **values)
+    if not 0 <= settings.max_failure_rate <= 1:
+        raise ValueError(f"{PREFIX}MAX_FAILURE_RATE must be between 0 and 1")
+    return settings

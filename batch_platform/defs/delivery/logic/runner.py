@@ -1,0 +1,124 @@
+"""One delivery run over every configured destination (or the outbox): the asset, the CLI's
+replay and the benchmark all go through :func:`deliver`."""
+
+from __future__ import annotations
+
+import os
+import random
+import secrets
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import httpx
+
+from batch_platform.defs.delivery.logic.config import (
+    DeliveryConfig,
+    DeliveryConfigError,
+    Destination,
+)
+from batch_platform.defs.delivery.logic.outbox import OutboxTransport
+from batch_platform.defs.delivery.logic.sender import Sender
+from batch_platform.defs.delivery.logic.sync import finish_run, sync_destination
+from batch_platform.defs.delivery.logic.sync_report import report_paths, summary_text, write_report
+from batch_platform.defs.delivery.logic.sync_result import SyncResult
+
+# The outbox is local; without a configured secret its pages are signed with a per-run one.
+_OUTBOX_SECRET = secrets.token_hex(16)
+
+
+@dataclass
+class DeliveryRun:
+    results: list[SyncResult]
+    report_md: Path
+    report_csv: Path
+
+    @property
+    def summary(self) -> str:
+        return summary_text(self.results)
+
+
+def credentials(destination: Destination, env: dict[str, str]) -> tuple[str, str | None]:
+    """(signing secret, auth header value) from the environment variables the config names."""
+    secret = env.get(destination.signing_secret_env)
+    if destination.kind == "outbox":
+        return secret or _OUTBOX_SECRET, None
+    if not secret:
+        raise DeliveryConfigError(
+            f"destination {destination.name!r}: ${destination.signing_secret_env} "
+            "(signing_secret_env) is not set; requests must be signed"
+        )
+    auth = None
+    if destination.auth_env:
+        auth = env.get(destination.auth_env)
+        if not auth:
+            raise DeliveryConfigError(
+                f"destination {destination.name!r}: ${destination.auth_env} (auth_env) is not set"
+            )
+    return secret, auth
+
+
+@contextmanager
+def client_for(
+    destination: Destination, con: duckdb.DuckDBPyConnection, outbox_dir: Path, secret: str
+) -> Iterator[httpx.Client]:
+    """A client with pooled connections; the outbox answers through its own transport."""
+    transport = OutboxTransport(con, outbox_dir, secret) if destination.kind == "outbox" else None
+    limits = httpx.Limits(max_connections=4, max_keepalive_connections=4)
+    with httpx.Client(
+        transport=transport, limits=limits, timeout=destination.timeout_seconds
+    ) as client:
+        yield client
+
+
+def deliver(
+    con: duckdb.DuckDBPyConnection,
+    config: DeliveryConfig,
+    *,
+    run_id: str,
+    as_of_date: str | None,
+    outbox_dir: Path,
+    reports_dir: Path,
+    env: dict[str, str] | None = None,
+    only_keys: list[str] | None = None,
+    log: Callable[[str], None] = lambda message: None,
+    rng: random.Random | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> DeliveryRun:
+    """Sync every destination in turn; write the report; one sync_runs row per destination."""
+    env = dict(os.environ) if env is None else env
+    targets = config.targets
+    creds = {d.name: credentials(d, env) for d in targets}  # fail before sending anything
+    results = []
+    label = as_of_date or "replay"
+    md_path, csv_path = report_paths(reports_dir, label, run_id)
+    for destination in targets:
+        secret, auth = creds[destination.name]
+        with client_for(destination, con, outbox_dir, secret) as client:
+            sender = Sender(
+                destination,
+                client,
+                run_id=run_id,
+                secret=secret,
+                auth_value=auth,
+                rng=rng,
+                sleep=sleep,
+            )
+            result = sync_destination(
+                con,
+                destination,
+                sender,
+                config.sync,
+                run_id=run_id,
+                as_of_date=as_of_date,
+                only_keys=only_keys,
+                log=log,
+            )
+        finish_run(con, result, config.sync, report_path=str(md_path))
+        log(result.summary)
+        results.append(result)
+    write_report(results, md_path, csv_path, label)
+    return DeliveryRun(results, md_path, csv_path)

@@ -1,0 +1,162 @@
+"""Reading firm records and office records, and normalising one record. No Dagster here.
+
+Firm records are CSV; office snapshots are CSV or JSONL (``.jsonl``/``.ndjson``); the office API
+returns one JSON object per registration. All three carry the same fields (office data adds
+``as_of``). Every row comes back with its file and line, and a row that cannot be read comes back
+with the reason, so nothing is lost.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from batch_platform.defs.portfolio.logic.office_vocabulary import (
+    NormaliseError,
+    canonical_status,
+    jurisdiction_code,
+    parse_classes,
+    parse_date,
+)
+
+FIRM_COLUMNS = (
+    "registration_id",
+    "jurisdiction",
+    "mark",
+    "owner",
+    "status",
+    "filing_date",
+    "registration_date",
+    "next_renewal_date",
+    "classes",
+)
+OFFICE_COLUMNS = (*FIRM_COLUMNS, "as_of")
+DATE_FIELDS = ("filing_date", "registration_date", "next_renewal_date")
+CSV_SUFFIXES = (".csv",)
+JSONL_SUFFIXES = (".jsonl", ".ndjson")
+
+
+@dataclass
+class RawRecord:
+    """One input row as text, where it came from, and why it could not be read (if so)."""
+
+    source_file: str
+    source_line: int
+    values: dict[str, str | None]
+    read_error: str | None = None
+
+
+@dataclass
+class Normalised:
+    """A record in canonical form, plus every problem found (empty when usable)."""
+
+    registration_id: str | None
+    jurisdiction: str | None
+    mark: str | None
+    owner: str | None
+    raw_status: str | None
+    status: str | None = None
+    filing_date: dt.date | None = None
+    registration_date: dt.date | None = None
+    next_renewal_date: dt.date | None = None
+    classes: list[int] | None = None
+    as_of: dt.date | None = None
+    problems: list[str] = field(default_factory=list)
+
+
+def _text(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, list):
+        return ";".join(str(v) for v in value)
+    text = str(value).strip()
+    return text or None
+
+
+def is_record_file(name: str) -> bool:
+    return name.lower().endswith(CSV_SUFFIXES + JSONL_SUFFIXES)
+
+
+def read_records(path: Path, columns: tuple[str, ...]) -> Iterator[RawRecord]:
+    """Rows of a CSV or JSONL file; ``source_line`` counts data rows from 1."""
+    name = path.name
+    if name.lower().endswith(JSONL_SUFFIXES):
+        yield from _read_jsonl(path, name, columns)
+    else:
+        yield from _read_csv(path, name, columns)
+
+
+def _read_csv(path: Path, name: str, columns: tuple[str, ...]) -> Iterator[RawRecord]:
+    with path.open(encoding="utf-8-sig", errors="replace", newline="") as handle:
+        reader = csv.reader(handle)
+        header = next(reader, None)
+        if header is None:
+            return
+        header = [h.strip().lower() for h in header]
+        missing = [c for c in columns if c not in header]
+        missing_error = f"file has no column {', '.join(missing)}" if missing else None
+        line = 0
+        for fields in reader:
+            if not any(f.strip() for f in fields):
+                continue
+            line += 1
+            values = {c: _text(v) for c, v in zip(header, fields, strict=False) if c in columns}
+            error = missing_error
+            if error is None and len(fields) != len(header):
+                error = f"row has {len(fields)} fields, header has {len(header)}"
+            yield RawRecord(name, line, values, error)
+
+
+def _read_jsonl(path: Path, name: str, columns: tuple[str, ...]) -> Iterator[RawRecord]:
+    with path.open(encoding="utf-8-sig", errors="replace") as handle:
+        line = 0
+        for text in handle:
+            if not text.strip():
+                continue
+            line += 1
+            try:
+                obj = json.loads(text)
+            except json.JSONDecodeError as error:
+                yield RawRecord(name, line, {}, f"invalid JSON: {error.msg}")
+                continue
+            if not isinstance(obj, dict):
+                yield RawRecord(name, line, {}, "JSON line is not an object")
+                continue
+            yield RawRecord(name, line, {c: _text(obj.get(c)) for c in columns})
+
+
+def normalise(values: dict[str, str | None], *, office: bool) -> Normalised:
+    """Canonical status, dates and classes for one record; problems listed, never raised."""
+    raw_jurisdiction = values.get("jurisdiction")
+    record = Normalised(
+        registration_id=values.get("registration_id"),
+        jurisdiction=jurisdiction_code(raw_jurisdiction),
+        mark=values.get("mark"),
+        owner=values.get("owner"),
+        raw_status=values.get("status"),
+    )
+    if not record.registration_id:
+        record.problems.append("registration_id is missing")
+    if record.jurisdiction is None:
+        shown = repr(raw_jurisdiction) if raw_jurisdiction else "missing"
+        record.problems.append(f"jurisdiction {shown} is unknown")
+        return record
+    code = record.jurisdiction
+    try:
+        record.status = canonical_status(record.raw_status, code)
+    except NormaliseError as error:
+        record.problems.append(str(error))
+    for name in DATE_FIELDS + (("as_of",) if office else ()):
+        try:
+            setattr(record, name, parse_date(values.get(name), code, name))
+        except NormaliseError as error:
+            record.problems.append(str(error))
+    try:
+        record.classes = parse_classes(values.get("classes"))
+    except NormaliseError as error:
+        record.problems.append(str(error))
+    return record

@@ -1,0 +1,107 @@
+"""The fetcher against real servers on 127.0.0.1: politeness measured on the server's side."""
+
+import asyncio
+import time
+
+from batch_platform.defs.content.logic.fetch import FetchSettings, fetch_urls
+from batch_platform.defs.content.logic.local_site import serve_site
+from batch_platform.lib.http_retry import RetryPolicy
+
+
+def fetch(urls, **settings):
+    results = []
+    asyncio.run(fetch_urls(urls, FetchSettings(**settings), results.append))
+    return {r.url: r for r in results}
+
+
+def test_1000_urls_never_exceed_the_per_host_cap():
+    with serve_site() as first, serve_site() as second:
+        urls = [site.url(f"/page/{n}") for n in range(500) for site in (first, second)]
+        started = time.perf_counter()
+        results = fetch(urls, max_concurrency=16, per_host_concurrency=4)
+        seconds = time.perf_counter() - started
+        assert len(results) == 1000
+        assert {r.state for r in results.values()} == {"succeeded"}
+        for site in (first, second):
+            # Measured by the server: connections open at the same time, robots.txt included.
+            assert site.stats.max_open_connections == 4
+            assert sum(site.stats.requests.values()) == 501
+    assert seconds < 60
+
+
+def test_a_cap_of_one_is_one_connection_at_a_time():
+    with serve_site() as site:
+        results = fetch([site.url(f"/page/{n}") for n in range(30)], per_host_concurrency=1)
+        assert len(results) == 30 and site.stats.max_open_connections == 1
+
+
+def test_retry_after_is_honoured():
+    with serve_site() as site:
+        started = time.perf_counter()
+        results = fetch([site.url("/busy/1")], retry=RetryPolicy(attempts=3, base=0.01, cap=0.01))
+        assert time.perf_counter() - started >= 1.0  # Retry-After: 1
+        result = results[site.url("/busy/1")]
+        assert (result.state, result.attempts, result.http_status) == ("succeeded", 2, 200)
+
+
+def test_a_retry_after_beyond_the_limit_fails_now():
+    with serve_site() as site:
+        policy = RetryPolicy(attempts=3, base=0.01, cap=0.01, max_retry_after=0.5)
+        result = fetch([site.url("/busy/1")], retry=policy)[site.url("/busy/1")]
+        assert (result.state, result.attempts, result.http_status) == ("failed", 1, 429)
+        assert result.error == "HTTP 429 Too Many Requests"
+
+
+def test_robots_can_be_switched_off():
+    with serve_site() as site:
+        result = fetch([site.url("/private/1")], respect_robots=False)[site.url("/private/1")]
+        assert result.state == "succeeded"
+        assert site.stats.requests["/robots.txt"] == 0
+
+
+def test_unreachable_robots_means_disallow_all():
+    with serve_site() as site:
+        url = site.url("/page/1")
+    # The server is gone: robots.txt cannot be fetched, so nothing is.
+    result = fetch([url], connect_timeout=0.5, retry=RetryPolicy(attempts=1))[url]
+    assert result.state == "skipped"
+    assert result.error.startswith("robots.txt unreachable (ConnectError")
+
+
+def test_declared_length_over_the_limit_is_refused_before_reading():
+    with serve_site() as site:
+        url = site.url("/page/1")
+        result = fetch([url], max_bytes=100)[url]
+        assert (result.state, result.error) == (
+            "failed", "ResponseTooLarge: Content-Length 2,686 bytes over 100",
+        )  # fmt: skip
+
+
+def test_binary_served_as_html_is_skipped():
+    with serve_site() as site:
+        url = site.url("/disguised/1")
+        result = fetch([url])[url]
+        assert (result.state, result.error) == (
+            "skipped", "binary content (NUL bytes) served as text/html",
+        )  # fmt: skip
+
+
+def test_an_unexpected_error_fails_only_its_url(monkeypatch):
+    from batch_platform.defs.content.logic import fetch as fetch_module
+
+    original = fetch_module.Fetcher.fetch
+
+    async def fetch_or_explode(self, url):
+        if url.endswith("/2"):
+            raise UnicodeError("label too long")
+        return await original(self, url)
+
+    monkeypatch.setattr(fetch_module.Fetcher, "fetch", fetch_or_explode)
+    with serve_site() as site:
+        results = fetch([site.url(f"/page/{n}") for n in range(4)])
+        assert {u.rsplit("/", 1)[1]: (r.state, r.error) for u, r in results.items()} == {
+            "0": ("succeeded", None),
+            "1": ("succeeded", None),
+            "2": ("failed", "UnicodeError: label too long"),
+            "3": ("succeeded", None),
+        }

@@ -1,0 +1,77 @@
+"""Destination config: defaults, environment, and errors that name the file and the field."""
+
+import pytest
+
+from batch_platform.defs.delivery.logic.config import (
+    DeliveryConfigError,
+    load_delivery_config,
+)
+
+
+def write(tmp_path, text):
+    path = tmp_path / "destinations.yaml"
+    path.write_text(text)
+    return {"BATCH_PLATFORM_DESTINATIONS": str(path)}
+
+
+def test_no_configuration_means_the_outbox():
+    config = load_delivery_config({})
+    assert [(d.name, d.kind) for d in config.targets] == [("outbox", "outbox")]
+    assert config.sync.score_threshold == 5 and config.webhooks == []
+
+
+def test_yaml_file_and_environment_together(tmp_path):
+    env = write(
+        tmp_path,
+        "destinations:\n"
+        "  - name: crm\n    url: https://crm.example.com/api\n    auth_env: CRM_TOKEN\n"
+        "    page_size: 250\n    rate_limit_per_second: 5\n"
+        "webhooks:\n  - url: http://127.0.0.1:9/hook\n"
+        "sync:\n  score_threshold: 7.5\n  dead_letter_after_runs: 4\n",
+    )
+    env |= {
+        "BATCH_PLATFORM_DESTINATION_URL": "http://127.0.0.1:9/map",
+        "BATCH_PLATFORM_WEBHOOK_URLS": "http://127.0.0.1:9/a, http://127.0.0.1:9/b",
+    }
+    config = load_delivery_config(env)
+    assert [(d.name, d.url, d.page_size) for d in config.targets] == [
+        ("crm", "https://crm.example.com/api", 250),
+        ("default", "http://127.0.0.1:9/map", 500),
+    ]
+    assert config.destinations[0].auth_env == "CRM_TOKEN"
+    assert [w.url for w in config.webhooks] == [
+        "http://127.0.0.1:9/hook", "http://127.0.0.1:9/a", "http://127.0.0.1:9/b"
+    ]  # fmt: skip
+    assert (config.sync.score_threshold, config.sync.dead_letter_after_runs) == (7.5, 4)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("destinations:\n  - name: crm\n    url: https://x.io\n    page_size: 0\n",
+         r"destinations\[0\]\.page_size: Input should be greater than 0"),
+        ("destinations:\n  - name: crm\n", r"destinations\[0\]: Value error, url is required"),
+        ("destinations:\n  - name: crm\n    url: ftp://x.io\n",
+         r"destinations\[0\]: Value error, url must be an http\(s\) URL"),
+        ("destinations:\n  - name: CRM!\n    url: https://x.io\n",
+         r"destinations\[0\]\.name: Value error, must be lower-case"),
+        ("destinations:\n  - name: crm\n    url: https://x.io\n    pagesize: 5\n",
+         r"destinations\[0\]\.pagesize: Extra inputs are not permitted"),
+        ("destinations:\n  - {name: a, url: 'https://x.io'}\n  - {name: a, url: 'https://y.io'}\n",
+         "destination names must be unique: a repeated"),
+        ("webhooks:\n  - url: not-a-url\n", r"webhooks\[0\]\.url: Value error"),
+        ("sync:\n  score_threshold: -1\n", r"sync\.score_threshold: Input should be greater"),
+        ("destinations: [\n", "is not valid YAML"),
+        ("- just a list\n", "expected a mapping"),
+    ],
+)  # fmt: skip
+def test_malformed_config_names_file_and_field(tmp_path, text, message):
+    env = write(tmp_path, text)
+    with pytest.raises(DeliveryConfigError, match=message) as error:
+        load_delivery_config(env)
+    assert "destinations.yaml" in str(error.value)
+
+
+def test_missing_file_is_named(tmp_path):
+    with pytest.raises(DeliveryConfigError, match=r"cannot read .*nope\.yaml"):
+        load_delivery_config({"BATCH_PLATFORM_DESTINATIONS": str(tmp_path / "nope.yaml")})
