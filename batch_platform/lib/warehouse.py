@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
 import duckdb
+import pyarrow as pa
 
 from batch_platform.lib.retry import retry_with_jitter
 
@@ -37,6 +38,13 @@ class WarehouseError(RuntimeError):
 def quote_ident(name: str) -> str:
     """Quote any identifier (e.g. a column name taken from a file header)."""
     return '"' + name.replace('"', '""') + '"'
+
+
+def checked_identifier(name: str) -> str:
+    """Validate a plain identifier written in our own code (a temp table, a column)."""
+    if not _IDENTIFIER.fullmatch(name):
+        raise ValueError(f"not a valid identifier: {name!r}")
+    return name
 
 
 def checked_table(name: str) -> str:
@@ -211,6 +219,33 @@ def replace_partition(
     con.execute(f"DELETE FROM {table} WHERE {conditions}", where_params)
     con.execute(f"INSERT INTO {table} BY NAME {select_sql}", dict(params or {}))
     return int(scalar(con, f"SELECT count(*) FROM {table} WHERE {conditions}", where_params))
+
+
+def write_partition(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    where: Mapping[str, Any],
+    select_sql: str,
+    params: Mapping[str, Any] | None = None,
+) -> int:
+    """The one way to write a partition: ``replace_partition`` in its own transaction, retried
+    whole on a conflicting commit. Returns the number of rows written."""
+    return atomically(con, lambda: replace_partition(con, table, where, select_sql, params))
+
+
+def stage_rows(
+    con: duckdb.DuckDBPyConnection, name: str, rows: pa.Table | Mapping[str, Sequence[Any]]
+) -> None:
+    """Rows built in Python (an Arrow table or columns as lists) as temp table ``name``, which
+    the SQL of a write step can then join; replaced if it exists."""
+    name = checked_identifier(name)
+    table = rows if isinstance(rows, pa.Table) else pa.table(dict(rows))
+    view = f"{name}_arrow"
+    con.register(view, table)
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM {view}")
+    finally:
+        con.unregister(view)
 
 
 def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: Any = None) -> Any:

@@ -8,7 +8,7 @@ from typing import Any
 import dagster as dg
 import duckdb
 
-from batch_platform.lib.warehouse import scalar
+from batch_platform.lib.warehouse import checked_table, quote_ident, scalar
 
 
 def count_check(
@@ -85,3 +85,34 @@ def check_spec(
     asset_key: dg.AssetKey, name: str, description: str, blocking: bool = False
 ) -> dg.AssetCheckSpec:
     return dg.AssetCheckSpec(name, asset=asset_key, description=description, blocking=blocking)
+
+
+def key_unique_spec(
+    asset_key: dg.AssetKey, key_description: str, blocking: bool = False
+) -> dg.AssetCheckSpec:
+    """The ``key_unique`` check every table has; ``key_description`` says what the key is."""
+    return check_spec(asset_key, "key_unique", key_description, blocking=blocking)
+
+
+def key_unique_check(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    asset_key: dg.AssetKey,
+    table: str,
+    key_columns: Sequence[str],
+    where: str = "true",
+    params: Mapping[str, Any] | None = None,
+    check_name: str = "key_unique",
+) -> dg.AssetCheckResult:
+    """Rows beyond the first for any key value within ``where``: zero passes."""
+    table = checked_table(table)
+    columns = ", ".join(quote_ident(column) for column in key_columns)
+    return count_check(
+        con,
+        asset_key=asset_key,
+        check_name=check_name,
+        sql=f"SELECT coalesce(sum(n - 1), 0) FROM (SELECT count(*) AS n FROM {table} "
+        f"WHERE {where} GROUP BY {columns} HAVING count(*) > 1)",
+        params=params,
+        what=f"rows repeating a key ({', '.join(key_columns)}) of {table}",
+    )
