@@ -22,26 +22,26 @@ def test_definitions_load_with_expected_assets_and_checks():
     graph = definitions.resolve_asset_graph()
     keys = {key.to_user_string() for key in graph.get_all_asset_keys()}
     assert {
-        "landing/signal_files",
-        "landing/firmographics_files",
-        "raw/signals",
-        "raw/signal_files",
-        "quarantine/signal_files",
-        "clean/firmographics",
-        "clean/signals",
-        "clean/signal_duplicates",
-        "quarantine/signal_rows",
-        "clean/web_sessions",
-        "clean/daily_account_usage",
-        "scores/lead_scores",
-        "scores/account_health",
-        "reports/daily_pipeline_report",
-        "reports/file_accounting",
+        "landing/landing_signal_files",
+        "landing/landing_firmographics_files",
+        "raw/raw_signals",
+        "raw/raw_signal_files",
+        "quarantine/quarantine_signal_files",
+        "clean/clean_firmographics",
+        "clean/clean_signals",
+        "clean/clean_signal_duplicates",
+        "quarantine/quarantine_signal_rows",
+        "clean/clean_web_sessions",
+        "clean/clean_daily_account_usage",
+        "scores/scores_lead_scores",
+        "scores/scores_account_health",
+        "reports/reports_daily_pipeline_report",
+        "reports/reports_file_accounting",
     } <= keys
     checks = {(k.asset_key.to_user_string(), k.name) for k in graph.asset_check_keys}
-    assert ("clean/signals", "row_accounting") in checks
-    assert ("clean/signals", "event_key_unique") in checks
-    assert ("scores/lead_scores", "key_unique") in checks
+    assert ("clean/clean_signals", "row_accounting") in checks
+    assert ("clean/clean_signals", "event_key_unique") in checks
+    assert ("scores/scores_lead_scores", "key_unique") in checks
     materializable = [k for k in graph.get_all_asset_keys() if graph.get(k).is_materializable]
     for key in materializable:
         assert any(c.asset_key == key for c in graph.asset_check_keys), f"{key} has no check"

@@ -45,7 +45,7 @@ query BatchStatus($partition: String!, $job: String!) {
     ... on Runs { results { runId status startTime endTime } }
     ... on PythonError { message }
   }
-  assetOrError(assetKey: {path: ["content", "batch_items"]}) {
+  assetOrError(assetKey: {path: ["content", "content_batch_items"]}) {
     ... on Asset {
       assetMaterializations(partitions: [$partition], limit: 1) { runId ENTRIES }
       assetObservations(partitions: [$partition], limit: 1) { runId ENTRIES }

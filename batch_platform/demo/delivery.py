@@ -44,7 +44,7 @@ def run_delivery_demo(
             run_config=QUIET, instance=instance, partition_key=day, raise_on_error=False
         )
         on_result(result)
-        metadata = _materializations(result).get("delivery/delivered_scores", {})
+        metadata = _materializations(result).get("delivery/delivery_delivered_scores", {})
         if "summary" in metadata:
             lines.append(f"delivery {day}: {metadata['summary'].value}")
             last_report = metadata["report_path"].value
@@ -56,7 +56,7 @@ def run_delivery_demo(
         run_config=QUIET, instance=instance, partition_key=month
     )
     on_result(intent)
-    intent_metadata = _materializations(intent)["reports/monthly_intent"]
+    intent_metadata = _materializations(intent)["reports/reports_monthly_intent"]
     lines.append(f"intent report: {intent_metadata['summary'].value}")
     lines += _outbox_lines(days[-1])
     if last_report:

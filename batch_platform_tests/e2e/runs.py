@@ -47,7 +47,7 @@ def runs_for_partition(server, partition_key: str) -> list[dict]:
     ]
     if not ranged:
         return own
-    order = server.graphql(PARTITION_KEYS, {"assetKey": {"path": ["raw", "signals"]}})[
+    order = server.graphql(PARTITION_KEYS, {"assetKey": {"path": ["raw", "raw_signals"]}})[
         "assetNodeOrError"
     ]["partitionKeys"]
     if partition_key not in order:

@@ -25,15 +25,18 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 LINEAGE_ASSETS = [
-    "signal_files",
-    "signals",
-    "signal_duplicates",
-    "signal_rows",
-    "firmographics",
-    "web_sessions",
-    "lead_scores",
-    "account_health",
-    "file_accounting",
+    "landing_signal_files",
+    "raw_signals",
+    "raw_signal_files",
+    "quarantine_signal_files",
+    "clean_signals",
+    "clean_signal_duplicates",
+    "quarantine_signal_rows",
+    "clean_firmographics",
+    "clean_web_sessions",
+    "scores_lead_scores",
+    "scores_account_health",
+    "reports_file_accounting",
 ]
 
 
@@ -94,7 +97,7 @@ def test_lineage_graph_shows_the_pipeline(dev_server, landed, page):
     # With several groups the graph starts collapsed to one box per group: open the signals one.
     open_page(page, f"{dev_server.url}/asset-groups/signals?expanded=global%40global%3Asignals")
     try:
-        page.get_by_text("lead_scores").first.wait_for()
+        page.get_by_text("scores_lead_scores").first.wait_for()
     except PlaywrightTimeoutError:
         page.screenshot(path=str(ARTIFACTS / "lineage_timeout.png"))
         raise
@@ -106,7 +109,7 @@ def test_lineage_graph_shows_the_pipeline(dev_server, landed, page):
 
 
 def test_ingested_asset_shows_its_passing_checks(dev_server, landed, page):
-    open_page(page, f"{dev_server.url}/assets/clean/signals?view=checks")
+    open_page(page, f"{dev_server.url}/assets/clean/clean_signals?view=checks")
     page.get_by_text("row_accounting").first.wait_for()
     page.wait_for_timeout(1500)
     page.screenshot(path=str(ARTIFACTS / "clean_signals_checks.png"))
@@ -117,7 +120,7 @@ def test_ingested_asset_shows_its_passing_checks(dev_server, landed, page):
 
 
 def test_materialize_a_partition_from_the_ui(dev_server, landed, page):
-    open_page(page, f"{dev_server.url}/assets/scores/lead_scores")
+    open_page(page, f"{dev_server.url}/assets/scores/scores_lead_scores")
     page.get_by_role("button", name="Materialize").first.click()
     dialog = page.get_by_role("dialog").filter(has_text="Launch runs to materialize")
     dialog.get_by_text("Latest", exact=True).click()
@@ -127,14 +130,14 @@ def test_materialize_a_partition_from_the_ui(dev_server, landed, page):
     wait_for_runs(dev_server, [landed], timeout=240)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
-        open_page(page, f"{dev_server.url}/assets/scores/lead_scores?view=checks")
+        open_page(page, f"{dev_server.url}/assets/scores/scores_lead_scores?view=checks")
         body = page.inner_text("body")
         if "key_unique" in body and "Succeeded" in body:
             break
         page.wait_for_timeout(2000)
     page.screenshot(path=str(ARTIFACTS / "lead_scores_checks.png"))
     assert "key_unique" in body and "score_valid" in body
-    open_page(page, f"{dev_server.url}/assets/scores/lead_scores")
+    open_page(page, f"{dev_server.url}/assets/scores/scores_lead_scores")
     page.get_by_text("Latest materialization").first.wait_for()
     page.wait_for_timeout(1500)
     page.screenshot(path=str(ARTIFACTS / "lead_scores_materialized.png"))

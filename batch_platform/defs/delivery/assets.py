@@ -11,7 +11,7 @@ from batch_platform.defs.signals.assets.scores import LEAD_SCORES
 from batch_platform.lib.sql_files import SqlFolder
 from batch_platform.lib.warehouse import scalar
 
-DELIVERED_SCORES = dg.AssetKey(["delivery", "delivered_scores"])
+DELIVERED_SCORES = dg.AssetKey(["delivery", "delivery_delivered_scores"])
 OWNERS = ["team:data-platform"]
 load_sql = SqlFolder.of_domain(__file__)
 

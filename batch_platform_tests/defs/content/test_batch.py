@@ -144,7 +144,7 @@ def test_failure_threshold(content_platform, threshold, succeeds):
     assert result.success is succeeds
     items = [
         m for m in result.get_asset_materialization_events()
-        if m.asset_key.path == ["content", "batch_items"]
+        if m.asset_key.path == ["content", "content_batch_items"]
     ]  # fmt: skip
     metadata = items[0].materialization.metadata
     assert metadata["failed"].value == 2 and metadata["failure_rate"].value == 0.4

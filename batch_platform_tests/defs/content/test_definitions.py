@@ -10,19 +10,19 @@ def test_content_definitions():
     graph = definitions.resolve_asset_graph()
     keys = {key.to_user_string() for key in graph.get_all_asset_keys()}
     assert {
-        "landing/url_batches",
-        "content/batches",
-        "content/batch_rejects",
-        "content/batch_items",
-        "content/raw_responses",
-        "content/pages",
-        "content/chunks",
+        "landing/landing_url_batches",
+        "content/content_batches",
+        "content/content_batch_rejects",
+        "content/content_batch_items",
+        "content/content_raw_responses",
+        "content/content_pages",
+        "content/content_chunks",
     } <= keys
     checks = {(k.asset_key.to_user_string(), k.name) for k in graph.asset_check_keys}
     assert {
-        ("content/batch_items", "every_url_terminal"),
-        ("content/chunks", "no_chunk_without_page"),
-        ("content/pages", "duplicate_ratio"),
+        ("content/content_batch_items", "every_url_terminal"),
+        ("content/content_chunks", "no_chunk_without_page"),
+        ("content/content_pages", "duplicate_ratio"),
     } <= checks
     job = definitions.resolve_job_def("content_batch_ingest")
     assert job.tags["dagster/max_runtime"] == "7200"

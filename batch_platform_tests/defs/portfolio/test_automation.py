@@ -27,14 +27,14 @@ def test_job_schedule_and_sensor_are_defined_and_running_by_default():
     assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
     keys = {k.to_user_string() for k in job.asset_layer.executable_asset_keys}
     assert keys == {
-        "portfolio/firm_records",
-        "quarantine/portfolio_firm_rows",
-        "portfolio/office_snapshot",
-        "portfolio/baseline",
-        "portfolio/status_changes",
-        "portfolio/renewals_due",
-        "portfolio/mismatches",
-        "reports/portfolio_health_report",
+        "portfolio/portfolio_firm_records",
+        "quarantine/quarantine_portfolio_firm_rows",
+        "portfolio/portfolio_office_snapshot",
+        "portfolio/portfolio_baseline",
+        "portfolio/portfolio_status_changes",
+        "portfolio/portfolio_renewals_due",
+        "portfolio/portfolio_mismatches",
+        "reports/reports_portfolio_health_report",
     }
 
 

@@ -187,7 +187,7 @@ def test_a_range_run_loads_each_file_in_order_with_checks_over_all(platform):
         for m in result.get_asset_materialization_events()
         for m in [m.event_specific_data.materialization]
     }
-    assert {("clean/signals", k) for k in ["r1.csv", "r2.csv", "r3.csv"]} <= materialized
+    assert {("clean/clean_signals", k) for k in ["r1.csv", "r2.csv", "r3.csv"]} <= materialized
     assert platform.query(
         "SELECT source_file, source_line, scope, duplicate_of_file FROM clean.signal_duplicates"
     ) == [("r2.csv", 1, "across_files", "r1.csv")]

@@ -6,13 +6,13 @@ OWNERS = ["team:data-platform"]
 GROUP = "content"
 PARTITION = "partition_key = $partition_key"
 
-LANDING_URL_BATCHES = dg.AssetKey(["landing", "url_batches"])
-BATCHES = dg.AssetKey(["content", "batches"])
-BATCH_REJECTS = dg.AssetKey(["content", "batch_rejects"])
-BATCH_ITEMS = dg.AssetKey(["content", "batch_items"])
-RAW_RESPONSES = dg.AssetKey(["content", "raw_responses"])
-PAGES = dg.AssetKey(["content", "pages"])
-CHUNKS = dg.AssetKey(["content", "chunks"])
+LANDING_URL_BATCHES = dg.AssetKey(["landing", "landing_url_batches"])
+BATCHES = dg.AssetKey(["content", "content_batches"])
+BATCH_REJECTS = dg.AssetKey(["content", "content_batch_rejects"])
+BATCH_ITEMS = dg.AssetKey(["content", "content_batch_items"])
+RAW_RESPONSES = dg.AssetKey(["content", "content_raw_responses"])
+PAGES = dg.AssetKey(["content", "content_pages"])
+CHUNKS = dg.AssetKey(["content", "content_chunks"])
 
 
 def markdown_table(headers: list[str], rows: list[tuple], limit: int = 50) -> dg.MetadataValue:

@@ -8,16 +8,16 @@ from batch_platform.defs.portfolio.partitions import monthly_partitions
 OWNERS = ["team:data-platform"]
 GROUP = "portfolio"
 
-LANDING_FIRM_RECORDS = dg.AssetKey(["landing", "portfolio_firm_records"])
-LANDING_OFFICE = dg.AssetKey(["landing", "portfolio_office_snapshots"])
-FIRM_RECORDS = dg.AssetKey(["portfolio", "firm_records"])
-QUARANTINED_FIRM_ROWS = dg.AssetKey(["quarantine", "portfolio_firm_rows"])
-OFFICE_SNAPSHOT = dg.AssetKey(["portfolio", "office_snapshot"])
-BASELINE = dg.AssetKey(["portfolio", "baseline"])
-STATUS_CHANGES = dg.AssetKey(["portfolio", "status_changes"])
-RENEWALS_DUE = dg.AssetKey(["portfolio", "renewals_due"])
-MISMATCHES = dg.AssetKey(["portfolio", "mismatches"])
-HEALTH_REPORT = dg.AssetKey(["reports", "portfolio_health_report"])
+LANDING_FIRM_RECORDS = dg.AssetKey(["landing", "landing_portfolio_firm_records"])
+LANDING_OFFICE = dg.AssetKey(["landing", "landing_portfolio_office_snapshots"])
+FIRM_RECORDS = dg.AssetKey(["portfolio", "portfolio_firm_records"])
+QUARANTINED_FIRM_ROWS = dg.AssetKey(["quarantine", "quarantine_portfolio_firm_rows"])
+OFFICE_SNAPSHOT = dg.AssetKey(["portfolio", "portfolio_office_snapshot"])
+BASELINE = dg.AssetKey(["portfolio", "portfolio_baseline"])
+STATUS_CHANGES = dg.AssetKey(["portfolio", "portfolio_status_changes"])
+RENEWALS_DUE = dg.AssetKey(["portfolio", "portfolio_renewals_due"])
+MISMATCHES = dg.AssetKey(["portfolio", "portfolio_mismatches"])
+HEALTH_REPORT = dg.AssetKey(["reports", "reports_portfolio_health_report"])
 
 
 def monthly_table(layer: str) -> dict:

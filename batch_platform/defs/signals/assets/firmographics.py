@@ -9,7 +9,7 @@ from batch_platform.defs.signals.assets._common import OWNERS, warehouse_table
 from batch_platform.defs.signals.assets.ingest import FIRMOGRAPHICS
 from batch_platform.defs.signals.logic.transforms import load_firmographics
 
-LANDING_FIRMOGRAPHICS = dg.AssetKey(["landing", "firmographics_files"])
+LANDING_FIRMOGRAPHICS = dg.AssetKey(["landing", "landing_firmographics_files"])
 
 landing_firmographics_files = dg.AssetSpec(
     LANDING_FIRMOGRAPHICS,

@@ -23,14 +23,14 @@ from batch_platform.defs.signals.logic.transforms import (
 from batch_platform.defs.signals.partitions import signal_file_partitions
 from batch_platform.lib.landing import find_landed_files
 
-LANDING_SIGNALS = dg.AssetKey(["landing", "signal_files"])
-RAW_SIGNALS = dg.AssetKey(["raw", "signals"])
-RAW_SIGNAL_FILES = dg.AssetKey(["raw", "signal_files"])
-QUARANTINED_FILES = dg.AssetKey(["quarantine", "signal_files"])
-CLEAN_SIGNALS = dg.AssetKey(["clean", "signals"])
-DUPLICATES = dg.AssetKey(["clean", "signal_duplicates"])
-QUARANTINED_ROWS = dg.AssetKey(["quarantine", "signal_rows"])
-FIRMOGRAPHICS = dg.AssetKey(["clean", "firmographics"])
+LANDING_SIGNALS = dg.AssetKey(["landing", "landing_signal_files"])
+RAW_SIGNALS = dg.AssetKey(["raw", "raw_signals"])
+RAW_SIGNAL_FILES = dg.AssetKey(["raw", "raw_signal_files"])
+QUARANTINED_FILES = dg.AssetKey(["quarantine", "quarantine_signal_files"])
+CLEAN_SIGNALS = dg.AssetKey(["clean", "clean_signals"])
+DUPLICATES = dg.AssetKey(["clean", "clean_signal_duplicates"])
+QUARANTINED_ROWS = dg.AssetKey(["quarantine", "quarantine_signal_rows"])
+FIRMOGRAPHICS = dg.AssetKey(["clean", "clean_firmographics"])
 PARTITION = "partition_key = $partition_key"
 # Columns of clean.signals that come straight (normalised) from raw.signals columns.
 CLEAN_COLUMN_LINEAGE = dg.TableColumnLineage(

@@ -14,7 +14,7 @@ from batch_platform.defs.signals.assets.rollups import ALL_FILES
 from batch_platform.lib.sql_files import SqlFolder
 from batch_platform.lib.warehouse import atomically, replace_partition
 
-MONTHLY_INTENT = dg.AssetKey(["reports", "monthly_intent"])
+MONTHLY_INTENT = dg.AssetKey(["reports", "reports_monthly_intent"])
 load_sql = SqlFolder.of_domain(__file__)
 TOP_ROWS = 25
 

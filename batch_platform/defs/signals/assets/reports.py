@@ -13,8 +13,8 @@ from batch_platform.defs.signals.logic.pipeline_report import build_pipeline_rep
 from batch_platform.defs.signals.partitions import daily_partitions
 from batch_platform.lib.charts import bar_chart_png, markdown_image
 
-PIPELINE_REPORT = dg.AssetKey(["reports", "daily_pipeline_report"])
-FILE_ACCOUNTING = dg.AssetKey(["reports", "file_accounting"])
+PIPELINE_REPORT = dg.AssetKey(["reports", "reports_daily_pipeline_report"])
+FILE_ACCOUNTING = dg.AssetKey(["reports", "reports_file_accounting"])
 
 
 def report_chart(report) -> bytes:

@@ -14,8 +14,8 @@ from batch_platform.defs.signals.logic.transforms import (
 )
 from batch_platform.defs.signals.partitions import daily_partitions
 
-WEB_SESSIONS = dg.AssetKey(["clean", "web_sessions"])
-DAILY_USAGE = dg.AssetKey(["clean", "daily_account_usage"])
+WEB_SESSIONS = dg.AssetKey(["clean", "clean_web_sessions"])
+DAILY_USAGE = dg.AssetKey(["clean", "clean_daily_account_usage"])
 ALL_FILES = dg.AssetDep(CLEAN_SIGNALS, partition_mapping=dg.AllPartitionMapping())
 
 

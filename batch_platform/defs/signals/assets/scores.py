@@ -20,8 +20,8 @@ from batch_platform.defs.signals.logic.transforms import (
 )
 from batch_platform.defs.signals.partitions import daily_partitions, weekly_partitions
 
-LEAD_SCORES = dg.AssetKey(["scores", "lead_scores"])
-ACCOUNT_HEALTH = dg.AssetKey(["scores", "account_health"])
+LEAD_SCORES = dg.AssetKey(["scores", "scores_lead_scores"])
+ACCOUNT_HEALTH = dg.AssetKey(["scores", "scores_account_health"])
 
 
 class LeadScoringSettings(dg.Config):
