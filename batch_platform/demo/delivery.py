@@ -9,7 +9,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from batch_platform.defs.delivery.schedules import month_partition_for
+from batch_platform.defs.signals.schedules import previous_month_partition_for
 from batch_platform.lib.settings import load_settings
 from batch_platform.lib.warehouse import connect
 
@@ -50,7 +50,7 @@ def run_delivery_demo(
             last_report = metadata["report_path"].value
         else:
             lines.append(f"delivery {day}: run failed, see the run in the UI")
-    month = month_partition_for(dt.datetime.now())
+    month = previous_month_partition_for(dt.datetime.now())
     say(f"running monthly_intent_report {month[:7]}")
     intent = definitions.resolve_job_def("monthly_intent_report").execute_in_process(
         run_config=QUIET, instance=instance, partition_key=month

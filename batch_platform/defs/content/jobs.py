@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from batch_platform.defs.common.automation import asset_job
 from batch_platform.defs.content.assets._common import (
     BATCH_ITEMS,
     BATCH_REJECTS,
@@ -11,13 +12,11 @@ from batch_platform.defs.content.assets._common import (
     RAW_RESPONSES,
 )
 
-content_batch_job = dg.define_asset_job(
+content_batch_job = asset_job(
     "content_batch_ingest",
-    selection=dg.AssetSelection.assets(
-        BATCHES, BATCH_REJECTS, BATCH_ITEMS, RAW_RESPONSES, PAGES, CHUNKS
-    ),
-    description="Fetch, clean, chunk and de-duplicate one submitted URL list.",
-    tags={"dagster/max_runtime": str(2 * 3600)},
+    dg.AssetSelection.assets(BATCHES, BATCH_REJECTS, BATCH_ITEMS, RAW_RESPONSES, PAGES, CHUNKS),
+    "Fetch, clean, chunk and de-duplicate one submitted URL list.",
+    max_runtime_hours=2,
 )
 
 

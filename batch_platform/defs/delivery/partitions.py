@@ -1,10 +1,6 @@
-"""Partitions of the delivery domain: the nightly days of lead scores, and months for reports."""
+"""Partitions of the delivery domain: the nightly days of the lead scores it sends."""
 
-import dagster as dg
-
-from batch_platform.defs.signals.partitions import START_DATE, TIMEZONE, daily_partitions
+from batch_platform.defs.signals.partitions import daily_partitions
 
 # Delivery follows the lead scores it sends, one day at a time.
 delivery_days = daily_partitions
-
-monthly_partitions = dg.MonthlyPartitionsDefinition(start_date=START_DATE, timezone=TIMEZONE)

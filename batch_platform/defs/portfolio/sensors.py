@@ -13,7 +13,7 @@ from batch_platform.defs.portfolio.logic.office_vocabulary import (
     parse_date,
 )
 from batch_platform.defs.portfolio.logic.records import OFFICE_COLUMNS, is_record_file, read_records
-from batch_platform.defs.portfolio.partitions import monthly_partitions
+from batch_platform.defs.portfolio.partitions import portfolio_months
 from batch_platform.lib.landing import scan_landing_dir
 
 
@@ -47,7 +47,7 @@ def portfolio_office_snapshots_sensor(
 ):
     seen: dict[str, str] = json.loads(context.cursor) if context.cursor else {}
     files = scan_landing_dir(landing.portfolio_office_dir, is_record_file, landing.settle_after)
-    valid_months = set(monthly_partitions.get_partition_keys())
+    valid_months = set(portfolio_months.get_partition_keys())
     changed = [f for f in files if seen.get(f.name) != f.fingerprint]
     if not changed:
         return dg.SkipReason(f"no new office snapshots ({len(files)} already seen)")

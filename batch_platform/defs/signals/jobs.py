@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from batch_platform.defs.common.automation import asset_job
 from batch_platform.defs.signals.assets.firmographics import FIRMOGRAPHICS
 from batch_platform.defs.signals.assets.ingest import (
     CLEAN_SIGNALS,
@@ -11,44 +12,52 @@ from batch_platform.defs.signals.assets.ingest import (
     RAW_SIGNAL_FILES,
     RAW_SIGNALS,
 )
+from batch_platform.defs.signals.assets.monthly_intent import MONTHLY_INTENT
 from batch_platform.defs.signals.assets.reports import FILE_ACCOUNTING, PIPELINE_REPORT
 from batch_platform.defs.signals.assets.rollups import DAILY_USAGE, WEB_SESSIONS
 from batch_platform.defs.signals.assets.scores import ACCOUNT_HEALTH, LEAD_SCORES
 
-# A step running longer than this is stopped by run monitoring.
-MAX_RUNTIME = {"dagster/max_runtime": str(4 * 3600)}
+# A run still going after this many hours is stopped by run monitoring.
+MAX_RUNTIME_HOURS = 4
 
-signal_file_ingest_job = dg.define_asset_job(
+signal_file_ingest_job = asset_job(
     "signal_file_ingest",
-    selection=dg.AssetSelection.assets(
+    dg.AssetSelection.assets(
         RAW_SIGNALS, RAW_SIGNAL_FILES, QUARANTINED_FILES, CLEAN_SIGNALS, DUPLICATES,
         QUARANTINED_ROWS,
     ),
-    description="Load one landed signal file into raw and cleaned tables.",
-    tags=MAX_RUNTIME,
+    "Load one landed signal file into raw and cleaned tables.",
+    MAX_RUNTIME_HOURS,
 )  # fmt: skip
 
-firmographics_job = dg.define_asset_job(
+firmographics_job = asset_job(
     "firmographics_refresh",
-    selection=dg.AssetSelection.assets(FIRMOGRAPHICS),
-    description="Rebuild the latest firmographics per domain.",
-    tags=MAX_RUNTIME,
+    dg.AssetSelection.assets(FIRMOGRAPHICS),
+    "Rebuild the latest firmographics per domain.",
+    MAX_RUNTIME_HOURS,
 )
 
-nightly_lead_scoring_job = dg.define_asset_job(
+nightly_lead_scoring_job = asset_job(
     "nightly_lead_scoring",
-    selection=dg.AssetSelection.assets(
+    dg.AssetSelection.assets(
         WEB_SESSIONS, DAILY_USAGE, LEAD_SCORES, PIPELINE_REPORT, FILE_ACCOUNTING
     ),
-    description="Rollups, lead scores and the pipeline report for the day just ended.",
-    tags=MAX_RUNTIME,
+    "Rollups, lead scores and the pipeline report for the day just ended.",
+    MAX_RUNTIME_HOURS,
 )
 
-weekly_account_health_job = dg.define_asset_job(
+weekly_account_health_job = asset_job(
     "weekly_account_health",
-    selection=dg.AssetSelection.assets(ACCOUNT_HEALTH),
-    description="Account health for the week ending Sunday.",
-    tags=MAX_RUNTIME,
+    dg.AssetSelection.assets(ACCOUNT_HEALTH),
+    "Account health for the week ending Sunday.",
+    MAX_RUNTIME_HOURS,
+)
+
+monthly_intent_job = asset_job(
+    "monthly_intent_report",
+    dg.AssetSelection.assets(MONTHLY_INTENT),
+    "Accounts with rising research activity by topic, for the month just ended.",
+    MAX_RUNTIME_HOURS,
 )
 
 
@@ -60,5 +69,6 @@ def jobs() -> dg.Definitions:
             firmographics_job,
             nightly_lead_scoring_job,
             weekly_account_health_job,
+            monthly_intent_job,
         ]
     )

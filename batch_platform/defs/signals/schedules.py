@@ -1,13 +1,16 @@
-"""Schedules: nightly lead scoring and weekly account health, both running by default.
-
-Both run in America/New_York, the time zone of the partitions they fill.
-"""
+"""Schedules: nightly lead scoring, weekly account health and the monthly intent report, all
+running by default in America/New_York, the time zone of the partitions they fill."""
 
 import datetime as dt
 
 import dagster as dg
 
-from batch_platform.defs.signals.jobs import nightly_lead_scoring_job, weekly_account_health_job
+from batch_platform.defs.common.automation import partition_schedule
+from batch_platform.defs.signals.jobs import (
+    monthly_intent_job,
+    nightly_lead_scoring_job,
+    weekly_account_health_job,
+)
 from batch_platform.defs.signals.partitions import TIMEZONE
 
 
@@ -22,31 +25,47 @@ def week_partition_for(run_time: dt.datetime) -> str:
     return monday.isoformat()
 
 
-@dg.schedule(
+def previous_month_partition_for(run_time: dt.datetime) -> str:
+    """The month that ended before ``run_time`` (04:00 on 1 March reports February)."""
+    previous = run_time.date().replace(day=1) - dt.timedelta(days=1)
+    return previous.replace(day=1).isoformat()
+
+
+nightly_lead_scoring_schedule = partition_schedule(
+    name="nightly_lead_scoring_schedule",
     job=nightly_lead_scoring_job,
     cron_schedule="0 2 * * *",
-    execution_timezone=TIMEZONE,
-    default_status=dg.DefaultScheduleStatus.RUNNING,
+    timezone=TIMEZONE,
+    partition_for=day_partition_for,
     description="02:00 America/New_York: rollups, lead scores and the report for the day just "
     "ended. Rescoring a day later picks up its late events.",
 )
-def nightly_lead_scoring_schedule(context: dg.ScheduleEvaluationContext):
-    partition_key = day_partition_for(context.scheduled_execution_time)
-    return dg.RunRequest(run_key=partition_key, partition_key=partition_key)
 
-
-@dg.schedule(
+weekly_account_health_schedule = partition_schedule(
+    name="weekly_account_health_schedule",
     job=weekly_account_health_job,
     cron_schedule="0 22 * * 0",
-    execution_timezone=TIMEZONE,
-    default_status=dg.DefaultScheduleStatus.RUNNING,
+    timezone=TIMEZONE,
+    partition_for=week_partition_for,
     description="Sunday 22:00 America/New_York: account health for the week ending that day.",
 )
-def weekly_account_health_schedule(context: dg.ScheduleEvaluationContext):
-    partition_key = week_partition_for(context.scheduled_execution_time)
-    return dg.RunRequest(run_key=partition_key, partition_key=partition_key)
+
+monthly_intent_schedule = partition_schedule(
+    name="monthly_intent_schedule",
+    job=monthly_intent_job,
+    cron_schedule="0 4 1 * *",
+    timezone=TIMEZONE,
+    partition_for=previous_month_partition_for,
+    description="04:00 America/New_York on the 1st: the intent report of the month just ended.",
+)
 
 
 @dg.definitions
 def schedules() -> dg.Definitions:
-    return dg.Definitions(schedules=[nightly_lead_scoring_schedule, weekly_account_health_schedule])
+    return dg.Definitions(
+        schedules=[
+            nightly_lead_scoring_schedule,
+            weekly_account_health_schedule,
+            monthly_intent_schedule,
+        ]
+    )

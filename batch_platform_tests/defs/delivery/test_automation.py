@@ -1,6 +1,4 @@
-"""Completion webhooks (run-status sensors), delivery after scoring, and the monthly schedule."""
-
-import datetime as dt
+"""Completion webhooks (run-status sensors) and delivery after scoring."""
 
 import dagster as dg
 import pytest
@@ -8,7 +6,6 @@ from dagster._core.events import DagsterEventType
 
 from batch_platform.definitions import defs
 from batch_platform.defs.delivery.logic.config import WebhookTarget
-from batch_platform.defs.delivery.schedules import month_partition_for, monthly_intent_schedule
 from batch_platform.defs.delivery.sensors import (
     run_failure_webhook_sensor,
     run_success_webhook_sensor,
@@ -77,8 +74,8 @@ def test_success_webhook_carries_the_run_summary(delivery, hooks):
             "failed_steps": [],
             "failed_checks": [],
             "asset_summaries": {
-                f"delivery/delivered_scores [{DAY}]": "outbox: ok, 2/2 delivered, 0 failed, "
-                "0 rejected, 0 retried, 0 dead-lettered, 0 pending"
+                f"delivery/delivery_delivered_scores [{DAY}]": "outbox: ok, 2/2 delivered, "
+                "0 failed, 0 rejected, 0 retried, 0 dead-lettered, 0 pending"
             },
             "url": f"http://dagster.internal:3000/runs/{run.run_id}",
         }
@@ -100,7 +97,7 @@ def test_failure_webhook_names_the_failed_step_and_checks(delivery, hooks):
     run_failure_webhook_sensor(context)
     [body] = hooks.bodies
     assert (body["status"], body["partition"], body["failures"]) == ("FAILURE", DAY, 2)
-    assert body["failed_checks"] == ["delivery/delivered_scores:success_rate"]
+    assert body["failed_checks"] == ["delivery/delivery_delivered_scores:success_rate"]
     assert "nothing could be delivered to crm" in body["failed_steps"][0]
 
 
@@ -135,26 +132,9 @@ def test_delivery_follows_a_nightly_scoring_run(platform):
     assert (request.partition_key, request.run_key) == (DAY, f"after:{run.run_id}")
 
 
-def test_sensors_and_schedule_run_by_default_and_watch_the_whole_location():
+def test_sensors_run_by_default_and_watch_the_whole_location():
     definitions = defs()
     for name in ("run_success_webhook_sensor", "run_failure_webhook_sensor",
                  "score_delivery_after_scoring_sensor"):  # fmt: skip
         assert definitions.resolve_sensor_def(name).default_status == dg.DefaultSensorStatus.RUNNING
-    schedule = definitions.resolve_schedule_def("monthly_intent_schedule")
-    assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING
-    for job in ("score_delivery", "monthly_intent_report"):
-        assert definitions.resolve_job_def(job).tags["dagster/max_runtime"]
-
-
-@pytest.mark.parametrize(
-    ("run_time", "month"),
-    [
-        (dt.datetime(2026, 3, 1, 4), "2026-02-01"),
-        (dt.datetime(2026, 1, 1, 4), "2025-12-01"),
-        (dt.datetime(2024, 3, 1, 4), "2024-02-01"),
-    ],
-)
-def test_monthly_schedule_reports_the_month_just_ended(run_time, month):
-    assert month_partition_for(run_time) == month
-    context = dg.build_schedule_context(scheduled_execution_time=run_time)
-    assert monthly_intent_schedule(context).partition_key == month
+    assert definitions.resolve_job_def("score_delivery").tags["dagster/max_runtime"]

@@ -18,7 +18,9 @@ def test_outbox_by_default_with_report_and_nothing_twice(delivery, tmp_path):
     delivery.seed(DAY, {"ann@acme.io": 80, "bob@acme.io": 30, "cy@acme.io": 2})
     result = delivery.deliver(DAY)
     assert all(checks_of(result).values())
-    metadata = result.asset_materializations_for_node("delivery__delivered_scores")[0].metadata
+    metadata = result.asset_materializations_for_node("delivery__delivery_delivered_scores")[
+        0
+    ].metadata
     assert metadata["summary"].value.startswith("outbox: ok, 2/2 delivered")
     assert metadata["outbox/succeeded"].value == 2
     assert "| outbox | ok | 2 | 2 | 2 |" in metadata["report"].value

@@ -10,7 +10,7 @@ import dagster as dg
 from batch_platform.definitions import defs
 from batch_platform.defs.common.resources import LandingResource
 from batch_platform.defs.portfolio.logic.sample_portfolio import generate_portfolio_sample
-from batch_platform.defs.portfolio.partitions import monthly_partitions
+from batch_platform.defs.portfolio.partitions import portfolio_months
 from batch_platform.defs.portfolio.schedules import monthly_portfolio_health_schedule
 from batch_platform.defs.portfolio.sensors import portfolio_office_snapshots_sensor
 from batch_platform_tests.defs.portfolio.conftest import MONTH
@@ -43,7 +43,7 @@ def test_schedule_on_the_first_sweeps_the_month_it_starts():
     context = dg.build_schedule_context(scheduled_execution_time=when)
     request = monthly_portfolio_health_schedule(context)
     assert request.partition_key == "2026-12-01"
-    assert request.partition_key in monthly_partitions.get_partition_keys(current_time=when)
+    assert request.partition_key in portfolio_months.get_partition_keys(current_time=when)
 
 
 def test_sensor_requests_the_months_of_new_or_changed_snapshots(tmp_path):

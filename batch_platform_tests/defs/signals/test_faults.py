@@ -45,7 +45,7 @@ def write_big_file(path, rows: int) -> None:
 
 
 def failed_raw_load(platform, key: str) -> str:
-    """Materialize raw/signals for ``key``, expect failure, return the failure's full text."""
+    """Materialize raw/raw_signals for ``key``, expect failure, return the failure's full text."""
     platform.instance.add_dynamic_partitions("signal_files", [key])
     result = dg.materialize(
         [raw_signals],

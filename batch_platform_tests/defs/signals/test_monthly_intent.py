@@ -1,8 +1,16 @@
 """The monthly intent report on page views ingested through the signals pipeline."""
 
-import dagster as dg
+import datetime as dt
 
+import dagster as dg
+import pytest
+
+from batch_platform.definitions import defs
 from batch_platform.defs.signals.assets.monthly_intent import month_bounds, monthly_intent
+from batch_platform.defs.signals.schedules import (
+    monthly_intent_schedule,
+    previous_month_partition_for,
+)
 
 HEADER = "event_id,occurred_at,source,event_type,email,account_domain,properties\n"
 
@@ -42,7 +50,7 @@ def test_rising_new_steady_and_falling_topics(platform):
         ("acme.io", "pricing", 4, 2, 1, 4.0, "rising"),
         ("globex.io", "integrations", 2, 1, 6, 0.333, "falling"),
     ]
-    metadata = result.asset_materializations_for_node("reports__monthly_intent")[0].metadata
+    metadata = result.asset_materializations_for_node("reports__reports_monthly_intent")[0].metadata
     assert (
         metadata["summary"].value == "2026-02: 1 accounts with rising research on 2 account-topics"
     )
@@ -60,3 +68,24 @@ def test_month_bounds_are_new_york_midnights_in_utc():
         "start": dt.datetime(2026, 3, 1, 5),
         "end": dt.datetime(2026, 4, 1, 4),  # daylight saving time began on 8 March
     }
+
+
+def test_monthly_schedule_runs_by_default_with_a_run_limit():
+    definitions = defs()
+    schedule = definitions.resolve_schedule_def("monthly_intent_schedule")
+    assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING
+    assert definitions.resolve_job_def("monthly_intent_report").tags["dagster/max_runtime"]
+
+
+@pytest.mark.parametrize(
+    ("run_time", "month"),
+    [
+        (dt.datetime(2026, 3, 1, 4), "2026-02-01"),
+        (dt.datetime(2026, 1, 1, 4), "2025-12-01"),
+        (dt.datetime(2024, 3, 1, 4), "2024-02-01"),
+    ],
+)
+def test_monthly_schedule_reports_the_month_just_ended(run_time, month):
+    assert previous_month_partition_for(run_time) == month
+    context = dg.build_schedule_context(scheduled_execution_time=run_time)
+    assert monthly_intent_schedule(context).partition_key == month

@@ -3,7 +3,7 @@
 import dagster as dg
 
 from batch_platform.defs.common.resources import WAREHOUSE_POOL
-from batch_platform.defs.portfolio.partitions import monthly_partitions
+from batch_platform.defs.portfolio.partitions import portfolio_months
 
 OWNERS = ["team:data-platform"]
 GROUP = "portfolio"
@@ -28,7 +28,7 @@ def monthly_table(layer: str) -> dict:
         "owners": OWNERS,
         "tags": {"layer": layer},
         "pool": WAREHOUSE_POOL,
-        "partitions_def": monthly_partitions,
+        "partitions_def": portfolio_months,
     }
 
 

@@ -19,7 +19,7 @@ from batch_platform.defs.portfolio.logic.transforms import (
     load_firm_records,
     record_files,
 )
-from batch_platform.defs.portfolio.partitions import month_of, monthly_partitions
+from batch_platform.defs.portfolio.partitions import month_of, portfolio_months
 
 landing_portfolio_firm_records = dg.AssetSpec(
     LANDING_FIRM_RECORDS,
@@ -66,7 +66,7 @@ landing_portfolio_office_snapshots = dg.AssetSpec(
         ),
         check_spec(QUARANTINED_FIRM_ROWS, "reasons_present", "Every quarantined row says why."),
     ],
-    partitions_def=monthly_partitions,
+    partitions_def=portfolio_months,
     group_name=GROUP,
     pool=WAREHOUSE_POOL,
 )

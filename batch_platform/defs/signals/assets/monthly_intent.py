@@ -9,8 +9,8 @@ from pydantic import Field
 from batch_platform.defs.common.checks import check_spec, count_check
 from batch_platform.defs.common.metadata import table_metadata
 from batch_platform.defs.common.resources import WAREHOUSE_POOL, LandingResource, WarehouseResource
-from batch_platform.defs.delivery.partitions import monthly_partitions
 from batch_platform.defs.signals.assets.rollups import ALL_FILES
+from batch_platform.defs.signals.partitions import intent_months
 from batch_platform.lib.sql_files import SqlFolder
 from batch_platform.lib.warehouse import atomically, replace_partition
 
@@ -66,7 +66,7 @@ def intent_markdown(con, month: str) -> str:
 @dg.asset(
     key=MONTHLY_INTENT,
     deps=[ALL_FILES],
-    partitions_def=monthly_partitions,
+    partitions_def=intent_months,
     group_name="delivery",
     kinds={"duckdb", "markdown"},
     owners=["team:data-platform"],
@@ -92,8 +92,8 @@ def monthly_intent(
     Key: (month_start, account_domain, topic).
     """
     month = context.partition_key
-    window = monthly_partitions.time_window_for_partition_key(month)
-    bounds = month_bounds(window.start.date(), monthly_partitions.timezone)
+    window = intent_months.time_window_for_partition_key(month)
+    bounds = month_bounds(window.start.date(), intent_months.timezone)
     params = {"month_start": month, "min_views": config.min_views,
               "rise_factor": config.rise_factor, **bounds}  # fmt: skip
     with duckdb.get_connection() as con:
