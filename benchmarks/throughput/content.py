@@ -15,7 +15,7 @@ import dagster as dg
 import httpx
 
 from batch_platform.defs.common.resources import LandingResource, WarehouseResource
-from batch_platform.defs.content.assets.fetch import fetch_url_batch
+from batch_platform.defs.content.assets.batch_items import fetch_url_batch
 from batch_platform.defs.content.assets.pages import clean_url_batch
 from batch_platform.defs.content.resources import ContentResource
 

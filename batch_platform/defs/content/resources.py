@@ -2,7 +2,10 @@
 
 import dagster as dg
 
-from batch_platform.defs.content.logic.batch_settings import ContentSettings, load_content_settings
+from batch_platform.defs.content.logic.content_settings import (
+    ContentSettings,
+    load_content_settings,
+)
 
 
 class ContentResource(dg.ConfigurableResource):

@@ -4,7 +4,7 @@ import itertools
 
 import pytest
 
-from batch_platform.defs.content.assets.fetch import fetch_url_batch
+from batch_platform.defs.content.assets.batch_items import fetch_url_batch
 from batch_platform.defs.content.assets.pages import clean_url_batch
 
 CASES = {

@@ -14,7 +14,7 @@ SCRIPT = textwrap.dedent(
     import sys
     import dagster as dg
     from batch_platform.defs.common.resources import LandingResource, WarehouseResource
-    from batch_platform.defs.content.assets.fetch import fetch_url_batch
+    from batch_platform.defs.content.assets.batch_items import fetch_url_batch
     from batch_platform.defs.content.resources import ContentResource
 
     root = sys.argv[1]

@@ -13,10 +13,10 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from batch_platform.defs.content.logic.batch_store import load_sql
 from batch_platform.defs.content.logic.chunking import chunk_text
 from batch_platform.defs.content.logic.dedup import content_hash, nearest, simhash
 from batch_platform.defs.content.logic.extract import extract
-from batch_platform.defs.content.logic.store import load_sql
 from batch_platform.lib.warehouse import atomically, replace_partition
 
 
@@ -28,7 +28,7 @@ class CleanSettings:
 
 
 @dataclass
-class CleanCounts:
+class PageCleanCounts:
     pages: int = 0
     unique: int = 0
     exact_duplicates: int = 0
@@ -181,7 +181,7 @@ _CHUNK_SCHEMA = pa.schema(
 
 def clean_batch(
     con: duckdb.DuckDBPyConnection, partition_key: str, settings: CleanSettings
-) -> CleanCounts:
+) -> PageCleanCounts:
     """Rebuild the batch's pages and chunks from staging, in one transaction."""
     pages = _pages(con, partition_key)
     _flag_duplicates(con, partition_key, pages, settings.near_duplicate_bits)
@@ -212,7 +212,7 @@ def clean_batch(
         con.unregister("new_chunks")
 
     atomically(con, write)
-    counts = CleanCounts(pages=len(pages), chunks=len(chunks))
+    counts = PageCleanCounts(pages=len(pages), chunks=len(chunks))
     for page in pages:
         counts.by_kind[page["kind"]] = counts.by_kind.get(page["kind"], 0) + 1
         status = page["dup_status"]

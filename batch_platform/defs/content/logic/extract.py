@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import trafilatura
 
-from batch_platform.defs.content.logic.fetch import media_type
+from batch_platform.defs.content.logic.url_fetcher import media_type
 
 _TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 _HTML_LANG = re.compile(

@@ -19,8 +19,7 @@ from batch_platform.defs.content.assets._common import (
     RAW_RESPONSES,
     markdown_table,
 )
-from batch_platform.defs.content.logic.fetch import FetchResult, fetch_urls
-from batch_platform.defs.content.logic.store import (
+from batch_platform.defs.content.logic.batch_store import (
     ResultWriter,
     cancel_unfinished,
     failures,
@@ -28,6 +27,7 @@ from batch_platform.defs.content.logic.store import (
     serve_from_staging,
     state_counts,
 )
+from batch_platform.defs.content.logic.url_fetcher import UrlFetchResult, fetch_urls
 from batch_platform.defs.content.logic.urls import UrlListError, parse_url_list
 from batch_platform.defs.content.partitions import url_batch_partitions
 from batch_platform.defs.content.resources import ContentResource
@@ -53,7 +53,7 @@ class ProgressReporter:
         self.already_done = total - writer.progress.total
         self.last = 0.0
 
-    def __call__(self, result: FetchResult | None = None, force: bool = False) -> None:
+    def __call__(self, result: UrlFetchResult | None = None, force: bool = False) -> None:
         if result is not None:
             self.writer.add(result)
         now = time.monotonic()

@@ -3,8 +3,8 @@
 import asyncio
 import time
 
-from batch_platform.defs.content.logic.fetch import FetchSettings, fetch_urls
 from batch_platform.defs.content.logic.local_site import serve_site
+from batch_platform.defs.content.logic.url_fetcher import FetchSettings, fetch_urls
 from batch_platform.lib.http_retry import RetryPolicy
 
 
@@ -87,16 +87,16 @@ def test_binary_served_as_html_is_skipped():
 
 
 def test_an_unexpected_error_fails_only_its_url(monkeypatch):
-    from batch_platform.defs.content.logic import fetch as fetch_module
+    from batch_platform.defs.content.logic import url_fetcher
 
-    original = fetch_module.Fetcher.fetch
+    original = url_fetcher.Fetcher.fetch
 
     async def fetch_or_explode(self, url):
         if url.endswith("/2"):
             raise UnicodeError("label too long")
         return await original(self, url)
 
-    monkeypatch.setattr(fetch_module.Fetcher, "fetch", fetch_or_explode)
+    monkeypatch.setattr(url_fetcher.Fetcher, "fetch", fetch_or_explode)
     with serve_site() as site:
         results = fetch([site.url(f"/page/{n}") for n in range(4)])
         assert {u.rsplit("/", 1)[1]: (r.state, r.error) for u, r in results.items()} == {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, fields, replace
 
-from batch_platform.defs.content.logic.fetch import FetchSettings
+from batch_platform.defs.content.logic.url_fetcher import FetchSettings
 from batch_platform.lib.http_retry import RetryPolicy
 
 PREFIX = "BATCH_PLATFORM_CONTENT_"

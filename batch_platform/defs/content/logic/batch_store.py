@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import duckdb
 import pyarrow as pa
 
-from batch_platform.defs.content.logic.fetch import FetchResult
+from batch_platform.defs.content.logic.url_fetcher import UrlFetchResult
 from batch_platform.defs.content.logic.urls import UrlList, metadata_json
 from batch_platform.lib.sql_files import SqlFolder
 from batch_platform.lib.warehouse import atomically
@@ -149,7 +149,7 @@ class ResultWriter:
         self.progress = Progress(total)
         self._last_flush = time.monotonic()
 
-    def add(self, result: FetchResult, from_cache: bool = False) -> None:
+    def add(self, result: UrlFetchResult, from_cache: bool = False) -> None:
         self.buffer.append(
             {
                 "url": result.url,
@@ -236,7 +236,7 @@ def serve_from_staging(
     for row in cached.select(
         ["url", "final_url", "http_status", "content_type", "content_language"]
     ).to_pylist():
-        result = FetchResult(
+        result = UrlFetchResult(
             url=row["url"],
             state="succeeded",
             attempts=0,

@@ -51,7 +51,7 @@ class FetchSettings:
 
 
 @dataclass(frozen=True)
-class FetchResult:
+class UrlFetchResult:
     """How one URL ended: ``succeeded``, ``failed`` (an error) or ``skipped`` (by policy)."""
 
     url: str
@@ -211,7 +211,7 @@ class Fetcher:
             return "disallowed by robots.txt"
         return None
 
-    async def fetch(self, url: str) -> FetchResult:
+    async def fetch(self, url: str) -> UrlFetchResult:
         started_at = datetime.now(UTC)
         refusal = await self.robots_refusal(url)
         if refusal:
@@ -231,7 +231,7 @@ class Fetcher:
         status = response.status_code if response is not None else None
         if outcome.ok:
             assert response is not None
-            return FetchResult(
+            return UrlFetchResult(
                 url=url,
                 state="succeeded",
                 attempts=attempts,
@@ -256,7 +256,7 @@ class Fetcher:
         return _result(url, "failed", attempts, status, error, started_at)
 
     async def fetch_all(
-        self, urls: Iterable[str], on_result: Callable[[FetchResult], None]
+        self, urls: Iterable[str], on_result: Callable[[UrlFetchResult], None]
     ) -> None:
         """Fetch every URL, calling ``on_result`` as each one finishes (in completion order)."""
 
@@ -274,8 +274,8 @@ class Fetcher:
                 group.create_task(one(url))
 
 
-def _result(url, state, attempts, status, error, started_at) -> FetchResult:
-    return FetchResult(
+def _result(url, state, attempts, status, error, started_at) -> UrlFetchResult:
+    return UrlFetchResult(
         url=url,
         state=state,
         attempts=attempts,
@@ -291,7 +291,7 @@ def _result(url, state, attempts, status, error, started_at) -> FetchResult:
 
 
 async def fetch_urls(
-    urls: Iterable[str], settings: FetchSettings, on_result: Callable[[FetchResult], None]
+    urls: Iterable[str], settings: FetchSettings, on_result: Callable[[UrlFetchResult], None]
 ) -> None:
     async with Fetcher(settings) as fetcher:
         await fetcher.fetch_all(urls, on_result)
