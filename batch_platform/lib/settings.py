@@ -16,6 +16,7 @@ DEFAULT_DUCKDB_MEMORY_LIMIT = "3GB"
 # Signal files that land together are loaded by one run over their range of partitions.
 DEFAULT_MAX_FILES_PER_RUN = 100
 WAREHOUSE_MODES = ("file", "ducklake")
+DEFAULT_UI_URL = "http://127.0.0.1:3000"
 
 
 @dataclass(frozen=True)
@@ -73,3 +74,9 @@ def _positive_int(env: dict[str, str], name: str) -> int | None:
     if number < 1:
         raise ValueError(f"{name} must be a positive integer, not {value!r}")
     return number
+
+
+def ui_url(env: dict[str, str] | None = None) -> str:
+    """The Dagster UI's base URL ($BATCH_PLATFORM_UI_URL), for links in webhooks and reports."""
+    env = dict(os.environ) if env is None else env
+    return (env.get("BATCH_PLATFORM_UI_URL") or DEFAULT_UI_URL).rstrip("/")

@@ -12,6 +12,8 @@ import hmac
 import time
 
 SIGNATURE_HEADER = "X-Batch-Platform-Signature"
+# The environment variable holding the secret, unless a destination or webhook names another.
+DEFAULT_SIGNING_SECRET_ENV = "BATCH_PLATFORM_SIGNING_SECRET"
 DEFAULT_TOLERANCE_SECONDS = 300
 
 

@@ -1,9 +1,12 @@
-"""Posting a signed JSON document to webhook URLs: timeouts, retries, and a result per URL.
+"""Webhook targets and posting a signed JSON document to them: timeouts, retries, a result each.
 
-Generic, for any domain: the body is any JSON-serialisable mapping, signed like delivery pages
-(``X-Batch-Platform-Signature``, see :mod:`batch_platform.lib.signing`) with the secret in the
-environment variable each target names. A webhook that stays down never raises: the caller gets
-a :class:`WebhookResult` per URL and decides what to log.
+The targets are the ``webhooks:`` section of the configuration file
+(:mod:`batch_platform.lib.config_file`) plus the comma-separated URLs in
+$BATCH_PLATFORM_WEBHOOK_URLS. Generic, for any domain: the body is any JSON-serialisable
+mapping, signed like delivery pages (``X-Batch-Platform-Signature``, see
+:mod:`batch_platform.lib.signing`) with the secret in the environment variable each target
+names. A webhook that stays down never raises: the caller gets a :class:`WebhookResult` per URL
+and decides what to log.
 """
 
 from __future__ import annotations
@@ -11,19 +14,63 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from batch_platform.defs.delivery.logic.config import WebhookTarget
+from batch_platform.lib.config_file import ConfigFileError, describe_errors, read_config_file
 from batch_platform.lib.http_retry import RetryPolicy, send_with_retries
-from batch_platform.lib.signing import SIGNATURE_HEADER, sign
+from batch_platform.lib.signing import DEFAULT_SIGNING_SECRET_ENV, SIGNATURE_HEADER, sign
+
+WEBHOOK_URLS_ENV = "BATCH_PLATFORM_WEBHOOK_URLS"
 
 # Sensors post these: short, so a dead webhook cannot hold a sensor tick for long.
 WEBHOOK_RETRY = RetryPolicy(attempts=3, base=0.5, cap=4.0, max_retry_after=10.0)
+
+
+class WebhookTarget(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    url: str
+    signing_secret_env: str = DEFAULT_SIGNING_SECRET_ENV
+    timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if not re.match(r"^https?://[^/\s]+", value):
+            raise ValueError(f"must be an http(s) URL, got {value!r}")
+        return value
+
+
+class _WebhooksSection(BaseModel):
+    # Other sections of the file belong to other readers, which validate them.
+    model_config = ConfigDict(extra="ignore")
+
+    webhooks: list[WebhookTarget] = []
+
+
+def with_env_webhooks(data: Mapping[str, Any], env: Mapping[str, str]) -> dict:
+    """``data`` (the configuration file) with the URLs of $BATCH_PLATFORM_WEBHOOK_URLS added."""
+    urls = [u.strip() for u in (env.get(WEBHOOK_URLS_ENV) or "").split(",") if u.strip()]
+    if not urls:
+        return dict(data)
+    return {**data, "webhooks": [*(data.get("webhooks") or []), *({"url": u} for u in urls)]}
+
+
+def load_webhook_targets(env: Mapping[str, str] | None = None) -> list[WebhookTarget]:
+    """The configured webhook targets: the file's ``webhooks:`` section, then the environment's."""
+    env = os.environ if env is None else env
+    data, source = read_config_file(env)
+    try:
+        return _WebhooksSection.model_validate(with_env_webhooks(data, env)).webhooks
+    except ValidationError as error:
+        raise ConfigFileError(f"{source}: {describe_errors(error)}") from None
 
 
 @dataclass(frozen=True)

@@ -10,11 +10,11 @@ from pathlib import Path
 import dagster as dg
 
 from batch_platform.defs.delivery.logic.config import (
-    DESTINATIONS_ENV,
     DeliveryConfig,
     load_delivery_config,
     outbox_dir,
 )
+from batch_platform.lib.config_file import CONFIG_FILE_ENV
 
 
 class DeliveryResource(dg.ConfigurableResource):
@@ -28,7 +28,7 @@ class DeliveryResource(dg.ConfigurableResource):
     def load_config(self) -> DeliveryConfig:
         env = dict(os.environ)
         if self.destinations_file:
-            env[DESTINATIONS_ENV] = self.destinations_file
+            env[CONFIG_FILE_ENV] = self.destinations_file
         return load_delivery_config(env)
 
     @property

@@ -1,4 +1,4 @@
-"""Destinations and webhooks: a YAML file named by $BATCH_PLATFORM_DESTINATIONS, or environment.
+"""Delivery's configuration: the YAML file named by $BATCH_PLATFORM_DESTINATIONS, or environment.
 
 The file is validated with pydantic, so a malformed config fails when the definitions load, with
 a message naming the field (``destinations[0].page_size: Input should be greater than 0``).
@@ -21,7 +21,8 @@ Secrets never sit in the file: it names the environment variables that hold them
       dead_letter_after_runs: 3
 
 With no destination configured, delivery goes to the outbox (a table and JSONL files) through
-the same code path.
+the same code path. The ``webhooks:`` section belongs to the run-status webhooks every domain
+shares (:mod:`batch_platform.lib.webhooks`); it is validated here with the rest of the file.
 """
 
 from __future__ import annotations
@@ -31,14 +32,14 @@ import re
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-DESTINATIONS_ENV = "BATCH_PLATFORM_DESTINATIONS"
+from batch_platform.lib.config_file import ConfigFileError, describe_errors, read_config_file
+from batch_platform.lib.signing import DEFAULT_SIGNING_SECRET_ENV
+from batch_platform.lib.webhooks import WebhookTarget, with_env_webhooks
+
 DESTINATION_URL_ENV = "BATCH_PLATFORM_DESTINATION_URL"
 DESTINATION_AUTH_ENV = "BATCH_PLATFORM_DESTINATION_AUTH"
-WEBHOOK_URLS_ENV = "BATCH_PLATFORM_WEBHOOK_URLS"
-DEFAULT_SIGNING_SECRET_ENV = "BATCH_PLATFORM_SIGNING_SECRET"
 OUTBOX_URL = "http://outbox.invalid/records"
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 
@@ -96,19 +97,6 @@ class Destination(_Strict):
         return self
 
 
-class WebhookTarget(_Strict):
-    url: str
-    signing_secret_env: str = DEFAULT_SIGNING_SECRET_ENV
-    timeout_seconds: float = Field(default=5.0, gt=0, le=60)
-
-    @field_validator("url")
-    @classmethod
-    def _url(cls, value: str) -> str:
-        if not re.match(r"^https?://[^/\s]+", value):
-            raise ValueError(f"must be an http(s) URL, got {value!r}")
-        return value
-
-
 class SyncSettings(_Strict):
     score_threshold: float = Field(default=5.0, ge=0, description="Points moved to resend")
     dead_letter_after_runs: int = Field(default=3, ge=1, description="Failed runs, then dead")
@@ -136,72 +124,33 @@ class DeliveryConfig(_Strict):
         return list(self.destinations) or [Destination(name="outbox", kind="outbox")]
 
 
-def _field_path(loc: tuple) -> str:
-    path = ""
-    for part in loc:
-        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
-    return path or "(top level)"
-
-
-def describe_errors(error: ValidationError) -> str:
-    return "; ".join(f"{_field_path(e['loc'])}: {e['msg']}" for e in error.errors())
-
-
-def parse_config(data: object, source: str) -> DeliveryConfig:
-    """Validate already-parsed YAML; errors name ``source`` and every bad field."""
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise DeliveryConfigError(f"{source}: expected a mapping at the top level")
-    try:
-        return DeliveryConfig.model_validate(data)
-    except ValidationError as error:
-        raise DeliveryConfigError(f"{source}: {describe_errors(error)}") from None
-
-
 def load_delivery_config(env: dict[str, str] | None = None) -> DeliveryConfig:
-    """The file named by $BATCH_PLATFORM_DESTINATIONS, plus destinations/webhooks from env."""
+    """The file named by $BATCH_PLATFORM_DESTINATIONS, plus destinations/webhooks from env.
+
+    The ``webhooks:`` section is validated here too, so a malformed file fails at load time
+    whichever section is wrong; the run-status webhooks read it through
+    :func:`batch_platform.lib.webhooks.load_webhook_targets`.
+    """
     env = dict(os.environ) if env is None else env
-    data: dict = {}
-    source = "environment"
-    path_value = env.get(DESTINATIONS_ENV)
-    if path_value:
-        path = Path(path_value)
-        source = f"{path} (${DESTINATIONS_ENV})"
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as error:
-            raise DeliveryConfigError(f"cannot read {source}: {error.strerror}") from None
-        try:
-            data = yaml.safe_load(text) or {}
-        except yaml.YAMLError as error:
-            raise DeliveryConfigError(f"{source} is not valid YAML: {error}") from None
-        if not isinstance(data, dict):
-            raise DeliveryConfigError(f"{source}: expected a mapping at the top level")
-    data = dict(data)
+    try:
+        data, source = read_config_file(env)
+    except ConfigFileError as error:
+        raise DeliveryConfigError(str(error)) from None
     if env.get(DESTINATION_URL_ENV):
         from_env = {"name": "default", "url": env[DESTINATION_URL_ENV]}
         if env.get(DESTINATION_AUTH_ENV):
             from_env["auth_env"] = DESTINATION_AUTH_ENV
         data["destinations"] = [*(data.get("destinations") or []), from_env]
-    urls = [u.strip() for u in (env.get(WEBHOOK_URLS_ENV) or "").split(",") if u.strip()]
-    if urls:
-        data["webhooks"] = [*(data.get("webhooks") or []), *({"url": u} for u in urls)]
-    return parse_config(data, source)
+    try:
+        return DeliveryConfig.model_validate(with_env_webhooks(data, env))
+    except ValidationError as error:
+        raise DeliveryConfigError(f"{source}: {describe_errors(error)}") from None
 
 
 OUTBOX_DIR_ENV = "BATCH_PLATFORM_OUTBOX_DIR"
-UI_URL_ENV = "BATCH_PLATFORM_UI_URL"
 DEFAULT_OUTBOX_DIR = "data/outbox"
-DEFAULT_UI_URL = "http://127.0.0.1:3000"
 
 
 def outbox_dir(env: dict[str, str] | None = None) -> Path:
     env = dict(os.environ) if env is None else env
     return Path(env.get(OUTBOX_DIR_ENV) or DEFAULT_OUTBOX_DIR)
-
-
-def ui_url(env: dict[str, str] | None = None) -> str:
-    """The Dagster UI's base URL, for links in webhooks and reports."""
-    env = dict(os.environ) if env is None else env
-    return (env.get(UI_URL_ENV) or DEFAULT_UI_URL).rstrip("/")

@@ -1,0 +1,99 @@
+"""Completion webhooks (run-status sensors), on delivery runs."""
+
+import dagster as dg
+import pytest
+from dagster._core.events import DagsterEventType
+
+from batch_platform.definitions import defs
+from batch_platform.defs.common.run_webhooks import (
+    run_failure_webhook_sensor,
+    run_success_webhook_sensor,
+)
+from batch_platform_tests.defs.common.hooks import Hooks
+
+DAY = "2026-05-04"
+
+
+@pytest.fixture
+def hooks(monkeypatch):
+    receiver = Hooks()
+    monkeypatch.setenv("BATCH_PLATFORM_WEBHOOK_URLS", receiver.url)
+    monkeypatch.setenv("BATCH_PLATFORM_UI_URL", "http://dagster.internal:3000/")
+    yield receiver
+    receiver.close()
+
+
+def _run_event(instance, run_id, event_type):
+    return instance.all_logs(run_id, of_type=event_type)[0].dagster_event
+
+
+def test_success_webhook_carries_the_run_summary(delivery, hooks):
+    delivery.seed(DAY, {"ann@acme.io": 80, "bob@acme.io": 30})
+    result = delivery.deliver(DAY)
+    instance = delivery.platform.instance
+    run = instance.get_run_by_id(result.run_id)
+    context = dg.build_run_status_sensor_context(
+        sensor_name="run_success_webhook_sensor",
+        dagster_event=_run_event(instance, run.run_id, DagsterEventType.RUN_SUCCESS),
+        dagster_instance=instance,
+        dagster_run=run,
+    )
+    run_success_webhook_sensor(context)
+    assert hooks.bodies == [
+        {
+            "run_id": run.run_id,
+            "job": "__ephemeral_asset_job__",
+            "partition": DAY,
+            "status": "SUCCESS",
+            "rows_processed": 2,
+            "failures": 0,
+            "failed_steps": [],
+            "failed_checks": [],
+            "asset_summaries": {
+                f"delivery/delivery_delivered_scores [{DAY}]": "outbox: ok, 2/2 delivered, "
+                "0 failed, 0 rejected, 0 retried, 0 dead-lettered, 0 pending"
+            },
+            "url": f"http://dagster.internal:3000/runs/{run.run_id}",
+        }
+    ]
+
+
+def test_failure_webhook_names_the_failed_step_and_checks(delivery, hooks):
+    delivery.seed(DAY, {"ann@acme.io": 80})
+    delivery.configure("http://127.0.0.1:9/refused")
+    result = delivery.deliver(DAY, raise_on_error=False)
+    instance = delivery.platform.instance
+    run = instance.get_run_by_id(result.run_id)
+    context = dg.build_run_status_sensor_context(
+        sensor_name="run_failure_webhook_sensor",
+        dagster_event=_run_event(instance, run.run_id, DagsterEventType.RUN_FAILURE),
+        dagster_instance=instance,
+        dagster_run=run,
+    ).for_run_failure()
+    run_failure_webhook_sensor(context)
+    [body] = hooks.bodies
+    assert (body["status"], body["partition"], body["failures"]) == ("FAILURE", DAY, 2)
+    assert body["failed_checks"] == ["delivery/delivery_delivered_scores:success_rate"]
+    assert "nothing could be delivered to crm" in body["failed_steps"][0]
+
+
+def test_no_webhook_configured_skips(delivery, monkeypatch):
+    delivery.seed(DAY, {"ann@acme.io": 80})
+    result = delivery.deliver(DAY)
+    instance = delivery.platform.instance
+    run = instance.get_run_by_id(result.run_id)
+    context = dg.build_run_status_sensor_context(
+        sensor_name="run_success_webhook_sensor",
+        dagster_event=_run_event(instance, run.run_id, DagsterEventType.RUN_SUCCESS),
+        dagster_instance=instance,
+        dagster_run=run,
+    )
+    skipped = run_success_webhook_sensor(context)
+    assert isinstance(skipped, dg.SkipReason) and "no webhook URLs" in skipped.skip_message
+
+
+def test_webhook_sensors_run_by_default_and_watch_the_whole_location():
+    definitions = defs()
+    for name in ("run_success_webhook_sensor", "run_failure_webhook_sensor"):
+        sensor = definitions.resolve_sensor_def(name)
+        assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
