@@ -129,24 +129,23 @@ def send_with_retries(
     sleep: Callable[[float], None] = time.sleep,
 ) -> Outcome:
     """Call ``send`` until it succeeds, fails permanently, or the attempts run out."""
-    rng = rng or random.Random()
-    outcome = Outcome(response=None)
-    for number in range(1, policy.attempts + 1):
-        started = time.perf_counter()
-        response, error = None, None
-        try:
-            response = send()
-        except httpx.HTTPError as exc:
-            error = exc
-        attempt = _record(number, started, response, error)
-        outcome.response, outcome.attempts = response, [*outcome.attempts, attempt]
-        if not attempt.retryable or number == policy.attempts:
-            return outcome
-        delay = wait_before_retry(policy, number, response, rng)
-        if delay is None:
-            return outcome
-        sleep(delay)
-    return outcome
+
+    async def send_now() -> httpx.Response:
+        return send()
+
+    async def sleep_now(seconds: float) -> None:
+        sleep(seconds)
+
+    # The retry loop is written once, in the asyncio form. Given coroutines that never suspend,
+    # it runs to its end on the first step, without an event loop: so it also serves callers
+    # that are themselves inside a running loop.
+    loop = send_with_retries_async(send_now, policy, rng=rng, sleep=sleep_now)
+    try:
+        loop.send(None)
+    except StopIteration as done:
+        return done.value
+    loop.close()
+    raise RuntimeError("the retry loop suspended, so it cannot run synchronously")
 
 
 async def send_with_retries_async(
@@ -156,7 +155,7 @@ async def send_with_retries_async(
     rng: random.Random | None = None,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
 ) -> Outcome:
-    """The asyncio form of :func:`send_with_retries`."""
+    """Await ``send`` until it succeeds, fails permanently, or the attempts run out."""
     rng = rng or random.Random()
     outcome = Outcome(response=None)
     for number in range(1, policy.attempts + 1):
