@@ -55,10 +55,6 @@ def idempotency_key(destination: str, email: str, score_version: str) -> str:
     return hashlib.sha256(f"{destination}\x1f{email}\x1f{score_version}".encode()).hexdigest()[:32]
 
 
-def _register(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> None:
-    con.register(name, table)
-
-
 def queue_changes(
     con: duckdb.DuckDBPyConnection,
     destination: str,
@@ -101,24 +97,14 @@ def pending_batch(
     return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
 
-def _failed_table(outcomes: list[ItemOutcome]) -> pa.Table:
-    failed = [o for o in outcomes if o.status == "failed"]
+def _outcomes_table(outcomes: list[ItemOutcome], status: str) -> pa.Table:
+    """The records of one outcome ``status``, with the error and HTTP status each got."""
+    chosen = [o for o in outcomes if o.status == status]
     return pa.table(
         {
-            "idempotency_key": pa.array([o.idempotency_key for o in failed], pa.string()),
-            "error": pa.array([o.error for o in failed], pa.string()),
-            "http_status": pa.array([o.http_status for o in failed], pa.int32()),
-        }
-    )
-
-
-def _rejected_table(outcomes: list[ItemOutcome]) -> pa.Table:
-    rejected = [o for o in outcomes if o.status == "rejected"]
-    return pa.table(
-        {
-            "idempotency_key": pa.array([o.idempotency_key for o in rejected], pa.string()),
-            "error": pa.array([o.error for o in rejected], pa.string()),
-            "http_status": pa.array([o.http_status for o in rejected], pa.int32()),
+            "idempotency_key": pa.array([o.idempotency_key for o in chosen], pa.string()),
+            "error": pa.array([o.error for o in chosen], pa.string()),
+            "http_status": pa.array([o.http_status for o in chosen], pa.int32()),
         }
     )
 
@@ -133,14 +119,15 @@ def _settle(
 ) -> int:
     """Apply a page's outcomes (or, with ``exhausted_after``, dead-letter tired records)."""
     delivered = [o for o in outcomes if o.status == "delivered"]
-    rejected = _rejected_table(outcomes)
-    failed = _failed_table(outcomes)
-    _register(con, "page_delivered", pa.table({
+    rejected = _outcomes_table(outcomes, "rejected")
+    failed = _outcomes_table(outcomes, "failed")
+    # Registered Arrow tables, not staged copies: the SQL reads them once, in this transaction.
+    con.register("page_delivered", pa.table({
         "idempotency_key": pa.array([o.idempotency_key for o in delivered], pa.string()),
         "email": pa.array([o.email for o in delivered], pa.string()),
     }))  # fmt: skip
-    _register(con, "page_rejected", rejected)
-    _register(con, "page_failed", failed)
+    con.register("page_rejected", rejected)
+    con.register("page_failed", failed)
     base = {"destination": destination}
     dead = 0
     if delivered:
@@ -174,6 +161,15 @@ def record_page(
     atomically(con, write)
 
 
+def _sync_run_row(result: SyncResult, report_path: str | None) -> dict:
+    """The columns of ``result``'s sync_runs row that the run knows (all but pending_after)."""
+    columns = ("run_id", "destination", "as_of_date", "started_at", "finished_at", "queued",
+               "superseded", "attempted", "succeeded", "failed", "rejected", "retried",
+               "carried_over", "dead_lettered", "requests", "status")  # fmt: skip
+    row = {column: getattr(result, column) for column in columns}
+    return row | {"duration_seconds": result.seconds, "report_path": report_path}
+
+
 def finish_run(
     con: duckdb.DuckDBPyConnection,
     result: SyncResult,
@@ -192,40 +188,14 @@ def finish_run(
             settings.dead_letter_after_runs,
             result.finished_at,
         )
+        key = {"run_id": result.run_id, "destination": result.destination}
+        con.register("sync_run_row", pa.Table.from_pylist([_sync_run_row(result, report_path)]))
         replace_partition(
-            con,
-            "delivery.sync_runs",
-            {"run_id": result.run_id, "destination": result.destination},
-            load_sql("insert_sync_run"),
-            {
-                "run_id": result.run_id,
-                "destination": result.destination,
-                "as_of_date": result.as_of_date,
-                "started_at": result.started_at,
-                "finished_at": result.finished_at,
-                "duration_seconds": result.seconds,
-                "queued": result.queued,
-                "superseded": result.superseded,
-                "attempted": result.attempted,
-                "succeeded": result.succeeded,
-                "failed": result.failed,
-                "rejected": result.rejected,
-                "retried": result.retried,
-                "carried_over": result.carried_over,
-                "dead_lettered": result.dead_lettered,
-                "requests": result.requests,
-                "status": result.status,
-                "report_path": report_path,
-            },
-        )
-        result.pending_after = int(
-            scalar(
-                con,
-                "SELECT pending_after FROM delivery.sync_runs "
-                "WHERE run_id = $run_id AND destination = $destination",
-                {"run_id": result.run_id, "destination": result.destination},
-            )
-        )
+            con, "delivery.sync_runs", key, load_sql("insert_sync_run"),
+            {"destination": result.destination},
+        )  # fmt: skip
+        con.unregister("sync_run_row")
+        result.pending_after = int(scalar(con, load_sql("select_sync_run_pending_after"), key))
 
     atomically(con, write)
 

@@ -1,21 +1,6 @@
--- The audit row of one run for one destination. Parameters: every column of delivery.sync_runs.
+-- The audit row of one run for one destination: the run's own counts (registered as
+-- sync_run_row) and the records it leaves pending. Parameters: run_id, destination.
 SELECT
-    $run_id AS run_id,
-    $destination AS destination,
-    $as_of_date::DATE AS as_of_date,
-    $started_at::TIMESTAMP AS started_at,
-    $finished_at::TIMESTAMP AS finished_at,
-    $duration_seconds::DOUBLE AS duration_seconds,
-    $queued::BIGINT AS queued,
-    $superseded::BIGINT AS superseded,
-    $attempted::BIGINT AS attempted,
-    $succeeded::BIGINT AS succeeded,
-    $failed::BIGINT AS failed,
-    $rejected::BIGINT AS rejected,
-    $retried::BIGINT AS retried,
-    $carried_over::BIGINT AS carried_over,
-    $dead_lettered::BIGINT AS dead_lettered,
-    (SELECT count(*) FROM delivery.pending WHERE destination = $destination) AS pending_after,
-    $requests::BIGINT AS requests,
-    $status AS status,
-    $report_path AS report_path
+    sync_run_row.*,
+    (SELECT count(*) FROM delivery.pending WHERE destination = $destination) AS pending_after
+FROM sync_run_row
