@@ -70,21 +70,22 @@ def clean_url_batch(
                 near_duplicate_bits=settings.near_duplicate_bits,
             ),
         )
+        by_status = counts.by_status
         context.log.info(
-            f"{counts.pages} pages: {counts.unique} unique, {counts.exact_duplicates} exact and "
-            f"{counts.near_duplicates} near duplicates, {counts.empty} without text; "
-            f"{counts.chunks} chunks"
+            f"{counts.pages} pages: {by_status['unique']} unique, {by_status['exact_duplicate']} "
+            f"exact and {by_status['near_duplicate']} near duplicates, {by_status['empty']} "
+            f"without text; {counts.chunks} chunks"
         )
         yield dg.MaterializeResult(
             asset_key=PAGES,
             metadata=table_metadata(con, "content.pages", PARTITION, params)
             | {
-                "unique": counts.unique,
-                "exact_duplicates": counts.exact_duplicates,
-                "near_duplicates": counts.near_duplicates,
-                "empty": counts.empty,
+                "unique": by_status["unique"],
+                "exact_duplicates": by_status["exact_duplicate"],
+                "near_duplicates": by_status["near_duplicate"],
+                "empty": by_status["empty"],
                 "duplicate_ratio": round(counts.duplicate_ratio, 4),
-                "kinds": dg.MetadataValue.json(counts.by_kind),
+                "kinds": dg.MetadataValue.json(dict(counts.by_kind)),
             },
         )
         yield dg.MaterializeResult(
@@ -119,11 +120,11 @@ def clean_url_batch(
             check_name="duplicate_ratio",
             passed=True,
             description=f"{counts.duplicate_ratio:.1%} of {counts.pages} pages repeat another "
-            f"({counts.exact_duplicates} exact, {counts.near_duplicates} near)",
+            f"({by_status['exact_duplicate']} exact, {by_status['near_duplicate']} near)",
             metadata={
                 "duplicate_ratio": round(counts.duplicate_ratio, 4),
-                "exact_duplicates": counts.exact_duplicates,
-                "near_duplicates": counts.near_duplicates,
+                "exact_duplicates": by_status["exact_duplicate"],
+                "near_duplicates": by_status["near_duplicate"],
             },
         )
         yield count_check(

@@ -8,16 +8,37 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import duckdb
-import pyarrow as pa
+import pyarrow.compute as pc
 
 from batch_platform.defs.content.logic.url_fetcher import UrlFetchResult
 from batch_platform.defs.content.logic.urls import UrlList, metadata_json
+from batch_platform.defs.content.logic.warehouse_rows import (
+    staged,
+    typed_rows,
+    warehouse_schema,
+)
 from batch_platform.lib.sql_files import SqlFolder
-from batch_platform.lib.warehouse import atomically
+from batch_platform.lib.warehouse import atomically, replace_partition, write_partition
 
 load_sql = SqlFolder.of_domain(__file__)
 TERMINAL_STATES = ("succeeded", "failed", "skipped", "canceled")
 DONE_STATES = ("succeeded", "skipped")  # never fetched again by a re-run
+# A finished item: its content.batch_items columns, plus what content.raw_responses stages.
+_ITEM_RESULT_COLUMNS = (
+    "url",
+    "state",
+    "attempts",
+    "http_status",
+    "error",
+    "final_url",
+    "content_type",
+    "bytes",
+    "from_cache",
+    "started_at",
+    "finished_at",
+    "fetch_seconds",
+)
+_RESPONSE_COLUMNS = ("content_language", "body")
 
 
 def register_batch(
@@ -25,37 +46,25 @@ def register_batch(
 ) -> list[str]:
     """Record the list and its rejected lines; return the URLs still to fetch, in list order."""
     key = {"partition_key": partition_key}
-    items = pa.table(
-        {
-            "line_number": [i.line for i in listed.items],
-            "url": [i.url for i in listed.items],
-            "metadata": [metadata_json(i) for i in listed.items],
-        },
-        schema=pa.schema(
-            [("line_number", pa.int64()), ("url", pa.string()), ("metadata", pa.string())]
-        ),
+    params = key | {"source_file": source_file}
+    items = typed_rows(
+        ({"line_number": i.line, "url": i.url, "metadata": metadata_json(i)} for i in listed.items),
+        warehouse_schema(con, "content.batch_items", ("line_number", "url", "metadata")),
     )
-    rejects = pa.table(
-        {
-            "line_number": [r.line for r in listed.rejected],
-            "value": [r.value for r in listed.rejected],
-            "reason": [r.reason for r in listed.rejected],
-        },
-        schema=pa.schema(
-            [("line_number", pa.int64()), ("value", pa.string()), ("reason", pa.string())]
-        ),
+    rejects = typed_rows(
+        ({"line_number": r.line, "value": r.value, "reason": r.reason} for r in listed.rejected),
+        warehouse_schema(con, "content.batch_rejects", ("line_number", "value", "reason")),
     )
 
     def write() -> None:
-        con.register("listed", items)
-        con.register("rejects", rejects)
-        params = key | {"source_file": source_file}
         existing = con.execute(
             "SELECT registered_at FROM content.batches WHERE partition_key = $partition_key", key
         ).fetchall()
-        con.execute("DELETE FROM content.batches WHERE partition_key = $partition_key", key)
-        con.execute(
-            load_sql("upsert_batch"),
+        replace_partition(
+            con,
+            "content.batches",
+            key,
+            load_sql("select_new_batches"),
             params
             | {
                 "registered_at": existing[0][0] if existing else None,
@@ -63,61 +72,23 @@ def register_batch(
                 "rejected_lines": len(listed.rejected),
             },
         )
-        con.execute("DELETE FROM content.batch_rejects WHERE partition_key = $partition_key", key)
-        con.execute(
-            "INSERT INTO content.batch_rejects BY NAME SELECT $partition_key AS partition_key, "
-            "$source_file AS source_file, line_number, value, reason FROM rejects",
-            params,
-        )
-        for table in ("content.batch_items", "content.raw_responses"):
-            con.execute(
-                f"DELETE FROM {table} WHERE partition_key = $partition_key "
-                "AND url NOT IN (SELECT url FROM listed)",
-                key,
-            )
-        con.execute(
-            "UPDATE content.batch_items AS i SET line_number = n.line_number, "
-            "metadata = n.metadata::JSON, source_file = $source_file FROM listed AS n "
-            "WHERE i.partition_key = $partition_key AND i.url = n.url",
-            params,
-        )
-        con.execute(load_sql("merge_batch_items"), params)
-        # Whatever a previous run left unfinished is queued again (checkpoint/resume).
-        con.execute(
-            "UPDATE content.batch_items SET state = 'queued', error = NULL "
-            "WHERE partition_key = $partition_key AND state NOT IN ('succeeded', 'skipped')",
+        replace_partition(
+            con,
+            "content.batch_rejects",
             key,
+            "SELECT $partition_key AS partition_key, $source_file AS source_file, * FROM rejects",
+            params,
         )
-        con.unregister("listed")
-        con.unregister("rejects")
+        con.execute(load_sql("delete_unlisted_batch_items"), key)
+        con.execute(load_sql("delete_unlisted_raw_responses"), key)
+        con.execute(load_sql("update_listed_batch_items"), params)
+        con.execute(load_sql("merge_batch_items"), params)
+        con.execute(load_sql("requeue_batch_items"), key)
 
-    atomically(con, write)
-    rows = con.execute(
-        "SELECT url FROM content.batch_items WHERE partition_key = $partition_key "
-        "AND state = 'queued' ORDER BY line_number",
-        key,
-    ).fetchall()
+    with staged(con, "listed", items), staged(con, "rejects", rejects):
+        atomically(con, write)
+    rows = con.execute(load_sql("select_queued_batch_items"), key).fetchall()
     return [url for (url,) in rows]
-
-
-_FINISHED_SCHEMA = pa.schema(
-    [
-        ("url", pa.string()),
-        ("state", pa.string()),
-        ("attempts", pa.int64()),
-        ("http_status", pa.int32()),
-        ("error", pa.string()),
-        ("final_url", pa.string()),
-        ("content_type", pa.string()),
-        ("content_language", pa.string()),
-        ("bytes", pa.int64()),
-        ("from_cache", pa.bool_()),
-        ("started_at", pa.timestamp("us", tz="UTC")),
-        ("finished_at", pa.timestamp("us", tz="UTC")),
-        ("fetch_seconds", pa.float64()),
-        ("body", pa.binary()),
-    ]
-)
 
 
 @dataclass
@@ -147,6 +118,10 @@ class ResultWriter:
         self.every, self.seconds = every, seconds
         self.buffer: list[dict] = []
         self.progress = Progress(total)
+        self._schemas = (
+            warehouse_schema(con, "content.batch_items", _ITEM_RESULT_COLUMNS),
+            warehouse_schema(con, "content.raw_responses", _RESPONSE_COLUMNS),
+        )
         self._last_flush = time.monotonic()
 
     def add(self, result: UrlFetchResult, from_cache: bool = False) -> None:
@@ -179,27 +154,24 @@ class ResultWriter:
         self._last_flush = time.monotonic()
         if not self.buffer:
             return
-        finished = pa.Table.from_pylist(self.buffer, schema=_FINISHED_SCHEMA)
+        finished = typed_rows(self.buffer, *self._schemas)
         key = {"partition_key": self.partition_key}
+        # A success replaces the URL's staged response, also when it came from staging; the
+        # responses fetched by this run are inserted.
+        succeeded = [item["url"] for item in self.buffer if item["state"] == "succeeded"]
 
         def write() -> None:
-            self.con.register("finished", finished)
-            self.con.execute(
-                "DELETE FROM content.raw_responses WHERE partition_key = $partition_key "
-                "AND url IN (SELECT url FROM finished WHERE state = 'succeeded')",
-                key,
-            )
-            self.con.execute(
-                "INSERT INTO content.raw_responses BY NAME SELECT $partition_key AS "
-                "partition_key, url, final_url, http_status, content_type, content_language, "
-                "body, finished_at::TIMESTAMP AS fetched_at FROM finished "
-                "WHERE state = 'succeeded' AND NOT from_cache",
+            replace_partition(
+                self.con,
+                "content.raw_responses",
+                key | {"url": succeeded},
+                load_sql("select_fetched_responses"),
                 key,
             )
             self.con.execute(load_sql("update_finished_items"), key | {"run_id": self.run_id})
-            self.con.unregister("finished")
 
-        atomically(self.con, write)
+        with staged(self.con, "finished", finished):
+            atomically(self.con, write)
         self.buffer = []
 
 
@@ -216,22 +188,19 @@ def serve_from_staging(
     if not cached.num_rows:
         return set()
 
-    def copy() -> None:
-        # Responses staged by other batches become this batch's staging rows too.
-        con.register("cached", cached)
-        con.execute(
-            "DELETE FROM content.raw_responses WHERE partition_key = $partition_key "
-            "AND url IN (SELECT url FROM cached WHERE cached_from <> $partition_key)",
+    # Responses staged by other batches become this batch's staging rows too.
+    copied = cached.filter(pc.not_equal(cached.column("cached_from"), writer.partition_key))
+    con.register("cached", cached)
+    try:
+        write_partition(
+            con,
+            "content.raw_responses",
+            {"partition_key": writer.partition_key, "url": copied.column("url").to_pylist()},
+            load_sql("select_copied_responses"),
             {"partition_key": writer.partition_key},
         )
-        con.execute(
-            "INSERT INTO content.raw_responses BY NAME SELECT $partition_key AS partition_key, "
-            "* EXCLUDE (cached_from) FROM cached WHERE cached_from <> $partition_key",
-            {"partition_key": writer.partition_key},
-        )
+    finally:
         con.unregister("cached")
-
-    atomically(con, copy)
     now = datetime.now(UTC)
     for row in cached.select(
         ["url", "final_url", "http_status", "content_type", "content_language"]
@@ -258,12 +227,8 @@ def cancel_unfinished(con: duckdb.DuckDBPyConnection, partition_key: str, run_id
     """Items this run did not finish become ``canceled`` (a re-run fetches them)."""
 
     def write() -> int:
-        row = con.execute(
-            "UPDATE content.batch_items SET state = 'canceled', run_id = $run_id, "
-            "error = 'the run stopped before this URL finished', finished_at = now()::TIMESTAMP "
-            "WHERE partition_key = $partition_key AND state = 'queued'",
-            {"partition_key": partition_key, "run_id": run_id},
-        ).fetchone()
+        params = {"partition_key": partition_key, "run_id": run_id}
+        row = con.execute(load_sql("cancel_batch_items"), params).fetchone()
         return int(row[0]) if row else 0
 
     return atomically(con, write)
@@ -271,18 +236,11 @@ def cancel_unfinished(con: duckdb.DuckDBPyConnection, partition_key: str, run_id
 
 def failures(con: duckdb.DuckDBPyConnection, partition_key: str) -> list[tuple[str, str, str]]:
     """(url, state, reason) of every item that failed or was skipped, in list order."""
-    return con.execute(
-        "SELECT url, state, coalesce(error, state) FROM content.batch_items "
-        "WHERE partition_key = $partition_key AND state IN ('failed', 'skipped', 'canceled') "
-        "ORDER BY line_number",
-        {"partition_key": partition_key},
-    ).fetchall()
+    params = {"partition_key": partition_key}
+    return con.execute(load_sql("select_failed_batch_items"), params).fetchall()
 
 
 def state_counts(con: duckdb.DuckDBPyConnection, partition_key: str) -> dict[str, int]:
-    rows = con.execute(
-        "SELECT state, count(*) FROM content.batch_items WHERE partition_key = $partition_key "
-        "GROUP BY 1",
-        {"partition_key": partition_key},
-    ).fetchall()
+    params = {"partition_key": partition_key}
+    rows = con.execute(load_sql("count_batch_items_by_state"), params).fetchall()
     return {state: int(n) for state, n in rows}

@@ -6,18 +6,22 @@ Reads only content.raw_responses, so it re-runs without refetching. No Dagster h
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from collections import Counter
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import duckdb
 import numpy as np
 import pyarrow as pa
 
-from batch_platform.defs.content.logic.batch_store import load_sql
 from batch_platform.defs.content.logic.chunking import chunk_text
 from batch_platform.defs.content.logic.dedup import content_hash, nearest, simhash
 from batch_platform.defs.content.logic.extract import extract
+from batch_platform.defs.content.logic.warehouse_rows import staged, typed_rows, warehouse_schema
+from batch_platform.lib.sql_files import SqlFolder
 from batch_platform.lib.warehouse import atomically, replace_partition
+
+load_sql = SqlFolder.of_domain(__file__)
 
 
 @dataclass(frozen=True)
@@ -27,19 +31,22 @@ class CleanSettings:
     near_duplicate_bits: int = 6  # SimHash bits that may differ for a near duplicate
 
 
-@dataclass
+@dataclass(frozen=True)
 class PageCleanCounts:
-    pages: int = 0
-    unique: int = 0
-    exact_duplicates: int = 0
-    near_duplicates: int = 0
-    empty: int = 0
-    chunks: int = 0
-    by_kind: dict[str, int] = field(default_factory=dict)
+    """Pages by ``dup_status`` (unique, exact_duplicate, near_duplicate, empty) and by kind."""
+
+    by_status: Counter[str]
+    by_kind: Counter[str]
+    chunks: int
+
+    @property
+    def pages(self) -> int:
+        return self.by_status.total()
 
     @property
     def duplicate_ratio(self) -> float:
-        return (self.exact_duplicates + self.near_duplicates) / self.pages if self.pages else 0.0
+        duplicates = self.by_status["exact_duplicate"] + self.by_status["near_duplicate"]
+        return duplicates / self.pages if self.pages else 0.0
 
 
 def _pages(con: duckdb.DuckDBPyConnection, partition_key: str) -> list[dict]:
@@ -75,15 +82,10 @@ def _flag_duplicates(
     con: duckdb.DuckDBPyConnection, partition_key: str, pages: list[dict], max_bits: int
 ) -> None:
     """First seen wins: an earlier batch's page, then an earlier line of this batch."""
-    candidates = pa.table(
-        {
-            "url": [p["url"] for p in pages],
-            "content_hash": [p["content_hash"] for p in pages],
-            "simhash": pa.array([p["simhash"] for p in pages], type=pa.uint64()),
-        }
+    candidates = typed_rows(
+        pages, warehouse_schema(con, "content.pages", ("url", "content_hash", "simhash"))
     )
-    con.register("candidates", candidates)
-    try:
+    with staged(con, "candidates", candidates):
         key = {"partition_key": partition_key}
         earlier_exact = {
             h: (batch, url)
@@ -95,8 +97,6 @@ def _flag_duplicates(
                 load_sql("select_earlier_near"), key | {"max_distance": max_bits}
             ).fetchall()
         }
-    finally:
-        con.unregister("candidates")
     kept_by_hash: dict[str, str] = {}
     kept_urls: list[str] = []
     kept_fingerprints = np.empty(len(pages), dtype=np.uint64)
@@ -147,38 +147,6 @@ def _chunks(pages: list[dict], settings: CleanSettings) -> list[dict]:
     ]
 
 
-_PAGE_SCHEMA = pa.schema(
-    [
-        ("url", pa.string()),
-        ("final_url", pa.string()),
-        ("line_number", pa.int64()),
-        ("kind", pa.string()),
-        ("title", pa.string()),
-        ("language", pa.string()),
-        ("text", pa.string()),
-        ("characters", pa.int64()),
-        ("content_hash", pa.string()),
-        ("simhash", pa.uint64()),
-        ("dup_status", pa.string()),
-        ("duplicate_of_batch", pa.string()),
-        ("duplicate_of_url", pa.string()),
-        ("simhash_distance", pa.int32()),
-        ("metadata", pa.string()),
-        ("cleaned_at", pa.timestamp("us", tz="UTC")),
-    ]
-)
-_CHUNK_SCHEMA = pa.schema(
-    [
-        ("url", pa.string()),
-        ("chunk_index", pa.int32()),
-        ("char_start", pa.int64()),
-        ("char_end", pa.int64()),
-        ("text", pa.string()),
-        ("chunk_hash", pa.string()),
-    ]
-)
-
-
 def clean_batch(
     con: duckdb.DuckDBPyConnection, partition_key: str, settings: CleanSettings
 ) -> PageCleanCounts:
@@ -186,19 +154,17 @@ def clean_batch(
     pages = _pages(con, partition_key)
     _flag_duplicates(con, partition_key, pages, settings.near_duplicate_bits)
     chunks = _chunks(pages, settings)
-    page_table = pa.Table.from_pylist(pages, schema=_PAGE_SCHEMA)
-    chunk_table = pa.Table.from_pylist(chunks, schema=_CHUNK_SCHEMA)
+    page_table = typed_rows(pages, _columns_of(con, "content.pages"))
+    chunk_table = typed_rows(chunks, _columns_of(con, "content.chunks"))
     where = {"partition_key": partition_key}
 
     def write() -> None:
-        con.register("new_pages", page_table)
-        con.register("new_chunks", chunk_table)
+        # Both tables change in one transaction: chunks never point at pages of another run.
         replace_partition(
             con,
             "content.pages",
             where,
-            "SELECT $partition_key AS partition_key, * EXCLUDE (metadata, cleaned_at), "
-            "metadata::JSON AS metadata, cleaned_at::TIMESTAMP AS cleaned_at FROM new_pages",
+            "SELECT $partition_key AS partition_key, * FROM new_pages",
             where,
         )
         replace_partition(
@@ -208,20 +174,17 @@ def clean_batch(
             "SELECT $partition_key AS partition_key, * FROM new_chunks",
             where,
         )
-        con.unregister("new_pages")
-        con.unregister("new_chunks")
 
-    atomically(con, write)
-    counts = PageCleanCounts(pages=len(pages), chunks=len(chunks))
-    for page in pages:
-        counts.by_kind[page["kind"]] = counts.by_kind.get(page["kind"], 0) + 1
-        status = page["dup_status"]
-        if status == "unique":
-            counts.unique += 1
-        elif status == "exact_duplicate":
-            counts.exact_duplicates += 1
-        elif status == "near_duplicate":
-            counts.near_duplicates += 1
-        else:
-            counts.empty += 1
-    return counts
+    with staged(con, "new_pages", page_table), staged(con, "new_chunks", chunk_table):
+        atomically(con, write)
+    return PageCleanCounts(
+        by_status=Counter(page["dup_status"] for page in pages),
+        by_kind=Counter(page["kind"] for page in pages),
+        chunks=len(chunks),
+    )
+
+
+def _columns_of(con: duckdb.DuckDBPyConnection, table: str) -> pa.Schema:
+    """Every column of a content table but its partition key, which the write adds."""
+    columns = [c for c in con.table(table).columns if c != "partition_key"]
+    return warehouse_schema(con, table, columns)

@@ -1,4 +1,4 @@
--- Record items that finished (from the registered Arrow buffer "finished").
+-- Record items that finished (from the staged buffer "finished").
 UPDATE content.batch_items AS i
 SET state = f.state,
     attempts = i.attempts + f.attempts,
@@ -8,8 +8,8 @@ SET state = f.state,
     content_type = f.content_type,
     bytes = f.bytes,
     from_cache = f.from_cache,
-    started_at = f.started_at::TIMESTAMP,
-    finished_at = f.finished_at::TIMESTAMP,
+    started_at = f.started_at,
+    finished_at = f.finished_at,
     fetch_seconds = f.fetch_seconds,
     run_id = $run_id
 FROM finished AS f

@@ -1,5 +1,4 @@
--- Register a batch; a re-run keeps its first registered_at (the old row was read and deleted).
-INSERT INTO content.batches BY NAME
+-- The batch's row; a re-run keeps its first registered_at (read before the row is replaced).
 SELECT
     $partition_key AS partition_key,
     $source_file AS source_file,
