@@ -7,6 +7,7 @@ from typing import Any
 import dagster as dg
 import duckdb
 
+from batch_platform.lib.markdown import markdown_table
 from batch_platform.lib.warehouse import checked_table, scalar
 
 
@@ -29,11 +30,7 @@ def table_metadata(
     rows = int(scalar(con, f"SELECT count(*) FROM {table} WHERE {where}", params))
     preview = con.execute(f"SELECT * FROM {table} WHERE {where} LIMIT {preview_rows}", params)
     headers = [d[0] for d in preview.description]
-    body = preview.fetchall()
-    markdown = "| " + " | ".join(headers) + " |\n|" + "---|" * len(headers) + "\n"
-    markdown += "\n".join(
-        "| " + " | ".join(str(v).replace("|", "\\|")[:60] for v in row) + " |" for row in body
-    )
+    markdown = markdown_table(headers, preview.fetchall(), max_chars=60)
     return {
         "dagster/row_count": rows,
         "dagster/column_schema": dg.TableSchema(

@@ -2,7 +2,12 @@
 
 import dagster as dg
 
-from batch_platform.defs.common.checks import check_spec, count_check
+from batch_platform.defs.common.checks import (
+    check_spec,
+    count_check,
+    key_unique_check,
+    key_unique_spec,
+)
 from batch_platform.defs.common.resources import WAREHOUSE_POOL, LandingResource, WarehouseResource
 from batch_platform.defs.delivery.logic.runner import DeliveryRun, deliver
 from batch_platform.defs.delivery.partitions import delivery_days
@@ -86,7 +91,7 @@ def _rejected_jump_check(con, run_id: str, factor: float, minimum: int) -> dg.As
             "rejected_not_jumping",
             "Rejected (4xx) records do not jump against the destination's previous run.",
         ),
-        check_spec(DELIVERED_SCORES, "key_unique", "One delivered score per (destination, email)."),
+        key_unique_spec(DELIVERED_SCORES, "One delivered score per (destination, email)."),
         check_spec(
             DELIVERED_SCORES,
             "audit_balanced",
@@ -131,13 +136,11 @@ def delivered_scores(
         yield _rejected_jump_check(
             con, run_id, config.sync.rejected_jump_factor, config.sync.rejected_jump_minimum
         )
-        yield count_check(
+        yield key_unique_check(
             con,
             asset_key=DELIVERED_SCORES,
-            check_name="key_unique",
-            sql="SELECT count(*) FROM (SELECT 1 FROM delivery.delivered_scores "
-            "GROUP BY destination, email HAVING count(*) > 1)",
-            what="repeated (destination, email) keys",
+            table="delivery.delivered_scores",
+            key_columns=["destination", "email"],
         )
         yield count_check(
             con,

@@ -6,6 +6,7 @@ import csv
 from pathlib import Path
 
 from batch_platform.defs.delivery.logic.sync_result import SyncResult
+from batch_platform.lib.markdown import markdown_table
 
 ITEMS_SHOWN = 50
 
@@ -21,21 +22,25 @@ def summary_text(results: list[SyncResult]) -> str:
     return "; ".join(r.summary for r in results) if results else "no destination"
 
 
+RUN_HEADERS = ("destination", "status", "queued", "attempted", "delivered", "failed", "rejected",
+               "retried", "dead-lettered", "pending after", "requests", "seconds")  # fmt: skip
+ITEM_HEADERS = ("destination", "contact", "score", "idempotency key", "attempts", "HTTP", "error")
+ITEM_NUMBER_COLUMNS = ("score", "attempts", "HTTP")
+
+
 def report_markdown(results: list[SyncResult], label: str, run_id: str) -> str:
+    runs = [
+        (r.destination, r.status, f"{r.queued:,}", f"{r.attempted:,}", f"{r.succeeded:,}",
+         f"{r.failed:,}", f"{r.rejected:,}", f"{r.retried:,}", f"{r.dead_lettered:,}",
+         f"{r.pending_after:,}", f"{r.requests:,}", r.seconds)
+        for r in results
+    ]  # fmt: skip
     lines = [
         f"# Score delivery {label}",
         "",
         f"Run `{run_id}`.",
         "",
-        "| destination | status | queued | attempted | delivered | failed | rejected | retried "
-        "| dead-lettered | pending after | requests | seconds |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-    ]
-    lines += [
-        f"| {r.destination} | {r.status} | {r.queued:,} | {r.attempted:,} | {r.succeeded:,} "
-        f"| {r.failed:,} | {r.rejected:,} | {r.retried:,} | {r.dead_lettered:,} "
-        f"| {r.pending_after:,} | {r.requests:,} | {r.seconds} |"
-        for r in results
+        markdown_table(RUN_HEADERS, runs, right_aligned=RUN_HEADERS[2:]),
     ]
     for title, keep, shown in (
         ("Delivered", lambda i: i.status == "delivered", 10),
@@ -46,19 +51,13 @@ def report_markdown(results: list[SyncResult], label: str, run_id: str) -> str:
         items = [(r.destination, i) for r in results for i in r.items if keep(i)]
         if not items:
             continue
-        lines += [
-            "",
-            f"## {title}: {len(items):,}",
-            "",
-            "| destination | contact | score | idempotency key | attempts | HTTP | error |",
-            "|---|---|---:|---|---:|---:|---|",
-        ]
-        lines += [
-            f"| {d} | {i.email} | {i.score} | `{i.idempotency_key}` | {i.attempts} "
-            f"| {i.http_status or ''} "
-            f"| {(i.error or '').replace('|', '/')[:120]} |"
+        rows = [
+            (d, i.email, i.score, f"`{i.idempotency_key}`", i.attempts, i.http_status or "",
+             i.error)
             for d, i in items[:shown]
-        ]
+        ]  # fmt: skip
+        table = markdown_table(ITEM_HEADERS, rows, right_aligned=ITEM_NUMBER_COLUMNS, max_chars=120)
+        lines += ["", f"## {title}: {len(items):,}", "", table]
         if len(items) > shown:
             lines.append(f"\n… and {len(items) - shown:,} more in the CSV file.")
     return "\n".join(lines) + "\n"
