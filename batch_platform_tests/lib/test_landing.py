@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from batch_platform.defs.signals.logic.signal_files import file_format
+from batch_platform.defs.signals.logic.signal_file_format import file_format
 from batch_platform.lib.keys import partition_key_for
 from batch_platform.lib.landing import (
     DEFAULT_SETTLE_SECONDS,

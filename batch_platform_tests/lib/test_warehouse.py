@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import duckdb
+import pyarrow as pa
 import pytest
 
 from batch_platform.lib import warehouse
@@ -19,7 +20,9 @@ from batch_platform.lib.warehouse import (
     quote_ident,
     replace_partition,
     scalar,
+    stage_rows,
     transaction,
+    write_partition,
 )
 
 USAGE = "clean.daily_account_usage"
@@ -397,3 +400,40 @@ def test_lock_and_conflict_classifiers():
 def test_scalar(con):
     assert scalar(con, "SELECT 41 + $x", {"x": 1}) == 42
     assert scalar(con, f"SELECT product_events FROM {USAGE}") is None
+
+
+# ---------------------------------------------------------------- write_partition, stage_rows
+def test_write_partition_replaces_one_partition_in_its_own_transaction(con):
+    seed_usage(con)
+    written = write_partition(con, USAGE, {"usage_date": DAY_1}, NEW_DAY_1_SQL, {"day": DAY_1})
+    assert written == 3
+    assert usage_rows(con, DAY_1) == [(DAY_1, d, 10) for d in ("c.com", "d.com", "e.com")]
+    assert usage_rows(con, DAY_2) == [(DAY_2, "a.com", 3)]
+
+
+def test_write_partition_leaves_the_old_rows_when_the_insert_fails(con):
+    seed_usage(con)
+    with pytest.raises(duckdb.Error):
+        write_partition(con, USAGE, {"usage_date": DAY_1}, "SELECT 1 AS no_such_column")
+    assert usage_rows(con, DAY_1) == [(DAY_1, "a.com", 1), (DAY_1, "b.com", 2)]
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        {"domain": ["c.com", "d.com"], "events": [5, 6]},
+        pa.table({"domain": ["c.com", "d.com"], "events": [5, 6]}),
+    ],
+)
+def test_stage_rows_makes_a_temp_table_from_columns_or_arrow(con, rows):
+    stage_rows(con, "staged_usage", {"domain": ["x.com"], "events": [1]})
+    stage_rows(con, "staged_usage", rows)  # replaced, not appended
+    assert con.execute("SELECT * FROM staged_usage ORDER BY ALL").fetchall() == [
+        ("c.com", 5), ("d.com", 6)
+    ]  # fmt: skip
+    assert not con.execute("SELECT * FROM duckdb_views() WHERE view_name LIKE 'staged%'").fetchall()
+
+
+def test_stage_rows_rejects_a_bad_name(con):
+    with pytest.raises(ValueError, match="not a valid identifier"):
+        stage_rows(con, "x; DROP TABLE y", {"a": [1]})
