@@ -11,6 +11,7 @@ import json
 import sys
 from pathlib import Path
 
+from batch_platform.defs import delivery as delivery_domain
 from batch_platform.defs.delivery.logic.config import (
     DeliveryConfigError,
     load_delivery_config,
@@ -18,12 +19,10 @@ from batch_platform.defs.delivery.logic.config import (
 )
 from batch_platform.defs.delivery.logic.replay import dead_letters, replay
 from batch_platform.lib.settings import load_settings
+from batch_platform.lib.sql_files import SqlFolder
 from batch_platform.lib.warehouse import connect
 
-RUN_COLUMNS = (
-    "run_id", "destination", "as_of_date", "status", "attempted", "succeeded", "failed",
-    "rejected", "retried", "dead_lettered", "pending_after", "duration_seconds",
-)  # fmt: skip
+load_sql = SqlFolder.of_domain(delivery_domain.__file__)
 
 
 def out(text: str = "") -> None:
@@ -46,15 +45,12 @@ def _warehouse(args) -> Path:
 def _runs(args) -> int:
     con = connect(_warehouse(args))
     try:
-        cursor = con.execute(
-            f"SELECT {', '.join(RUN_COLUMNS)} FROM delivery.sync_runs "
-            "ORDER BY finished_at DESC LIMIT $limit",
-            {"limit": args.limit},
-        )
-        rows = [dict(zip(RUN_COLUMNS, r, strict=True)) for r in cursor.fetchall()]
+        cursor = con.execute(load_sql("select_recent_sync_runs"), {"limit": args.limit})
+        columns = [d[0] for d in cursor.description]
+        rows = [dict(zip(columns, r, strict=True)) for r in cursor.fetchall()]
     finally:
         con.close()
-    out(_table(rows, list(RUN_COLUMNS)) if rows else "no sync runs yet")
+    out(_table(rows, columns) if rows else "no sync runs yet")
     return 0
 
 

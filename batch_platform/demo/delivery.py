@@ -9,10 +9,13 @@ from pathlib import Path
 
 import dagster as dg
 
+from batch_platform.defs import delivery as delivery_domain
 from batch_platform.defs.signals.schedules import previous_month_partition_for
 from batch_platform.lib.settings import load_settings
+from batch_platform.lib.sql_files import SqlFolder
 from batch_platform.lib.warehouse import connect
 
+load_sql = SqlFolder.of_domain(delivery_domain.__file__)
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 
@@ -68,11 +71,7 @@ def run_delivery_demo(
 def _outbox_lines(day: str) -> list[str]:
     con = connect(load_settings().warehouse, read_only=True)
     try:
-        rows = con.execute(
-            "SELECT destination, count(*), min(file) FROM delivery.outbox "
-            "WHERE as_of_date = $day GROUP BY 1 ORDER BY 1",
-            {"day": day},
-        ).fetchall()
+        rows = con.execute(load_sql("select_outbox_files"), {"day": day}).fetchall()
         total = con.execute("SELECT count(*) FROM delivery.outbox").fetchone()[0]
     finally:
         con.close()

@@ -8,7 +8,10 @@ import dagster as dg
 import duckdb
 
 from batch_platform.lib.markdown import markdown_table
+from batch_platform.lib.sql_files import SqlFolder
 from batch_platform.lib.warehouse import checked_table, scalar
+
+load_sql = SqlFolder.of_domain(__file__)
 
 
 def table_metadata(
@@ -22,10 +25,7 @@ def table_metadata(
     table = checked_table(table)
     schema, name = table.split(".")
     columns = con.execute(
-        "SELECT column_name, data_type FROM information_schema.columns "
-        "WHERE table_catalog = current_database() AND table_schema = ? AND table_name = ? "
-        "ORDER BY ordinal_position",
-        [schema, name],
+        load_sql("select_table_columns"), {"schema": schema, "name": name}
     ).fetchall()
     rows = int(scalar(con, f"SELECT count(*) FROM {table} WHERE {where}", params))
     preview = con.execute(f"SELECT * FROM {table} WHERE {where} LIMIT {preview_rows}", params)
