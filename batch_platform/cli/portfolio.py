@@ -12,6 +12,7 @@ import argparse
 import datetime as dt
 import sys
 
+from batch_platform.defs.portfolio.logic.office_data import failed_fetches, fetch_states
 from batch_platform.defs.portfolio.logic.sample_portfolio import generate_portfolio_sample
 from batch_platform.lib.settings import load_settings
 from batch_platform.lib.warehouse import connect
@@ -70,17 +71,8 @@ def _status(args) -> int:
             "SELECT summary, report_path FROM reports.portfolio_health_report WHERE month = $month",
             params,
         ).fetchall()
-        states = con.execute(
-            "SELECT fetch_state, count(*) FROM portfolio.office_snapshot WHERE month = $month "
-            "GROUP BY ALL ORDER BY 1",
-            params,
-        ).fetchall()
-        failed = con.execute(
-            "SELECT registration_id, jurisdiction, attempts, error FROM portfolio.office_snapshot "
-            "WHERE month = $month AND fetch_state = 'failed' ORDER BY priority_rank LIMIT "
-            f"{FAILED_SHOWN}",
-            params,
-        ).fetchall()
+        states = fetch_states(con, month)
+        failed = failed_fetches(con, month, FAILED_SHOWN)
     finally:
         con.close()
     out = sys.stdout

@@ -12,7 +12,11 @@ from batch_platform.defs.portfolio.logic.office_vocabulary import (
     jurisdiction_code,
     parse_date,
 )
-from batch_platform.defs.portfolio.logic.records import OFFICE_COLUMNS, is_record_file, read_records
+from batch_platform.defs.portfolio.logic.registration_records import (
+    OFFICE_COLUMNS,
+    is_record_file,
+    read_records,
+)
 from batch_platform.defs.portfolio.partitions import portfolio_months
 from batch_platform.lib.landing import scan_landing_dir
 

@@ -11,7 +11,7 @@ import pytest
 from batch_platform.defs.portfolio.assets._common import OFFICE_SNAPSHOT
 from batch_platform.defs.portfolio.assets.firm_records import portfolio_firm_records
 from batch_platform.defs.portfolio.assets.office_snapshot import office_snapshot
-from batch_platform.defs.portfolio.logic.records import OFFICE_COLUMNS, read_records
+from batch_platform.defs.portfolio.logic.registration_records import OFFICE_COLUMNS, read_records
 from batch_platform.defs.portfolio.logic.sample_portfolio import generate_portfolio_sample
 from batch_platform.defs.portfolio.resources import OfficeDataResource
 from batch_platform_tests.defs.portfolio.conftest import ASSETS, MONTH

@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from batch_platform.defs.common.checks import check_spec, count_check
+from batch_platform.defs.common.checks import check_spec, count_check, key_unique_check
 from batch_platform.defs.common.metadata import table_metadata, table_spec
 from batch_platform.defs.common.resources import WAREHOUSE_POOL, LandingResource, WarehouseResource
 from batch_platform.defs.portfolio.assets._common import (
@@ -14,12 +14,13 @@ from batch_platform.defs.portfolio.assets._common import (
     OWNERS,
     QUARANTINED_FIRM_ROWS,
 )
-from batch_platform.defs.portfolio.logic.transforms import (
-    ignored_files,
-    load_firm_records,
-    record_files,
-)
+from batch_platform.defs.portfolio.logic.firm_records_load import load_firm_records
+from batch_platform.defs.portfolio.logic.registration_records import ignored_files, record_files
 from batch_platform.defs.portfolio.partitions import month_of, portfolio_months
+from batch_platform.lib.markdown import markdown_table
+from batch_platform.lib.sql_files import SqlFolder
+
+load_sql = SqlFolder.of_domain(__file__)
 
 landing_portfolio_firm_records = dg.AssetSpec(
     LANDING_FIRM_RECORDS,
@@ -100,36 +101,26 @@ def portfolio_firm_records(
             metadata=table_metadata(con, "portfolio.firm_records", MONTH, params)
             | {"files": ", ".join(load.files), "rows_read": load.rows_read},
         )
-        reasons = con.execute(
-            "SELECT reason, count(*) FROM quarantine.portfolio_firm_rows WHERE month = $month "
-            "GROUP BY reason ORDER BY count(*) DESC, reason LIMIT 20",
-            params,
-        ).fetchall()
+        reasons = con.execute(load_sql("count_quarantined_firm_rows_by_reason"), params).fetchall()
         yield dg.MaterializeResult(
             asset_key=QUARANTINED_FIRM_ROWS,
             metadata=table_metadata(con, "quarantine.portfolio_firm_rows", MONTH, params)
-            | {
-                "reasons": dg.MetadataValue.md(
-                    "| reason | rows |\n|---|---|\n"
-                    + "\n".join(f"| {r.replace('|', '/')} | {n} |" for r, n in reasons)
-                )
-            },
+            | {"reasons": dg.MetadataValue.md(markdown_table(["reason", "rows"], reasons))},
         )
-        yield count_check(
+        yield key_unique_check(
             con,
             asset_key=FIRM_RECORDS,
             check_name="registration_id_unique",
-            sql="SELECT count(*) FROM (SELECT 1 FROM portfolio.firm_records WHERE month = $month "
-            "GROUP BY registration_id HAVING count(*) > 1)",
+            table="portfolio.firm_records",
+            key_columns=["registration_id"],
+            where=MONTH,
             params=params,
-            what="registration ids appearing more than once",
         )
         yield count_check(
             con,
             asset_key=QUARANTINED_FIRM_ROWS,
             check_name="reasons_present",
-            sql="SELECT count(*) FROM quarantine.portfolio_firm_rows WHERE month = $month "
-            "AND coalesce(reason, '') = ''",
+            sql=load_sql("count_quarantined_firm_rows_without_reason"),
             params=params,
             what="quarantined rows without a reason",
         )

@@ -4,7 +4,7 @@ import asyncio
 
 import dagster as dg
 
-from batch_platform.defs.common.checks import check_spec, count_check
+from batch_platform.defs.common.checks import check_spec, count_check, key_unique_check
 from batch_platform.defs.common.metadata import table_metadata
 from batch_platform.defs.common.resources import LandingResource, WarehouseResource
 from batch_platform.defs.portfolio.assets._common import (
@@ -14,17 +14,22 @@ from batch_platform.defs.portfolio.assets._common import (
     OFFICE_SNAPSHOT,
     monthly_table,
 )
-from batch_platform.defs.portfolio.logic.office_api import FetchResult, fetch_registrations
+from batch_platform.defs.portfolio.logic.office_api import OfficeFetchResult, fetch_registrations
 from batch_platform.defs.portfolio.logic.office_data import (
     drop_stale_office_rows,
+    failed_fetches,
     fetch_counts,
     load_office_snapshots,
     pending_fetches,
     write_api_results,
 )
-from batch_platform.defs.portfolio.logic.transforms import ignored_files, record_files
+from batch_platform.defs.portfolio.logic.registration_records import ignored_files, record_files
 from batch_platform.defs.portfolio.partitions import month_of
 from batch_platform.defs.portfolio.resources import OfficeDataResource
+from batch_platform.lib.markdown import markdown_table
+from batch_platform.lib.sql_files import SqlFolder
+
+load_sql = SqlFolder.of_domain(__file__)
 
 # API results are written (checkpointed) in batches this size: a run that dies loses at most one.
 CHECKPOINT_EVERY = 100
@@ -44,7 +49,7 @@ def _fetch_from_api(context, con, office: OfficeDataResource, month, refetch_all
         f"{config.base_url} (nearest renewal first; {config.requests_per_minute:g}/min per "
         f"jurisdiction, {config.concurrency} in flight)"
     )
-    batch: list[FetchResult] = []
+    batch: list[OfficeFetchResult] = []
     done = {"fetched": 0, "failed": 0}
 
     def flush() -> None:
@@ -57,7 +62,7 @@ def _fetch_from_api(context, con, office: OfficeDataResource, month, refetch_all
             f"{done['failed']:,} failed so far"
         )
 
-    def on_result(result: FetchResult) -> None:
+    def on_result(result: OfficeFetchResult) -> None:
         batch.append(result)
         if len(batch) >= CHECKPOINT_EVERY:
             flush()
@@ -137,17 +142,9 @@ def office_snapshot(
             context.log.warning(
                 f"{counts.failed} registration(s) failed to fetch; re-run the month to retry them"
             )
-        failed = con.execute(
-            "SELECT registration_id, jurisdiction, attempts, error FROM portfolio.office_snapshot "
-            "WHERE month = $month AND fetch_state = 'failed' ORDER BY priority_rank LIMIT "
-            f"{FAILED_PREVIEW}",
-            params,
-        ).fetchall()
+        failed = failed_fetches(con, month, FAILED_PREVIEW)
         failed_md = (
-            "| registration | jurisdiction | attempts | error |\n|---|---|---|---|\n"
-            + "\n".join(
-                f"| {r} | {j} | {a} | {str(e).replace('|', '/')} |" for r, j, a, e in failed
-            )
+            markdown_table(["registration", "jurisdiction", "attempts", "error"], failed)
             if failed
             else "_no failed fetches_"
         )
@@ -166,31 +163,24 @@ def office_snapshot(
             con,
             asset_key=OFFICE_SNAPSHOT,
             check_name="terminal_fetch_state",
-            sql="SELECT count(*) FROM portfolio.firm_records f LEFT JOIN portfolio.office_snapshot"
-            " o ON o.month = f.month AND o.registration_id = f.registration_id "
-            "WHERE f.month = $month AND (o.fetch_state IS NULL OR o.fetch_state NOT IN "
-            "('succeeded', 'failed') OR (o.fetch_state = 'failed' AND o.error IS NULL))",
+            sql=load_sql("count_registrations_without_terminal_fetch"),
             params=params,
             what="registrations without a terminal fetch state",
         )
-        yield count_check(
+        yield key_unique_check(
             con,
             asset_key=OFFICE_SNAPSHOT,
             check_name="registration_id_unique",
-            sql="SELECT count(*) FROM (SELECT 1 FROM portfolio.office_snapshot "
-            "WHERE month = $month GROUP BY registration_id HAVING count(*) > 1)",
+            table="portfolio.office_snapshot",
+            key_columns=["registration_id"],
+            where=MONTH,
             params=params,
-            what="registrations with more than one row",
         )
         yield count_check(
             con,
             asset_key=OFFICE_SNAPSHOT,
             check_name="counts_reconcile",
-            sql="SELECT abs((SELECT count(*) FROM portfolio.firm_records WHERE month = $month) - "
-            "(SELECT count(*) FROM portfolio.office_snapshot WHERE month = $month AND "
-            "fetch_state IN ('succeeded', 'failed'))) + (SELECT count(*) FROM "
-            "portfolio.office_snapshot o WHERE month = $month AND registration_id NOT IN "
-            "(SELECT registration_id FROM portfolio.firm_records WHERE month = $month))",
+            sql=load_sql("count_unreconciled_registrations"),
             params=params,
             what="registrations not reconciled between firm records and fetched + failed",
         )

@@ -11,9 +11,12 @@ from dataclasses import dataclass
 import duckdb
 
 from batch_platform.defs.portfolio.logic.office_data import fetch_counts
-from batch_platform.defs.portfolio.logic.transforms import RENEWAL_HORIZON_DAYS, sweep_date_for
-from batch_platform.lib.warehouse import atomically, replace_partition
+from batch_platform.defs.portfolio.logic.sweep_tables import RENEWAL_HORIZON_DAYS, sweep_date_for
+from batch_platform.lib.markdown import markdown_table
+from batch_platform.lib.sql_files import SqlFolder
+from batch_platform.lib.warehouse import write_partition
 
+load_sql = SqlFolder.of_domain(__file__)
 LIST_LIMIT = 200
 
 
@@ -26,22 +29,22 @@ class HealthReport:
     markdown: str
 
 
-def _table(con, sql: str, params: dict, headers: list[str], limit: int = LIST_LIMIT) -> str:
+def _list_text(value: object) -> object:
+    """A list (e.g. the differing fields) reads as comma-separated words in a cell."""
+    return ", ".join(str(v) for v in value) if isinstance(value, list) else value
+
+
+def _table(con, sql_name: str, params: dict, headers: list[str], limit: int = LIST_LIMIT) -> str:
+    """The rows of ``sql/<sql_name>.sql`` (a SELECT without LIMIT) as a Markdown table."""
+    sql = load_sql(sql_name)
     total = con.execute(f"SELECT count(*) FROM ({sql})", params).fetchone()[0]
-    rows = con.execute(f"{sql} LIMIT {limit}", params).fetchall()
+    rows = con.execute(f"{sql} LIMIT $limit", params | {"limit": limit}).fetchall()
     if not rows:
         return "_none_\n"
-
-    def cell(value) -> str:
-        if isinstance(value, list):
-            value = ", ".join(str(v) for v in value)
-        return "" if value is None else str(value).replace("|", "/").replace("\n", " ")
-
-    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
-    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
+    table = markdown_table(headers, ([_list_text(v) for v in row] for row in rows))
     if total > limit:
-        lines.append(f"\n… and {total - limit:,} more (see the table)")
-    return "\n".join(lines) + "\n"
+        table += f"\n\n… and {total - limit:,} more (see the table)"
+    return table + "\n"
 
 
 COUNT_COLUMNS = {
@@ -62,9 +65,7 @@ MISMATCH_HEADERS = [
 
 
 def _counts_table(totals: dict[str, int]) -> str:
-    header = "| " + " | ".join(COUNT_COLUMNS.values()) + " |"
-    values = "| " + " | ".join(f"{totals[k]:,}" for k in COUNT_COLUMNS) + " |"
-    return f"{header}\n|{'---|' * len(COUNT_COLUMNS)}\n{values}"
+    return markdown_table(list(COUNT_COLUMNS.values()), [[f"{totals[k]:,}" for k in COUNT_COLUMNS]])
 
 
 def _count(con, table: str, params: dict) -> int:
@@ -84,13 +85,7 @@ def build_health_report(con: duckdb.DuckDBPyConnection, month: dt.date) -> Healt
         "renewals_due": _count(con, "portfolio.renewals_due", params),
         "mismatches": _count(con, "portfolio.mismatches", params),
         "quarantined_rows": _count(con, "quarantine.portfolio_firm_rows", params),
-        "jurisdictions": int(
-            con.execute(
-                "SELECT count(DISTINCT jurisdiction) FROM portfolio.firm_records "
-                "WHERE month = $month",
-                params,
-            ).fetchone()[0]
-        ),
+        "jurisdictions": int(con.execute(load_sql("count_jurisdictions"), params).fetchone()[0]),
     }
     summary = (
         f"{totals['registrations']:,} registrations: {totals['status_changes']} status changes, "
@@ -105,45 +100,35 @@ def build_health_report(con: duckdb.DuckDBPyConnection, month: dt.date) -> Healt
         "## Status changes since the baseline",
         _table(
             con,
-            "SELECT registration_id, jurisdiction, mark, previous_status, current_status, "
-            "baseline_month FROM portfolio.status_changes WHERE month = $month "
-            "ORDER BY registration_id",
+            "list_status_changes",
             params,
             ["registration", "jurisdiction", "mark", "was", "now", "baseline month"],
         ),
         f"## Renewals due within {RENEWAL_HORIZON_DAYS} days (overdue first)",
         _table(
             con,
-            "SELECT registration_id, jurisdiction, mark, owner, next_renewal_date, days_until, "
-            "date_source FROM portfolio.renewals_due WHERE month = $month "
-            "ORDER BY next_renewal_date, registration_id",
+            "list_renewals_due",
             params,
             ["registration", "jurisdiction", "mark", "owner", "renew by", "days", "date from"],
         ),
         "## Office data differing from the firm's records",
         _table(
             con,
-            "SELECT registration_id, jurisdiction, differing_fields, firm_owner, office_owner, "
-            "firm_status, office_status, firm_next_renewal_date, office_next_renewal_date "
-            "FROM portfolio.mismatches WHERE month = $month ORDER BY registration_id",
+            "list_mismatches",
             params,
             MISMATCH_HEADERS,
         ),
         "## Registrations that failed to fetch (re-run the month to retry only these)",
         _table(
             con,
-            "SELECT registration_id, jurisdiction, attempts, retryable, error "
-            "FROM portfolio.office_snapshot WHERE month = $month AND fetch_state = 'failed' "
-            "ORDER BY priority_rank",
+            "list_failed_fetches",
             params,
             ["registration", "jurisdiction", "attempts", "retryable", "error"],
         ),
         "## Quarantined firm-record rows",
         _table(
             con,
-            "SELECT source_file, source_line, registration_id, reason "
-            "FROM quarantine.portfolio_firm_rows WHERE month = $month "
-            "ORDER BY source_file, source_line",
+            "list_quarantined_firm_rows",
             params,
             ["file", "line", "registration", "reason"],
         ),
@@ -162,9 +147,6 @@ def store_health_report(con: duckdb.DuckDBPyConnection, report: HealthReport, pa
     }
     columns = [k for k in params if k != "month"]
     select = "SELECT $month::DATE AS month, " + ", ".join(f"${c} AS {c}" for c in columns)
-    return atomically(
-        con,
-        lambda: replace_partition(
-            con, "reports.portfolio_health_report", {"month": report.month}, select, params
-        ),
+    return write_partition(
+        con, "reports.portfolio_health_report", {"month": report.month}, select, params
     )

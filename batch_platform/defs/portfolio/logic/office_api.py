@@ -10,7 +10,8 @@ own date formats and status words). Politeness:
 - a global cap on requests in flight, handed out nearest-renewal first (``priority``);
 - a timeout on every request and retries through :mod:`batch_platform.lib.http_retry`.
 
-Every registration ends in a terminal :class:`FetchResult`: succeeded, or failed with the error.
+Every registration ends in a terminal :class:`OfficeFetchResult`: succeeded, or failed with the
+error.
 """
 
 from __future__ import annotations
@@ -52,14 +53,14 @@ class OfficeApiConfig:
 
 
 @dataclass(frozen=True)
-class FetchRequest:
+class OfficeFetchRequest:
     registration_id: str
     jurisdiction: str
     priority: int  # lower is fetched first (1 = nearest renewal)
 
 
 @dataclass(frozen=True)
-class FetchResult:
+class OfficeFetchResult:
     registration_id: str
     jurisdiction: str
     priority: int
@@ -161,20 +162,20 @@ class PriorityGate:
         self.free += 1
 
 
-def _path(request: FetchRequest) -> str:
+def _path(request: OfficeFetchRequest) -> str:
     jurisdiction = quote(request.jurisdiction, safe="")
     return f"/registrations/{jurisdiction}/{quote(request.registration_id, safe='')}"
 
 
 async def fetch_registrations(
-    requests: Iterable[FetchRequest],
+    requests: Iterable[OfficeFetchRequest],
     config: OfficeApiConfig,
-    on_result: Callable[[FetchResult], None],
+    on_result: Callable[[OfficeFetchResult], None],
     *,
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> None:
     """Fetch every request; ``on_result`` receives each terminal result as it is known."""
-    queues: dict[str, deque[FetchRequest]] = defaultdict(deque)
+    queues: dict[str, deque[OfficeFetchRequest]] = defaultdict(deque)
     for request in sorted(requests, key=lambda r: (r.priority, r.registration_id)):
         queues[request.jurisdiction].append(request)
     buckets = {code: TokenBucket(config.rate_for(code) / 60.0, config.burst) for code in queues}
@@ -190,7 +191,7 @@ async def fetch_registrations(
         transport=transport,
     ) as client:
 
-        async def fetch_one(request: FetchRequest) -> FetchResult:
+        async def fetch_one(request: OfficeFetchRequest) -> OfficeFetchResult:
             bucket = buckets[request.jurisdiction]
 
             async def send() -> httpx.Response:
@@ -216,7 +217,7 @@ async def fetch_registrations(
                     error = "response is not JSON"
                 if record is not None and not isinstance(record, dict):
                     record, error = None, "response JSON is not an object"
-            return FetchResult(
+            return OfficeFetchResult(
                 registration_id=request.registration_id,
                 jurisdiction=request.jurisdiction,
                 priority=request.priority,
@@ -228,7 +229,7 @@ async def fetch_registrations(
                 fetched_at=dt.datetime.now(dt.UTC).replace(tzinfo=None),
             )
 
-        async def worker(queue: deque[FetchRequest]) -> None:
+        async def worker(queue: deque[OfficeFetchRequest]) -> None:
             while queue:
                 on_result(await fetch_one(queue.popleft()))
 

@@ -7,21 +7,58 @@ date formats and status words), staged, and matched to the firm's registrations 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
-from batch_platform.defs.portfolio.logic.office_api import FetchRequest, FetchResult
+from batch_platform.defs.portfolio.logic.office_api import OfficeFetchRequest, OfficeFetchResult
 from batch_platform.defs.portfolio.logic.office_vocabulary import (
     NormaliseError,
     jurisdiction_code,
     parse_date,
 )
-from batch_platform.defs.portfolio.logic.records import OFFICE_COLUMNS, normalise, read_records
-from batch_platform.defs.portfolio.logic.transforms import load_sql, month_bounds, stage_table
-from batch_platform.lib.warehouse import atomically, replace_partition, scalar
+from batch_platform.defs.portfolio.logic.registration_records import (
+    OFFICE_COLUMNS,
+    normalise_record,
+    read_records,
+)
+from batch_platform.lib.sql_files import SqlFolder
+from batch_platform.lib.warehouse import atomically, stage_rows, write_partition
+
+load_sql = SqlFolder.of_domain(__file__)
+
+# Typed, so that the staged table has its columns' types even with no rows or only nulls.
+OFFICE_STAGE_SCHEMA = pa.schema(
+    [
+        ("registration_id", pa.string()),
+        ("jurisdiction", pa.string()),
+        ("source", pa.string()),
+        ("source_line", pa.int64()),
+        ("fetched_at", pa.timestamp("us")),
+        ("attempts", pa.int32()),
+        ("error", pa.string()),
+        ("retryable", pa.bool_()),
+        ("mark", pa.string()),
+        ("owner", pa.string()),
+        ("office_status", pa.string()),
+        ("status", pa.string()),
+        ("filing_date", pa.date32()),
+        ("registration_date", pa.date32()),
+        ("next_renewal_date", pa.date32()),
+        ("classes", pa.list_(pa.int32())),
+        ("as_of", pa.date32()),
+    ]
+)
+
+
+def month_date_range(month: dt.date) -> tuple[dt.date, dt.date]:
+    """The month's first day and the first day of the month after it."""
+    start = month.replace(day=1)
+    following = (start + dt.timedelta(days=32)).replace(day=1)
+    return start, following
 
 
 @dataclass
@@ -38,7 +75,7 @@ class OfficeRow:
 
 
 def _stage_office_rows(con: duckdb.DuckDBPyConnection, rows: Sequence[OfficeRow]) -> None:
-    normalised = [normalise(r.values, office=True) for r in rows]
+    normalised = [normalise_record(r.values, office=True) for r in rows]
     errors = []
     for row, record in zip(rows, normalised, strict=True):
         problems = [p for p in record.problems if not p.startswith("registration_id")]
@@ -48,32 +85,28 @@ def _stage_office_rows(con: duckdb.DuckDBPyConnection, rows: Sequence[OfficeRow]
             errors.append("office data: " + "; ".join(problems))
         else:
             errors.append(None)
-    stage_table(
-        con,
-        "portfolio_office_stage",
-        {
-            "registration_id": ("varchar", [r.registration_id for r in rows]),
-            "jurisdiction": (
-                "varchar",
-                [n.jurisdiction or r.jurisdiction for r, n in zip(rows, normalised, strict=True)],
-            ),
-            "source": ("varchar", [r.source for r in rows]),
-            "source_line": ("bigint", [r.source_line for r in rows]),
-            "fetched_at": ("timestamp", [r.fetched_at for r in rows]),
-            "attempts": ("int", [r.attempts for r in rows]),
-            "error": ("varchar", errors),
-            "retryable": ("bool", [r.retryable and r.error is not None for r in rows]),
-            "mark": ("varchar", [n.mark for n in normalised]),
-            "owner": ("varchar", [n.owner for n in normalised]),
-            "office_status": ("varchar", [n.raw_status for n in normalised]),
-            "status": ("varchar", [n.status for n in normalised]),
-            "filing_date": ("date", [n.filing_date for n in normalised]),
-            "registration_date": ("date", [n.registration_date for n in normalised]),
-            "next_renewal_date": ("date", [n.next_renewal_date for n in normalised]),
-            "classes": ("ints", [n.classes for n in normalised]),
-            "as_of": ("date", [n.as_of for n in normalised]),
-        },
-    )
+    columns = {
+        "registration_id": [r.registration_id for r in rows],
+        "jurisdiction": [
+            n.jurisdiction or r.jurisdiction for r, n in zip(rows, normalised, strict=True)
+        ],
+        "source": [r.source for r in rows],
+        "source_line": [r.source_line for r in rows],
+        "fetched_at": [r.fetched_at for r in rows],
+        "attempts": [r.attempts for r in rows],
+        "error": errors,
+        "retryable": [r.retryable and r.error is not None for r in rows],
+        "mark": [n.mark for n in normalised],
+        "owner": [n.owner for n in normalised],
+        "office_status": [n.raw_status for n in normalised],
+        "status": [n.status for n in normalised],
+        "filing_date": [n.filing_date for n in normalised],
+        "registration_date": [n.registration_date for n in normalised],
+        "next_renewal_date": [n.next_renewal_date for n in normalised],
+        "classes": [n.classes for n in normalised],
+        "as_of": [n.as_of for n in normalised],
+    }
+    stage_rows(con, "portfolio_office_stage", pa.table(columns, schema=OFFICE_STAGE_SCHEMA))
 
 
 @dataclass(frozen=True)
@@ -85,22 +118,32 @@ class FetchCounts:
 
 
 def fetch_counts(con: duckdb.DuckDBPyConnection, month: dt.date) -> FetchCounts:
-    row = con.execute(
-        "SELECT (SELECT count(*) FROM portfolio.firm_records WHERE month = $month), "
-        "count(*) FILTER (fetch_state = 'succeeded'), count(*) FILTER (fetch_state = 'failed'), "
-        "count(*) FILTER (attempts > 1) "
-        "FROM portfolio.office_snapshot WHERE month = $month",
-        {"month": month},
-    ).fetchone()
+    row = con.execute(load_sql("count_office_fetches"), {"month": month}).fetchone()
     return FetchCounts(*(int(v or 0) for v in row))
 
 
-def _write_targets(con: duckdb.DuckDBPyConnection, ids: Iterable[str]) -> None:
-    stage_table(con, "portfolio_fetch_targets", {"registration_id": ("varchar", list(ids))})
+def fetch_states(con: duckdb.DuckDBPyConnection, month: dt.date) -> list[tuple[str, int]]:
+    """(fetch_state, registrations) of the month's office rows, by state."""
+    return con.execute(
+        load_sql("count_office_snapshot_by_fetch_state"), {"month": month}
+    ).fetchall()
+
+
+def failed_fetches(
+    con: duckdb.DuckDBPyConnection, month: dt.date, limit: int
+) -> list[tuple[str, str, int, str]]:
+    """(registration_id, jurisdiction, attempts, error) of up to ``limit`` failed fetches,
+    nearest renewal first."""
+    params = {"month": month, "limit": limit}
+    return con.execute(load_sql("select_failed_fetches"), params).fetchall()
+
+
+def _stage_fetch_priority(con: duckdb.DuckDBPyConnection, month: dt.date) -> None:
+    con.execute(load_sql("stage_fetch_priority"), {"month": month})
 
 
 def _snapshot_params(month: dt.date, by_as_of: bool, missing_error: str, missing_source: str):
-    start, following = month_bounds(month)
+    start, following = month_date_range(month)
     return {
         "month": start,
         "next_month": following,
@@ -123,7 +166,7 @@ def load_office_snapshots(
     con: duckdb.DuckDBPyConnection, month: dt.date, files: Sequence[Path]
 ) -> SnapshotLoad:
     """Replace the month's office snapshot from snapshot files whose ``as_of`` is in the month."""
-    start, following = month_bounds(month)
+    start, following = month_date_range(month)
     # Other months' rows are dropped before the costly normalisation; undated rows stay (the SQL
     # uses them only for registrations with no dated row, to report why they failed).
     rows = [
@@ -133,26 +176,20 @@ def load_office_snapshots(
         if _as_of_in_month(row.values, start, following)
     ]
     _stage_office_rows(con, rows)
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE portfolio_fetch_targets AS SELECT registration_id "
-        "FROM portfolio.firm_records WHERE month = $month",
-        {"month": month},
-    )
+    _stage_fetch_priority(con, month)
+    con.execute(load_sql("stage_all_fetch_targets"))
     params = _snapshot_params(
         month,
         by_as_of=True,
         missing_error=f"not in any office snapshot with as_of in {month:%Y-%m}",
         missing_source="snapshot",
     )
-    atomically(
+    write_partition(
         con,
-        lambda: replace_partition(
-            con,
-            "portfolio.office_snapshot",
-            {"month": month},
-            load_sql("select_office_snapshot"),
-            params,
-        ),
+        "portfolio.office_snapshot",
+        {"month": month},
+        load_sql("select_office_snapshot"),
+        params,
     )
     unattributable = [
         f"{r.source} line {r.source_line}: {r.error or 'registration_id is missing'}"
@@ -195,16 +232,17 @@ def _snapshot_rows(path: Path) -> list[OfficeRow]:
 
 def pending_fetches(
     con: duckdb.DuckDBPyConnection, month: dt.date, refetch_all: bool = False
-) -> list[FetchRequest]:
+) -> list[OfficeFetchRequest]:
     """What the API must (re)fetch this month: everything not yet succeeded, by priority."""
+    _stage_fetch_priority(con, month)
     rows = con.execute(
         load_sql("select_pending_fetches"), {"month": month, "refetch_all": refetch_all}
     ).fetchall()
-    return [FetchRequest(rid, code, int(rank)) for rid, code, rank in rows]
+    return [OfficeFetchRequest(rid, code, int(rank)) for rid, code, rank in rows]
 
 
 def write_api_results(
-    con: duckdb.DuckDBPyConnection, month: dt.date, results: Sequence[FetchResult]
+    con: duckdb.DuckDBPyConnection, month: dt.date, results: Sequence[OfficeFetchResult]
 ) -> int:
     """Checkpoint a batch of API results: replace just these registrations' rows, atomically."""
     if not results:
@@ -223,26 +261,23 @@ def write_api_results(
         )
         for r in results
     ]
+    ids = [r.registration_id for r in results]
     _stage_office_rows(con, rows)
-    _write_targets(con, [r.registration_id for r in results])
+    _stage_fetch_priority(con, month)
+    stage_rows(
+        con, "portfolio_fetch_targets", pa.table({"registration_id": pa.array(ids, pa.string())})
+    )
     params = _snapshot_params(month, by_as_of=False, missing_error="", missing_source="api")
-
-    def write() -> int:
-        con.execute(
-            "DELETE FROM portfolio.office_snapshot WHERE month = $month AND registration_id IN "
-            "(SELECT registration_id FROM portfolio_fetch_targets)",
-            {"month": month},
-        )
-        con.execute(
-            f"INSERT INTO portfolio.office_snapshot BY NAME {load_sql('select_office_snapshot')}",
-            params,
-        )
-        return len(rows)
-
-    return atomically(con, write)
+    return write_partition(
+        con,
+        "portfolio.office_snapshot",
+        {"month": month, "registration_id": ids},
+        load_sql("select_office_snapshot"),
+        params,
+    )
 
 
-def _api_values(result: FetchResult) -> dict[str, str | None]:
+def _api_values(result: OfficeFetchResult) -> dict[str, str | None]:
     """The office's JSON as record text; the request names the registration and jurisdiction."""
     record = result.record or {}
     values = {c: _api_text(record.get(c)) for c in OFFICE_COLUMNS}
@@ -262,17 +297,6 @@ def _api_text(value: object) -> str | None:
 
 
 def drop_stale_office_rows(con: duckdb.DuckDBPyConnection, month: dt.date) -> int:
-    """Remove rows of registrations no longer in the month's firm records."""
-
-    stale = (
-        "FROM portfolio.office_snapshot WHERE month = $month AND registration_id NOT IN "
-        "(SELECT registration_id FROM portfolio.firm_records WHERE month = $month)"
-    )
-
-    def write() -> int:
-        count = int(scalar(con, f"SELECT count(*) {stale}", {"month": month}) or 0)
-        if count:
-            con.execute(f"DELETE {stale}", {"month": month})
-        return count
-
-    return atomically(con, write)
+    """Remove rows of registrations no longer in the month's firm records; returns how many."""
+    sql = load_sql("delete_stale_office_snapshot")
+    return atomically(con, lambda: int(con.execute(sql, {"month": month}).fetchone()[0]))

@@ -1,6 +1,6 @@
 """Jurisdictions, office date formats and status vocabularies for the portfolio health check.
 
-The data lives in ``portfolio_reference/*.csv`` (one row per jurisdiction, one row per office
+The data lives in ``defs/portfolio/reference/*.csv`` (one row per jurisdiction, one row per office
 status spelling), so adding an office or a spelling is a data change, not a code change.
 No Dagster here.
 """

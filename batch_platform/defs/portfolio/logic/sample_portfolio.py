@@ -20,7 +20,7 @@ from batch_platform.defs.portfolio.logic.office_vocabulary import (
     jurisdictions,
     office_statuses,
 )
-from batch_platform.defs.portfolio.logic.records import FIRM_COLUMNS
+from batch_platform.defs.portfolio.logic.registration_records import FIRM_COLUMNS
 
 HORIZON_DAYS = 90
 CHANGES = (

@@ -1,5 +1,6 @@
 -- One row per firm registration in portfolio_fetch_targets: the office record picked for it
--- (newest as_of, then newest fetch/file), or a failure saying why there is none.
+-- (newest as_of, then newest fetch/file), or a failure saying why there is none. Registrations
+-- and their priority_rank come from portfolio_fetch_priority (stage_fetch_priority.sql).
 -- $by_as_of: snapshot files are matched to the month by as_of; API results are taken as fetched.
 WITH office AS (
     SELECT
@@ -11,15 +12,6 @@ WITH office AS (
         ) AS pick
     FROM portfolio_office_stage
     WHERE NOT $by_as_of OR as_of IS NULL OR (as_of >= $month AND as_of < $next_month)
-),
-
-firm AS (
-    SELECT
-        registration_id,
-        jurisdiction,
-        row_number() OVER (ORDER BY next_renewal_date NULLS LAST, registration_id) AS priority_rank
-    FROM portfolio.firm_records
-    WHERE month = $month
 )
 
 SELECT
@@ -44,6 +36,6 @@ SELECT
     o.next_renewal_date,
     o.classes,
     o.as_of
-FROM firm AS f
+FROM portfolio_fetch_priority AS f
 LEFT JOIN office AS o ON o.registration_id = f.registration_id AND o.pick = 1
 WHERE f.registration_id IN (SELECT t.registration_id FROM portfolio_fetch_targets AS t)

@@ -16,7 +16,7 @@ from batch_platform.defs.portfolio.logic.office_vocabulary import (
     parse_classes,
     parse_date,
 )
-from batch_platform.defs.portfolio.logic.records import normalise, read_records
+from batch_platform.defs.portfolio.logic.registration_records import normalise_record, read_records
 
 DAY = dt.date(2027, 3, 5)
 
@@ -99,7 +99,7 @@ def test_bad_class_is_an_error():
 
 
 def test_normalise_lists_every_problem_of_a_row():
-    record = normalise(
+    record = normalise_record(
         {
             "registration_id": "",
             "jurisdiction": "de",

@@ -1,4 +1,5 @@
-"""Reading firm records and office records, and normalising one record. No Dagster here.
+"""Registration records: finding and reading firm and office record files, and normalising one
+record. No Dagster here.
 
 Firm records are CSV; office snapshots are CSV or JSONL (``.jsonl``/``.ndjson``); the office API
 returns one JSON object per registration. All three carry the same fields (office data adds
@@ -81,6 +82,31 @@ def is_record_file(name: str) -> bool:
     return name.lower().endswith(CSV_SUFFIXES + JSONL_SUFFIXES)
 
 
+def record_files(directory: Path) -> list[Path]:
+    """CSV/JSONL files directly in ``directory``, by name (hidden and partial files skipped)."""
+    if not directory.is_dir():
+        return []
+    return sorted(
+        p
+        for p in directory.iterdir()
+        if p.is_file() and not p.name.startswith(".") and is_record_file(p.name)
+    )
+
+
+def ignored_files(directory: Path) -> list[str]:
+    """Visible files in ``directory`` that are not CSV/JSONL (and so are not read)."""
+    if not directory.is_dir():
+        return []
+    return sorted(
+        p.name
+        for p in directory.iterdir()
+        if p.is_file()
+        and not p.name.startswith(".")
+        and not p.name.endswith(".done")
+        and not is_record_file(p.name)
+    )
+
+
 def read_records(path: Path, columns: tuple[str, ...]) -> Iterator[RawRecord]:
     """Rows of a CSV or JSONL file; ``source_line`` counts data rows from 1."""
     name = path.name
@@ -129,7 +155,7 @@ def _read_jsonl(path: Path, name: str, columns: tuple[str, ...]) -> Iterator[Raw
             yield RawRecord(name, line, {c: _text(obj.get(c)) for c in columns})
 
 
-def normalise(values: dict[str, str | None], *, office: bool) -> Normalised:
+def normalise_record(values: dict[str, str | None], *, office: bool) -> Normalised:
     """Canonical status, dates and classes for one record; problems listed, never raised."""
     raw_jurisdiction = values.get("jurisdiction")
     record = Normalised(

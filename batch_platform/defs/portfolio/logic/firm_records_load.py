@@ -1,0 +1,95 @@
+"""Loading the month's firm records: valid rows into portfolio.firm_records, the rest into
+quarantine.portfolio_firm_rows with every reason. No Dagster here.
+
+Python reads and normalises the records (office date formats and status words need the
+per-jurisdiction reference); the SQL in ``sql/`` ranks duplicates and splits the rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from batch_platform.defs.portfolio.logic.registration_records import (
+    FIRM_COLUMNS,
+    RawRecord,
+    normalise_record,
+    read_records,
+)
+from batch_platform.lib.sql_files import SqlFolder
+from batch_platform.lib.warehouse import atomically, replace_partition, stage_rows
+
+load_sql = SqlFolder.of_domain(__file__)
+
+# Typed, so that the staged table has its columns' types even with no rows or only nulls.
+FIRM_STAGE_SCHEMA = pa.schema(
+    [
+        ("source_file", pa.string()),
+        ("source_line", pa.int64()),
+        *((name, pa.string()) for name in FIRM_COLUMNS),
+        ("n_jurisdiction", pa.string()),
+        ("n_status", pa.string()),
+        ("n_filing_date", pa.date32()),
+        ("n_registration_date", pa.date32()),
+        ("n_next_renewal_date", pa.date32()),
+        ("n_classes", pa.list_(pa.int32())),
+        ("problems", pa.string()),
+    ]
+)
+
+
+@dataclass(frozen=True)
+class FirmLoad:
+    files: list[str]
+    rows_read: int
+    valid: int
+    quarantined: int
+
+
+def load_firm_records(
+    con: duckdb.DuckDBPyConnection, month: dt.date, files: Sequence[Path]
+) -> FirmLoad:
+    """Replace the month's firm records and quarantined rows from every firm-record file."""
+    rows: list[RawRecord] = [r for path in files for r in read_records(path, FIRM_COLUMNS)]
+    normalised = [normalise_record(r.values, office=False) for r in rows]
+    columns = {
+        "source_file": [r.source_file for r in rows],
+        "source_line": [r.source_line for r in rows],
+        **{name: [r.values.get(name) for r in rows] for name in FIRM_COLUMNS},
+        "n_jurisdiction": [n.jurisdiction for n in normalised],
+        "n_status": [n.status for n in normalised],
+        "n_filing_date": [n.filing_date for n in normalised],
+        "n_registration_date": [n.registration_date for n in normalised],
+        "n_next_renewal_date": [n.next_renewal_date for n in normalised],
+        "n_classes": [n.classes for n in normalised],
+        "problems": [
+            # A row that could not be read says only that; its field errors follow from it.
+            r.read_error or "; ".join(n.problems) or None
+            for r, n in zip(rows, normalised, strict=True)
+        ],
+    }
+    stage_rows(con, "portfolio_firm_stage", pa.table(columns, schema=FIRM_STAGE_SCHEMA))
+    con.execute(load_sql("stage_ranked_firm_rows"))
+    params = {"month": month}
+
+    # Valid and quarantined rows change together: a reader never sees one without the other.
+    def write() -> tuple[int, int]:
+        valid = replace_partition(
+            con, "portfolio.firm_records", params, load_sql("select_firm_records"), params
+        )
+        quarantined = replace_partition(
+            con,
+            "quarantine.portfolio_firm_rows",
+            params,
+            load_sql("select_quarantined_firm_rows"),
+            params,
+        )
+        return valid, quarantined
+
+    valid, quarantined = atomically(con, write)
+    return FirmLoad([p.name for p in files], len(rows), valid, quarantined)

@@ -1,0 +1,3 @@
+-- A snapshot-file load writes a row for every registration of the month.
+CREATE OR REPLACE TEMP TABLE portfolio_fetch_targets AS
+SELECT registration_id FROM portfolio_fetch_priority
