@@ -17,11 +17,14 @@ from typing import Any
 
 import httpx
 
+from batch_platform.defs import content as content_domain
 from batch_platform.defs.content.logic.urls import UrlListError, parse_url_list
 from batch_platform.lib.http_retry import RetryPolicy, send_with_retries
 from batch_platform.lib.keys import partition_key_for
 from batch_platform.lib.settings import load_settings
+from batch_platform.lib.sql_files import SqlFolder
 
+load_sql = SqlFolder.of_domain(content_domain.__file__)
 JOB = "content_batch_ingest"
 DEFAULT_URL = "http://127.0.0.1:3000"
 RUN_STATES = {
@@ -208,16 +211,11 @@ def status(args: argparse.Namespace) -> int:
 
 RESULT_QUERIES = {
     "pages": (
-        "SELECT url, title, language, kind, dup_status, duplicate_of_url, characters, "
-        "(SELECT count(*) FROM content.chunks AS c WHERE c.partition_key = p.partition_key "
-        "AND c.url = p.url) AS chunks FROM content.pages AS p WHERE partition_key = $batch "
-        "ORDER BY line_number LIMIT $limit OFFSET $offset",
+        load_sql("select_result_pages"),
         "SELECT count(*) FROM content.pages WHERE partition_key = $batch",
     ),
     "chunks": (
-        "SELECT c.url, c.chunk_index, c.text FROM content.chunks AS c JOIN content.pages AS p "
-        "USING (partition_key, url) WHERE c.partition_key = $batch "
-        "ORDER BY p.line_number, c.chunk_index LIMIT $limit OFFSET $offset",
+        load_sql("select_result_chunks"),
         "SELECT count(*) FROM content.chunks WHERE partition_key = $batch",
     ),
 }

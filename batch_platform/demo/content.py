@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 import dagster as dg
 
+from batch_platform.defs.content.logic.batch_store import failures, state_counts
 from batch_platform.defs.content.logic.local_site import serve_site
 from batch_platform.defs.content.partitions import url_batch_partitions
 from batch_platform.lib.keys import partition_key_for
@@ -88,13 +89,7 @@ def run_content_demo(definitions: dg.Definitions, instance: dg.DagsterInstance) 
     con = connect(settings.warehouse, read_only=True)
     try:
         key = [batch_id]
-        states = dict(
-            con.execute(
-                "SELECT state, count(*) FROM content.batch_items WHERE partition_key = ? "
-                "GROUP BY 1",
-                key,
-            ).fetchall()
-        )
+        states = state_counts(con, batch_id)
         pages = dict(
             con.execute(
                 "SELECT dup_status, count(*) FROM content.pages WHERE partition_key = ? GROUP BY 1",
@@ -104,11 +99,7 @@ def run_content_demo(definitions: dg.Definitions, instance: dg.DagsterInstance) 
         chunks = con.execute(
             "SELECT count(*) FROM content.chunks WHERE partition_key = ?", key
         ).fetchone()[0]
-        failures = con.execute(
-            "SELECT url, state, error FROM content.batch_items WHERE partition_key = ? "
-            "AND state NOT IN ('succeeded') ORDER BY line_number",
-            key,
-        ).fetchall()
+        unfinished = failures(con, batch_id)
     finally:
         con.close()
-    return ContentDemo(batch_id, states, pages, chunks, failures, result)
+    return ContentDemo(batch_id, states, pages, chunks, unfinished, result)

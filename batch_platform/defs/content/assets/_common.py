@@ -1,6 +1,16 @@
 """What every asset of the content domain shares."""
 
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
 import dagster as dg
+import duckdb
+
+from batch_platform.defs.common.checks import check_spec, count_check
+from batch_platform.lib.sql_files import SqlFolder
+
+load_sql = SqlFolder.of_domain(__file__)
 
 OWNERS = ["team:data-platform"]
 GROUP = "content"
@@ -15,12 +25,29 @@ PAGES = dg.AssetKey(["content", "content_pages"])
 CHUNKS = dg.AssetKey(["content", "content_chunks"])
 
 
-def markdown_table(headers: list[str], rows: list[tuple], limit: int = 50) -> dg.MetadataValue:
-    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
-    lines += [
-        "| " + " | ".join(str(v).replace("|", "\\|")[:120] for v in row) + " |"
-        for row in rows[:limit]
-    ]
-    if len(rows) > limit:
-        lines.append(f"\n… and {len(rows) - limit} more")
-    return dg.MetadataValue.md("\n".join(lines))
+@dataclass(frozen=True)
+class RowCountCheck:
+    """A check whose ``sql/<sql>.sql`` counts offending rows of one batch: zero passes. Its spec
+    and its evaluation come from here, so the two cannot drift apart."""
+
+    asset_key: dg.AssetKey
+    name: str
+    description: str
+    sql: str
+    what: str  # one offending row, as the check result reports it
+    blocking: bool = False
+
+    def spec(self) -> dg.AssetCheckSpec:
+        return check_spec(self.asset_key, self.name, self.description, blocking=self.blocking)
+
+    def evaluate(
+        self, con: duckdb.DuckDBPyConnection, params: Mapping[str, Any]
+    ) -> dg.AssetCheckResult:
+        return count_check(
+            con,
+            asset_key=self.asset_key,
+            check_name=self.name,
+            sql=load_sql(self.sql),
+            params=params,
+            what=self.what,
+        )

@@ -5,7 +5,7 @@ import time
 
 import dagster as dg
 
-from batch_platform.defs.common.checks import check_spec, count_check
+from batch_platform.defs.common.checks import key_unique_check, key_unique_spec
 from batch_platform.defs.common.metadata import table_metadata, table_spec
 from batch_platform.defs.common.resources import WAREHOUSE_POOL, LandingResource, WarehouseResource
 from batch_platform.defs.content.assets._common import (
@@ -17,7 +17,7 @@ from batch_platform.defs.content.assets._common import (
     OWNERS,
     PARTITION,
     RAW_RESPONSES,
-    markdown_table,
+    RowCountCheck,
 )
 from batch_platform.defs.content.logic.batch_store import (
     ResultWriter,
@@ -32,8 +32,41 @@ from batch_platform.defs.content.logic.urls import UrlListError, parse_url_list
 from batch_platform.defs.content.partitions import url_batch_partitions
 from batch_platform.defs.content.resources import ContentResource
 from batch_platform.lib.landing import find_landed_file
+from batch_platform.lib.markdown import markdown_table
 
 PROGRESS_EVERY_SECONDS = 2.0
+FAILURES_SHOWN = 50  # rows of the failures table; the JSON lists them all
+ROW_COUNT_CHECKS = (
+    RowCountCheck(
+        BATCHES,
+        "one_row_per_batch",
+        "The batch is registered once, with its counts.",
+        "count_batches_mismatched",
+        "missing batch rows or URL counts that differ from content.batch_items",
+    ),
+    RowCountCheck(
+        BATCH_REJECTS,
+        "has_reason",
+        "Every rejected line says why.",
+        "count_batch_rejects_without_reason",
+        "rejected lines without a reason",
+    ),
+    RowCountCheck(
+        BATCH_ITEMS,
+        "every_url_terminal",
+        "Every submitted URL ended succeeded, failed, skipped or canceled.",
+        "count_batch_items_not_terminal",
+        "URLs without a terminal state",
+        blocking=True,
+    ),
+    RowCountCheck(
+        RAW_RESPONSES,
+        "staged_for_every_success",
+        "Every succeeded item has a staged body.",
+        "count_raw_responses_missing",
+        "succeeded items without a staged response",
+    ),
+)
 
 landing_url_batches = dg.AssetSpec(
     LANDING_URL_BATCHES,
@@ -109,18 +142,8 @@ class ProgressReporter:
         ),
     ],
     check_specs=[
-        check_spec(BATCHES, "one_row_per_batch", "The batch is registered once, with its counts."),
-        check_spec(BATCH_REJECTS, "has_reason", "Every rejected line says why."),
-        check_spec(
-            BATCH_ITEMS,
-            "every_url_terminal",
-            "Every submitted URL ended succeeded, failed, skipped or canceled.",
-            blocking=True,
-        ),
-        check_spec(BATCH_ITEMS, "key_unique", "(partition_key, url) identifies an item."),
-        check_spec(
-            RAW_RESPONSES, "staged_for_every_success", "Every succeeded item has a staged body."
-        ),
+        *(check.spec() for check in ROW_COUNT_CHECKS),
+        key_unique_spec(BATCH_ITEMS, "(partition_key, url) identifies an item."),
     ],
     partitions_def=url_batch_partitions,
     group_name=GROUP,
@@ -204,7 +227,7 @@ def fetch_url_batch(
             | summary
             | {
                 "completed": total,
-                "failures": markdown_table(["url", "state", "reason"], failed),
+                "failures": _failures_table(failed),
                 "failures_json": dg.MetadataValue.json(
                     [{"url": u, "state": s, "reason": r} for u, s, r in failed]
                 ),
@@ -228,51 +251,21 @@ def fetch_url_batch(
         )
 
 
+def _failures_table(failed: list[tuple[str, str, str]]) -> dg.MetadataValue:
+    table = markdown_table(["url", "state", "reason"], failed[:FAILURES_SHOWN], max_chars=120)
+    if len(failed) > FAILURES_SHOWN:
+        table += f"\n\n… and {len(failed) - FAILURES_SHOWN} more"
+    return dg.MetadataValue.md(table)
+
+
 def _checks(con, params):
-    yield count_check(
-        con,
-        asset_key=BATCHES,
-        check_name="one_row_per_batch",
-        sql="SELECT abs(count(*) - 1) + abs(coalesce(sum(total_urls), 0) - (SELECT count(*) "
-        "FROM content.batch_items WHERE partition_key = $partition_key)) FROM content.batches "
-        "WHERE partition_key = $partition_key",
-        params=params,
-        what="missing batch rows or URL counts that differ from content.batch_items",
-    )
-    yield count_check(
-        con,
-        asset_key=BATCH_REJECTS,
-        check_name="has_reason",
-        sql="SELECT count(*) FROM content.batch_rejects WHERE partition_key = $partition_key "
-        "AND coalesce(reason, '') = ''",
-        params=params,
-        what="rejected lines without a reason",
-    )
-    yield count_check(
+    for check in ROW_COUNT_CHECKS:
+        yield check.evaluate(con, params)
+    yield key_unique_check(
         con,
         asset_key=BATCH_ITEMS,
-        check_name="every_url_terminal",
-        sql="SELECT count(*) FROM content.batch_items WHERE partition_key = $partition_key "
-        "AND state NOT IN ('succeeded', 'failed', 'skipped', 'canceled')",
+        table="content.batch_items",
+        key_columns=["url"],
+        where=PARTITION,
         params=params,
-        what="URLs without a terminal state",
-    )
-    yield count_check(
-        con,
-        asset_key=BATCH_ITEMS,
-        check_name="key_unique",
-        sql="SELECT count(*) - count(DISTINCT url) FROM content.batch_items "
-        "WHERE partition_key = $partition_key",
-        params=params,
-        what="URLs listed twice in the batch",
-    )
-    yield count_check(
-        con,
-        asset_key=RAW_RESPONSES,
-        check_name="staged_for_every_success",
-        sql="SELECT count(*) FROM content.batch_items AS i WHERE i.partition_key = "
-        "$partition_key AND i.state = 'succeeded' AND NOT EXISTS (SELECT 1 FROM "
-        "content.raw_responses AS r WHERE r.partition_key = i.partition_key AND r.url = i.url)",
-        params=params,
-        what="succeeded items without a staged response",
     )

@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from batch_platform.defs.common.checks import check_spec, count_check
+from batch_platform.defs.common.checks import check_spec
 from batch_platform.defs.common.metadata import table_metadata, table_spec
 from batch_platform.defs.common.resources import WAREHOUSE_POOL, WarehouseResource
 from batch_platform.defs.content.assets._common import (
@@ -13,10 +13,36 @@ from batch_platform.defs.content.assets._common import (
     PAGES,
     PARTITION,
     RAW_RESPONSES,
+    RowCountCheck,
 )
 from batch_platform.defs.content.logic.cleaning import CleanSettings, clean_batch
 from batch_platform.defs.content.partitions import url_batch_partitions
 from batch_platform.defs.content.resources import ContentResource
+
+ROW_COUNT_CHECKS = (
+    RowCountCheck(
+        PAGES,
+        "page_per_success",
+        "One page per succeeded item, and no page without one.",
+        "count_pages_unmatched",
+        "succeeded items without a page, or pages without a succeeded item",
+    ),
+    RowCountCheck(
+        PAGES,
+        "duplicates_point_at_page",
+        "Every duplicate names a page that exists.",
+        "count_pages_dangling_duplicates",
+        "duplicates pointing at no page",
+    ),
+    RowCountCheck(
+        CHUNKS,
+        "no_chunk_without_page",
+        "Every chunk belongs to a page.",
+        "count_chunks_without_page",
+        "chunks without a (non-duplicate) page",
+        blocking=True,
+    ),
+)
 
 
 @dg.multi_asset(
@@ -40,14 +66,8 @@ from batch_platform.defs.content.resources import ContentResource
         ),
     ],
     check_specs=[
-        check_spec(
-            PAGES, "page_per_success", "One page per succeeded item, and no page without one."
-        ),
-        check_spec(PAGES, "duplicates_point_at_page", "Every duplicate names a page that exists."),
+        *(check.spec() for check in ROW_COUNT_CHECKS),
         check_spec(PAGES, "duplicate_ratio", "Share of pages that repeat another (reported)."),
-        check_spec(
-            CHUNKS, "no_chunk_without_page", "Every chunk belongs to a page.", blocking=True
-        ),
     ],
     partitions_def=url_batch_partitions,
     group_name=GROUP,
@@ -93,28 +113,6 @@ def clean_url_batch(
             metadata=table_metadata(con, "content.chunks", PARTITION, params)
             | {"chunk_size": settings.chunk_size, "chunk_overlap": settings.chunk_overlap},
         )
-        yield count_check(
-            con,
-            asset_key=PAGES,
-            check_name="page_per_success",
-            sql="SELECT count(*) FROM (SELECT url FROM content.batch_items WHERE partition_key "
-            "= $partition_key AND state = 'succeeded') AS i FULL JOIN (SELECT url FROM "
-            "content.pages WHERE partition_key = $partition_key) AS p USING (url) "
-            "WHERE i.url IS NULL OR p.url IS NULL",
-            params=params,
-            what="succeeded items without a page, or pages without a succeeded item",
-        )
-        yield count_check(
-            con,
-            asset_key=PAGES,
-            check_name="duplicates_point_at_page",
-            sql="SELECT count(*) FROM content.pages AS d WHERE d.partition_key = $partition_key "
-            "AND d.dup_status IN ('exact_duplicate', 'near_duplicate') AND NOT EXISTS (SELECT 1 "
-            "FROM content.pages AS p WHERE p.partition_key = d.duplicate_of_batch "
-            "AND p.url = d.duplicate_of_url)",
-            params=params,
-            what="duplicates pointing at no page",
-        )
         yield dg.AssetCheckResult(
             asset_key=PAGES,
             check_name="duplicate_ratio",
@@ -127,13 +125,5 @@ def clean_url_batch(
                 "near_duplicates": by_status["near_duplicate"],
             },
         )
-        yield count_check(
-            con,
-            asset_key=CHUNKS,
-            check_name="no_chunk_without_page",
-            sql="SELECT count(*) FROM content.chunks AS c WHERE c.partition_key = $partition_key "
-            "AND NOT EXISTS (SELECT 1 FROM content.pages AS p WHERE p.partition_key = "
-            "c.partition_key AND p.url = c.url AND p.dup_status IN ('unique', 'near_duplicate'))",
-            params=params,
-            what="chunks without a (non-duplicate) page",
-        )
+        for check in ROW_COUNT_CHECKS:
+            yield check.evaluate(con, params)

@@ -36,23 +36,17 @@ class ContentSettings:
     max_failure_rate: float = 0.1
 
     def fetch_settings(self) -> FetchSettings:
-        return FetchSettings(
-            user_agent=self.user_agent,
-            max_concurrency=self.concurrency,
-            per_host_concurrency=self.per_host_concurrency,
-            connect_timeout=self.connect_timeout,
-            read_timeout=self.read_timeout,
-            total_timeout=self.total_timeout,
-            max_bytes=self.max_bytes,
-            max_redirects=self.max_redirects,
-            respect_robots=self.respect_robots,
-            retry=RetryPolicy(
-                attempts=self.attempts,
-                base=self.retry_base,
-                cap=_FETCH.retry.cap,
-                max_retry_after=self.max_retry_after,
-            ),
+        # The fetcher's settings that have the same name here are taken as they are.
+        same_name = {
+            f.name: getattr(self, f.name) for f in fields(FetchSettings) if hasattr(self, f.name)
+        }
+        retry = RetryPolicy(
+            attempts=self.attempts,
+            base=self.retry_base,
+            cap=_FETCH.retry.cap,
+            max_retry_after=self.max_retry_after,
         )
+        return FetchSettings(**same_name, max_concurrency=self.concurrency, retry=retry)
 
 
 def _parse(kind: type, name: str, value: str):
