@@ -21,8 +21,6 @@ from batch_platform.lib.sql_files import SqlFolder
 from batch_platform.lib.warehouse import atomically, replace_partition, write_partition
 
 load_sql = SqlFolder.of_domain(__file__)
-TERMINAL_STATES = ("succeeded", "failed", "skipped", "canceled")
-DONE_STATES = ("succeeded", "skipped")  # never fetched again by a re-run
 # A finished item: its content.batch_items columns, plus what content.raw_responses stages.
 _ITEM_RESULT_COLUMNS = (
     "url",
