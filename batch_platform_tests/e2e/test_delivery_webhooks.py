@@ -4,7 +4,7 @@ run nobody launched by hand (a dropped file's ingest run) to the configured webh
 import time
 
 from batch_platform.lib.keys import partition_key_for
-from batch_platform_tests.defs.delivery.hooks import Hooks
+from batch_platform_tests.defs.common.hooks import Hooks
 from batch_platform_tests.defs.delivery.scores import SECRET
 from batch_platform_tests.e2e.conftest import ROOT, running_dev_server
 from batch_platform_tests.e2e.runs import wait_for_runs
