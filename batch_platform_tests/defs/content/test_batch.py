@@ -190,6 +190,12 @@ def test_rerun_fetches_only_unfinished_items_and_recent_urls_come_from_staging(c
         "SELECT count(*) FILTER (WHERE from_cache), count(*) FROM content.batch_items "
         "WHERE partition_key = 'again.txt'"
     ) == [(2, 2)]
+    # Served responses are this batch's staging rows, so its pages exist and every check holds.
+    assert content_platform.query(
+        "SELECT (SELECT count(*) FROM content.raw_responses WHERE partition_key = 'again.txt'), "
+        "(SELECT count(*) FROM content.pages WHERE partition_key = 'again.txt')"
+    ) == [(2, 2)]
+    assert all(e.passed for e in result.get_asset_check_evaluations())
     # ... and fetched again when the max age is 0.
     third = content_platform.write_list("fresh.txt", urls[:2])
     assert content_platform.run(third, cache_max_age=0).success

@@ -154,15 +154,20 @@ class ResultWriter:
             return
         finished = typed_rows(self.buffer, *self._schemas)
         key = {"partition_key": self.partition_key}
-        # A success replaces the URL's staged response, also when it came from staging; the
-        # responses fetched by this run are inserted.
-        succeeded = [item["url"] for item in self.buffer if item["state"] == "succeeded"]
+        # A URL fetched by this run replaces its staged response. One served from staging keeps
+        # the row serve_from_staging copied into this batch: deleting it here would leave the
+        # batch without the response its pages are cleaned from.
+        fetched = [
+            item["url"]
+            for item in self.buffer
+            if item["state"] == "succeeded" and not item["from_cache"]
+        ]
 
         def write() -> None:
             replace_partition(
                 self.con,
                 "content.raw_responses",
-                key | {"url": succeeded},
+                key | {"url": fetched},
                 load_sql("select_fetched_responses"),
                 key,
             )
