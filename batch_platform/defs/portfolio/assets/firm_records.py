@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from batch_platform.defs.common.checks import check_spec, count_check, key_unique_check
+from batch_platform.defs.common.checks import check_spec
 from batch_platform.defs.common.metadata import table_metadata, table_spec
 from batch_platform.defs.common.resources import WAREHOUSE_POOL, LandingResource, WarehouseResource
 from batch_platform.defs.portfolio.assets._common import (
@@ -13,14 +13,21 @@ from batch_platform.defs.portfolio.assets._common import (
     MONTH,
     OWNERS,
     QUARANTINED_FIRM_ROWS,
+    RowRule,
+    load_sql,
+    registration_id_unique,
 )
 from batch_platform.defs.portfolio.logic.firm_records_load import load_firm_records
 from batch_platform.defs.portfolio.logic.registration_records import ignored_files, record_files
 from batch_platform.defs.portfolio.partitions import month_of, portfolio_months
 from batch_platform.lib.markdown import markdown_table
-from batch_platform.lib.sql_files import SqlFolder
 
-load_sql = SqlFolder.of_domain(__file__)
+REASONS_PRESENT = RowRule(
+    "reasons_present",
+    "Every quarantined row says why.",
+    "count_quarantined_firm_rows_without_reason",
+    "quarantined rows without a reason",
+)
 
 landing_portfolio_firm_records = dg.AssetSpec(
     LANDING_FIRM_RECORDS,
@@ -65,7 +72,7 @@ landing_portfolio_office_snapshots = dg.AssetSpec(
         check_spec(
             FIRM_RECORDS, "registration_id_unique", "One row per registration_id.", blocking=True
         ),
-        check_spec(QUARANTINED_FIRM_ROWS, "reasons_present", "Every quarantined row says why."),
+        REASONS_PRESENT.spec(QUARANTINED_FIRM_ROWS),
     ],
     partitions_def=portfolio_months,
     group_name=GROUP,
@@ -107,20 +114,7 @@ def portfolio_firm_records(
             metadata=table_metadata(con, "quarantine.portfolio_firm_rows", MONTH, params)
             | {"reasons": dg.MetadataValue.md(markdown_table(["reason", "rows"], reasons))},
         )
-        yield key_unique_check(
-            con,
-            asset_key=FIRM_RECORDS,
-            check_name="registration_id_unique",
-            table="portfolio.firm_records",
-            key_columns=["registration_id"],
-            where=MONTH,
-            params=params,
+        yield registration_id_unique(
+            con, FIRM_RECORDS, "portfolio.firm_records", month, "registration_id_unique"
         )
-        yield count_check(
-            con,
-            asset_key=QUARANTINED_FIRM_ROWS,
-            check_name="reasons_present",
-            sql=load_sql("count_quarantined_firm_rows_without_reason"),
-            params=params,
-            what="quarantined rows without a reason",
-        )
+        yield REASONS_PRESENT.check(con, QUARANTINED_FIRM_ROWS, month)

@@ -4,7 +4,7 @@ import asyncio
 
 import dagster as dg
 
-from batch_platform.defs.common.checks import check_spec, count_check, key_unique_check
+from batch_platform.defs.common.checks import check_spec
 from batch_platform.defs.common.metadata import table_metadata
 from batch_platform.defs.common.resources import LandingResource, WarehouseResource
 from batch_platform.defs.portfolio.assets._common import (
@@ -12,7 +12,9 @@ from batch_platform.defs.portfolio.assets._common import (
     LANDING_OFFICE,
     MONTH,
     OFFICE_SNAPSHOT,
+    RowRule,
     monthly_table,
+    registration_id_unique,
 )
 from batch_platform.defs.portfolio.logic.office_api import OfficeFetchResult, fetch_registrations
 from batch_platform.defs.portfolio.logic.office_data import (
@@ -27,13 +29,25 @@ from batch_platform.defs.portfolio.logic.registration_records import ignored_fil
 from batch_platform.defs.portfolio.partitions import month_of
 from batch_platform.defs.portfolio.resources import OfficeDataResource
 from batch_platform.lib.markdown import markdown_table
-from batch_platform.lib.sql_files import SqlFolder
-
-load_sql = SqlFolder.of_domain(__file__)
 
 # API results are written (checkpointed) in batches this size: a run that dies loses at most one.
 CHECKPOINT_EVERY = 100
 FAILED_PREVIEW = 20
+TERMINAL_FETCH_STATE = RowRule(
+    "terminal_fetch_state",
+    "Every registration in the firm records has a terminal fetch state (succeeded, or failed "
+    "with an error).",
+    "count_registrations_without_terminal_fetch",
+    "registrations without a terminal fetch state",
+    blocking=True,
+)
+COUNTS_RECONCILE = RowRule(
+    "counts_reconcile",
+    "Registrations in firm records = fetched + failed, and no row without a firm record.",
+    "count_unreconciled_registrations",
+    "registrations not reconciled between firm records and fetched + failed",
+    blocking=True,
+)
 
 
 class OfficeSnapshotConfig(dg.Config):
@@ -81,22 +95,11 @@ def _fetch_from_api(context, con, office: OfficeDataResource, month, refetch_all
     deps=[FIRM_RECORDS, LANDING_OFFICE],
     **monthly_table("clean"),
     check_specs=[
-        check_spec(
-            OFFICE_SNAPSHOT,
-            "terminal_fetch_state",
-            "Every registration in the firm records has a terminal fetch state (succeeded, or "
-            "failed with an error).",
-            blocking=True,
-        ),
+        TERMINAL_FETCH_STATE.spec(OFFICE_SNAPSHOT),
         check_spec(
             OFFICE_SNAPSHOT, "registration_id_unique", "One row per registration.", blocking=True
         ),
-        check_spec(
-            OFFICE_SNAPSHOT,
-            "counts_reconcile",
-            "Registrations in firm records = fetched + failed, and no row without a firm record.",
-            blocking=True,
-        ),
+        COUNTS_RECONCILE.spec(OFFICE_SNAPSHOT),
     ],
 )
 def office_snapshot(
@@ -159,28 +162,8 @@ def office_snapshot(
                 "failed_items": dg.MetadataValue.md(failed_md),
             }
         )
-        yield count_check(
-            con,
-            asset_key=OFFICE_SNAPSHOT,
-            check_name="terminal_fetch_state",
-            sql=load_sql("count_registrations_without_terminal_fetch"),
-            params=params,
-            what="registrations without a terminal fetch state",
+        yield TERMINAL_FETCH_STATE.check(con, OFFICE_SNAPSHOT, month)
+        yield registration_id_unique(
+            con, OFFICE_SNAPSHOT, "portfolio.office_snapshot", month, "registration_id_unique"
         )
-        yield key_unique_check(
-            con,
-            asset_key=OFFICE_SNAPSHOT,
-            check_name="registration_id_unique",
-            table="portfolio.office_snapshot",
-            key_columns=["registration_id"],
-            where=MONTH,
-            params=params,
-        )
-        yield count_check(
-            con,
-            asset_key=OFFICE_SNAPSHOT,
-            check_name="counts_reconcile",
-            sql=load_sql("count_unreconciled_registrations"),
-            params=params,
-            what="registrations not reconciled between firm records and fetched + failed",
-        )
+        yield COUNTS_RECONCILE.check(con, OFFICE_SNAPSHOT, month)

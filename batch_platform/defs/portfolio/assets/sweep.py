@@ -1,19 +1,12 @@
 """The month's findings: baseline, status changes, renewals due and mismatches."""
 
 import datetime as dt
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable, Iterator
 
 import dagster as dg
 import duckdb as ddb
 
-from batch_platform.defs.common.checks import (
-    check_spec,
-    count_check,
-    key_unique_check,
-    key_unique_spec,
-)
+from batch_platform.defs.common.checks import key_unique_spec
 from batch_platform.defs.common.metadata import table_metadata
 from batch_platform.defs.common.resources import WarehouseResource
 from batch_platform.defs.portfolio.assets._common import (
@@ -24,7 +17,10 @@ from batch_platform.defs.portfolio.assets._common import (
     OFFICE_SNAPSHOT,
     RENEWALS_DUE,
     STATUS_CHANGES,
+    RowRule,
+    load_sql,
     monthly_table,
+    registration_id_unique,
 )
 from batch_platform.defs.portfolio.logic.office_vocabulary import CANONICAL_STATUSES
 from batch_platform.defs.portfolio.logic.sweep_tables import (
@@ -35,23 +31,35 @@ from batch_platform.defs.portfolio.logic.sweep_tables import (
     build_status_changes,
 )
 from batch_platform.defs.portfolio.partitions import month_of
-from batch_platform.lib.sql_files import SqlFolder
 
-load_sql = SqlFolder.of_domain(__file__)
 PREVIOUS_MONTH = dg.TimeWindowPartitionMapping(
     start_offset=-1, end_offset=-1, allow_nonexistent_upstream_partitions=True
 )
-KEY_DESCRIPTION = "One row per (month, registration_id)."
+STATUSES_CANONICAL = RowRule(
+    "statuses_canonical",
+    "Both statuses are canonical and differ.",
+    "count_noncanonical_status_changes",
+    "changes with a non-canonical or unchanged status",
+    {"statuses": list(CANONICAL_STATUSES)},
+)
+WITHIN_HORIZON = RowRule(
+    "within_horizon",
+    f"Every renewal is at most {RENEWAL_HORIZON_DAYS} days after the sweep date.",
+    "count_renewals_beyond_horizon",
+    "renewals beyond the horizon",
+    {"horizon": RENEWAL_HORIZON_DAYS},
+)
+FIELDS_NAMED = RowRule(
+    "fields_named",
+    "Every mismatch names at least one differing field among owner, status and next_renewal_date.",
+    "count_mismatches_without_fields",
+    "mismatches without valid differing fields",
+)
 
 
-@dataclass(frozen=True)
-class RowRule:
-    """A check beyond the key: ``sql/<sql_name>.sql`` counts the month's rows breaking it."""
-
-    check_name: str
-    sql_name: str
-    what: str
-    params: Mapping[str, Any] = field(default_factory=dict)
+def _check_specs(key: dg.AssetKey, rule: RowRule | None = None) -> list[dg.AssetCheckSpec]:
+    key_spec = key_unique_spec(key, "One row per (month, registration_id).", blocking=True)
+    return [key_spec, rule.spec(key)] if rule else [key_spec]
 
 
 def _sweep_step(
@@ -76,23 +84,9 @@ def _sweep_step(
         if extra_metadata:
             metadata |= extra_metadata(con, params)
         yield dg.MaterializeResult(metadata=metadata)
-        yield key_unique_check(
-            con,
-            asset_key=key,
-            table=table,
-            key_columns=["registration_id"],
-            where=MONTH,
-            params=params,
-        )
+        yield registration_id_unique(con, key, table, month)
         if rule:
-            yield count_check(
-                con,
-                asset_key=key,
-                check_name=rule.check_name,
-                sql=load_sql(rule.sql_name),
-                params=params | dict(rule.params),
-                what=rule.what,
-            )
+            yield rule.check(con, key, month)
 
 
 @dg.asset(
@@ -100,7 +94,7 @@ def _sweep_step(
     # Lineage to last month's snapshot; the SQL falls back to older months where it failed.
     deps=[dg.AssetDep(OFFICE_SNAPSHOT, partition_mapping=PREVIOUS_MONTH), FIRM_RECORDS],
     **monthly_table("clean"),
-    check_specs=[key_unique_spec(BASELINE, KEY_DESCRIPTION, blocking=True)],
+    check_specs=_check_specs(BASELINE),
 )
 def baseline(context: dg.AssetExecutionContext, duckdb: WarehouseResource):
     """Last month's office snapshot: per registration, the latest successful office record of
@@ -132,10 +126,7 @@ def baseline(context: dg.AssetExecutionContext, duckdb: WarehouseResource):
     key=STATUS_CHANGES,
     deps=[OFFICE_SNAPSHOT, BASELINE],
     **monthly_table("findings"),
-    check_specs=[
-        key_unique_spec(STATUS_CHANGES, KEY_DESCRIPTION, blocking=True),
-        check_spec(STATUS_CHANGES, "statuses_canonical", "Both statuses are canonical and differ."),
-    ],
+    check_specs=_check_specs(STATUS_CHANGES, STATUSES_CANONICAL),
 )
 def status_changes(context: dg.AssetExecutionContext, duckdb: WarehouseResource):
     """Registrations whose office status (canonical) differs from the baseline's.
@@ -147,12 +138,7 @@ def status_changes(context: dg.AssetExecutionContext, duckdb: WarehouseResource)
         table="portfolio.status_changes",
         build=build_status_changes,
         log=lambda month, rows: context.log.info(f"{month:%Y-%m}: {rows} status change(s)"),
-        rule=RowRule(
-            "statuses_canonical",
-            "count_noncanonical_status_changes",
-            "changes with a non-canonical or unchanged status",
-            {"statuses": list(CANONICAL_STATUSES)},
-        ),
+        rule=STATUSES_CANONICAL,
     )
 
 
@@ -160,14 +146,7 @@ def status_changes(context: dg.AssetExecutionContext, duckdb: WarehouseResource)
     key=RENEWALS_DUE,
     deps=[FIRM_RECORDS, OFFICE_SNAPSHOT],
     **monthly_table("findings"),
-    check_specs=[
-        key_unique_spec(RENEWALS_DUE, KEY_DESCRIPTION, blocking=True),
-        check_spec(
-            RENEWALS_DUE,
-            "within_horizon",
-            f"Every renewal is at most {RENEWAL_HORIZON_DAYS} days after the sweep date.",
-        ),
-    ],
+    check_specs=_check_specs(RENEWALS_DUE, WITHIN_HORIZON),
 )
 def renewals_due(context: dg.AssetExecutionContext, duckdb: WarehouseResource):
     """Registered marks whose next renewal is within 90 days of the sweep date (the 1st of the
@@ -193,12 +172,7 @@ def renewals_due(context: dg.AssetExecutionContext, duckdb: WarehouseResource):
             f"{month:%Y-%m}: {rows} renewal(s) due within {RENEWAL_HORIZON_DAYS} days"
         ),
         extra_metadata=date_sources,
-        rule=RowRule(
-            "within_horizon",
-            "count_renewals_beyond_horizon",
-            "renewals beyond the horizon",
-            {"horizon": RENEWAL_HORIZON_DAYS},
-        ),
+        rule=WITHIN_HORIZON,
     )
 
 
@@ -206,15 +180,7 @@ def renewals_due(context: dg.AssetExecutionContext, duckdb: WarehouseResource):
     key=MISMATCHES,
     deps=[FIRM_RECORDS, OFFICE_SNAPSHOT],
     **monthly_table("findings"),
-    check_specs=[
-        key_unique_spec(MISMATCHES, KEY_DESCRIPTION, blocking=True),
-        check_spec(
-            MISMATCHES,
-            "fields_named",
-            "Every mismatch names at least one differing field among owner, status and "
-            "next_renewal_date.",
-        ),
-    ],
+    check_specs=_check_specs(MISMATCHES, FIELDS_NAMED),
 )
 def mismatches(context: dg.AssetExecutionContext, duckdb: WarehouseResource):
     """Registrations where the office's owner, status or next renewal date differs from the
@@ -228,9 +194,5 @@ def mismatches(context: dg.AssetExecutionContext, duckdb: WarehouseResource):
         log=lambda month, rows: context.log.info(
             f"{month:%Y-%m}: {rows} mismatch(es) between office and firm records"
         ),
-        rule=RowRule(
-            "fields_named",
-            "count_mismatches_without_fields",
-            "mismatches without valid differing fields",
-        ),
+        rule=FIELDS_NAMED,
     )

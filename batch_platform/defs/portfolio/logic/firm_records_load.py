@@ -19,6 +19,7 @@ from batch_platform.defs.portfolio.logic.registration_records import (
     FIRM_COLUMNS,
     RawRecord,
     normalise_record,
+    normalised_columns,
     read_records,
 )
 from batch_platform.lib.sql_files import SqlFolder
@@ -26,20 +27,14 @@ from batch_platform.lib.warehouse import atomically, replace_partition, stage_ro
 
 load_sql = SqlFolder.of_domain(__file__)
 
-# Typed, so that the staged table has its columns' types even with no rows or only nulls.
-FIRM_STAGE_SCHEMA = pa.schema(
-    [
-        ("source_file", pa.string()),
-        ("source_line", pa.int64()),
-        *((name, pa.string()) for name in FIRM_COLUMNS),
-        ("n_jurisdiction", pa.string()),
-        ("n_status", pa.string()),
-        ("n_filing_date", pa.date32()),
-        ("n_registration_date", pa.date32()),
-        ("n_next_renewal_date", pa.date32()),
-        ("n_classes", pa.list_(pa.int32())),
-        ("problems", pa.string()),
-    ]
+# The staged normalised columns (n_<field>) beside the text as read.
+NORMALISED_FIELDS = (
+    "jurisdiction",
+    "status",
+    "filing_date",
+    "registration_date",
+    "next_renewal_date",
+    "classes",
 )
 
 
@@ -57,23 +52,22 @@ def load_firm_records(
     """Replace the month's firm records and quarantined rows from every firm-record file."""
     rows: list[RawRecord] = [r for path in files for r in read_records(path, FIRM_COLUMNS)]
     normalised = [normalise_record(r.values, office=False) for r in rows]
+    text = pa.string()
     columns = {
-        "source_file": [r.source_file for r in rows],
-        "source_line": [r.source_line for r in rows],
-        **{name: [r.values.get(name) for r in rows] for name in FIRM_COLUMNS},
-        "n_jurisdiction": [n.jurisdiction for n in normalised],
-        "n_status": [n.status for n in normalised],
-        "n_filing_date": [n.filing_date for n in normalised],
-        "n_registration_date": [n.registration_date for n in normalised],
-        "n_next_renewal_date": [n.next_renewal_date for n in normalised],
-        "n_classes": [n.classes for n in normalised],
-        "problems": [
-            # A row that could not be read says only that; its field errors follow from it.
-            r.read_error or "; ".join(n.problems) or None
-            for r, n in zip(rows, normalised, strict=True)
-        ],
+        "source_file": pa.array([r.source_file for r in rows], text),
+        "source_line": pa.array([r.source_line for r in rows], pa.int64()),
+        **{name: pa.array([r.values.get(name) for r in rows], text) for name in FIRM_COLUMNS},
+        **normalised_columns(normalised, {f"n_{name}": name for name in NORMALISED_FIELDS}),
+        "problems": pa.array(
+            [
+                # A row that could not be read says only that; its field errors follow from it.
+                r.read_error or "; ".join(n.problems) or None
+                for r, n in zip(rows, normalised, strict=True)
+            ],
+            text,
+        ),
     }
-    stage_rows(con, "portfolio_firm_stage", pa.table(columns, schema=FIRM_STAGE_SCHEMA))
+    stage_rows(con, "portfolio_firm_stage", pa.table(columns))
     con.execute(load_sql("stage_ranked_firm_rows"))
     params = {"month": month}
 

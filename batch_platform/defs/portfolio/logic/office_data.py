@@ -23,6 +23,7 @@ from batch_platform.defs.portfolio.logic.office_vocabulary import (
 from batch_platform.defs.portfolio.logic.registration_records import (
     OFFICE_COLUMNS,
     normalise_record,
+    normalised_columns,
     read_records,
 )
 from batch_platform.lib.sql_files import SqlFolder
@@ -30,28 +31,18 @@ from batch_platform.lib.warehouse import atomically, stage_rows, write_partition
 
 load_sql = SqlFolder.of_domain(__file__)
 
-# Typed, so that the staged table has its columns' types even with no rows or only nulls.
-OFFICE_STAGE_SCHEMA = pa.schema(
-    [
-        ("registration_id", pa.string()),
-        ("jurisdiction", pa.string()),
-        ("source", pa.string()),
-        ("source_line", pa.int64()),
-        ("fetched_at", pa.timestamp("us")),
-        ("attempts", pa.int32()),
-        ("error", pa.string()),
-        ("retryable", pa.bool_()),
-        ("mark", pa.string()),
-        ("owner", pa.string()),
-        ("office_status", pa.string()),
-        ("status", pa.string()),
-        ("filing_date", pa.date32()),
-        ("registration_date", pa.date32()),
-        ("next_renewal_date", pa.date32()),
-        ("classes", pa.list_(pa.int32())),
-        ("as_of", pa.date32()),
-    ]
-)
+# The staged normalised columns, by the Normalised field each holds.
+NORMALISED_FIELDS = {
+    "mark": "mark",
+    "owner": "owner",
+    "office_status": "raw_status",
+    "status": "status",
+    "filing_date": "filing_date",
+    "registration_date": "registration_date",
+    "next_renewal_date": "next_renewal_date",
+    "classes": "classes",
+    "as_of": "as_of",
+}
 
 
 def month_date_range(month: dt.date) -> tuple[dt.date, dt.date]:
@@ -85,28 +76,21 @@ def _stage_office_rows(con: duckdb.DuckDBPyConnection, rows: Sequence[OfficeRow]
             errors.append("office data: " + "; ".join(problems))
         else:
             errors.append(None)
+    text = pa.string()
     columns = {
-        "registration_id": [r.registration_id for r in rows],
-        "jurisdiction": [
-            n.jurisdiction or r.jurisdiction for r, n in zip(rows, normalised, strict=True)
-        ],
-        "source": [r.source for r in rows],
-        "source_line": [r.source_line for r in rows],
-        "fetched_at": [r.fetched_at for r in rows],
-        "attempts": [r.attempts for r in rows],
-        "error": errors,
-        "retryable": [r.retryable and r.error is not None for r in rows],
-        "mark": [n.mark for n in normalised],
-        "owner": [n.owner for n in normalised],
-        "office_status": [n.raw_status for n in normalised],
-        "status": [n.status for n in normalised],
-        "filing_date": [n.filing_date for n in normalised],
-        "registration_date": [n.registration_date for n in normalised],
-        "next_renewal_date": [n.next_renewal_date for n in normalised],
-        "classes": [n.classes for n in normalised],
-        "as_of": [n.as_of for n in normalised],
+        "registration_id": pa.array([r.registration_id for r in rows], text),
+        "jurisdiction": pa.array(
+            [n.jurisdiction or r.jurisdiction for r, n in zip(rows, normalised, strict=True)], text
+        ),
+        "source": pa.array([r.source for r in rows], text),
+        "source_line": pa.array([r.source_line for r in rows], pa.int64()),
+        "fetched_at": pa.array([r.fetched_at for r in rows], pa.timestamp("us")),
+        "attempts": pa.array([r.attempts for r in rows], pa.int32()),
+        "error": pa.array(errors, text),
+        "retryable": pa.array([r.retryable and r.error is not None for r in rows], pa.bool_()),
+        **normalised_columns(normalised, NORMALISED_FIELDS),
     }
-    stage_rows(con, "portfolio_office_stage", pa.table(columns, schema=OFFICE_STAGE_SCHEMA))
+    stage_rows(con, "portfolio_office_stage", pa.table(columns))
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyarrow as pa
+
 from batch_platform.defs.portfolio.logic.office_vocabulary import (
     NormaliseError,
     canonical_status,
@@ -39,6 +41,19 @@ OFFICE_COLUMNS = (*FIRM_COLUMNS, "as_of")
 DATE_FIELDS = ("filing_date", "registration_date", "next_renewal_date")
 CSV_SUFFIXES = (".csv",)
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
+# Arrow types of the normalised fields, so that a staged column of only nulls keeps its type.
+NORMALISED_TYPES = {
+    "jurisdiction": pa.string(),
+    "mark": pa.string(),
+    "owner": pa.string(),
+    "raw_status": pa.string(),
+    "status": pa.string(),
+    "filing_date": pa.date32(),
+    "registration_date": pa.date32(),
+    "next_renewal_date": pa.date32(),
+    "classes": pa.list_(pa.int32()),
+    "as_of": pa.date32(),
+}
 
 
 @dataclass
@@ -186,3 +201,12 @@ def normalise_record(values: dict[str, str | None], *, office: bool) -> Normalis
     except NormaliseError as error:
         record.problems.append(str(error))
     return record
+
+
+def normalised_columns(records: list[Normalised], fields: dict[str, str]) -> dict[str, pa.Array]:
+    """Typed Arrow columns of normalised records, for staging: ``fields`` maps a column name to
+    the :class:`Normalised` field it holds."""
+    return {
+        column: pa.array([getattr(r, name) for r in records], NORMALISED_TYPES[name])
+        for column, name in fields.items()
+    }
