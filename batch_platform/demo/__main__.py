@@ -1,4 +1,4 @@
-"""`make demo`: generate sample data, run every job over the sample's partitions, print a summary.
+"""`make demo`: each domain's demo step (demo/<domain>.py) in lineage order, then a summary.
 
 Runs go through the Dagster instance in $DAGSTER_HOME, so they appear in the UI afterwards.
 """
@@ -6,27 +6,19 @@ Runs go through the Dagster instance in $DAGSTER_HOME, so they appear in the UI 
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import logging
 import sys
 import time
-from zoneinfo import ZoneInfo
 
 import dagster as dg
 
 from batch_platform.definitions import defs as load_defs
-from batch_platform.defs.signals.logic.sample_signals import generate_sample_data
-from batch_platform.defs.signals.partitions import TIMEZONE, daily_partitions, weekly_partitions
-from batch_platform.defs.signals.sensors import signal_files_sensor
 from batch_platform.demo.content import run_content_demo
 from batch_platform.demo.delivery import run_delivery_demo
 from batch_platform.demo.portfolio import run_portfolio_demo
+from batch_platform.demo.signals import row_accounting_line, run_signals_demo
 from batch_platform.lib.settings import load_settings
 from batch_platform.lib.warehouse import TABLES, connect
-
-log = logging.getLogger("batch_platform.demo")
-QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
-RANGE_TAGS = ("dagster/asset_partition_range_start", "dagster/asset_partition_range_end")
 
 
 class CheckTally:
@@ -48,58 +40,20 @@ def run_demo(days_scored: int, weeks_scored: int, regenerate: bool) -> int:
     definitions = load_defs()
     instance = dg.DagsterInstance.get()
     started = time.monotonic()
-    if regenerate or not any(settings.signals_dir.glob("*")):
-        summary = generate_sample_data(settings.landing_dir)
-        print(f"generated {summary.events:,} sample events in {len(summary.signal_files)} files")
-
-    # The sensor decides which files are complete and what their partitions are.
-    context = dg.build_sensor_context(
-        instance=instance, resources={"landing": _landing(definitions)}
-    )
-    result = signal_files_sensor(context)
-    requests = result.run_requests if isinstance(result, dg.SensorResult) else []
-    for partition_request in result.dynamic_partitions_requests or []:
-        instance.add_dynamic_partitions(
-            partition_request.partitions_def_name, list(partition_request.partition_keys)
-        )
     tally = CheckTally()
-    for request in sorted(requests, key=lambda r: r.job_name != "firmographics_refresh"):
-        job = definitions.resolve_job_def(request.job_name)
-        print(f"running {request.job_name} {request.partition_key or ''}".rstrip())
-        tally.add(
-            job.execute_in_process(
-                run_config=QUIET,
-                instance=instance,
-                partition_key=request.partition_key,
-                tags=request.tags,
-            )
-        )
-
-    today = dt.datetime.now(ZoneInfo(TIMEZONE)).date()
-    daily_keys = daily_partitions.get_partition_keys()
-    last_day = (today - dt.timedelta(days=1)).isoformat()
-    last = daily_keys.index(last_day)
-    first_day = daily_keys[max(0, last - days_scored + 1)]
-    print(f"running nightly_lead_scoring {first_day}…{last_day} (one run)")
-    tally.add(
-        definitions.resolve_job_def("nightly_lead_scoring").execute_in_process(
-            run_config=QUIET,
-            instance=instance,
-            tags=dict(zip(RANGE_TAGS, (first_day, last_day), strict=True)),
-        )
-    )
-    weekly_keys = weekly_partitions.get_partition_keys()[-weeks_scored:]
-    print(f"running weekly_account_health {weekly_keys[0]}…{weekly_keys[-1]} (one run)")
-    tally.add(
-        definitions.resolve_job_def("weekly_account_health").execute_in_process(
-            run_config=QUIET,
-            instance=instance,
-            tags=dict(zip(RANGE_TAGS, (weekly_keys[0], weekly_keys[-1]), strict=True)),
-        )
+    signals = run_signals_demo(
+        definitions,
+        instance,
+        settings,
+        days_scored=days_scored,
+        weeks_scored=weeks_scored,
+        regenerate=regenerate,
+        on_result=tally.add,
+        say=print,
     )
     # Delivery: the day before (the first sync) and the last day (only what changed since).
     delivery_lines = run_delivery_demo(
-        definitions, instance, [daily_keys[last - 1], last_day], tally.add, print
+        definitions, instance, [signals.day_before, signals.last_day], tally.add, print
     )
     portfolio = run_portfolio_demo(definitions, instance, settings, regenerate, print)
     for result in portfolio.results:
@@ -107,16 +61,12 @@ def run_demo(days_scored: int, weeks_scored: int, regenerate: bool) -> int:
     print("running content_batch_ingest (URL list from a local site on 127.0.0.1)")
     content = run_content_demo(definitions, instance)
     tally.add(content.result)
-    _print_summary(settings, tally, time.monotonic() - started, last_day)
+    _print_summary(settings, tally, time.monotonic() - started, signals.last_day)
     print("\n".join(["", *delivery_lines]))
     for line in portfolio.lines:
         print(line)
     print("\n".join(content.lines()))
     return 1 if tally.failed else 0
-
-
-def _landing(definitions: dg.Definitions):
-    return definitions.resources["landing"]
 
 
 def _print_summary(settings, tally: CheckTally, seconds: float, last_day: str) -> None:
@@ -126,13 +76,9 @@ def _print_summary(settings, tally: CheckTally, seconds: float, last_day: str) -
     for table in TABLES:
         count = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
         print(f"{table:32} {count:>10,}")
-    raw, placed = con.execute(
-        "SELECT (SELECT count(*) FROM raw.signals), (SELECT count(*) FROM clean.signals) + "
-        "(SELECT count(*) FROM clean.signal_duplicates) + "
-        "(SELECT count(*) FROM quarantine.signal_rows)"
-    ).fetchone()
+    accounting = row_accounting_line(con)
     con.close()
-    print(f"\nrow accounting: {raw:,} raw rows = {placed:,} cleaned + duplicate + quarantined")
+    print(f"\n{accounting}")
     print(f"asset checks: {tally.passed} passed, {len(tally.failed)} failed")
     for failed in tally.failed:
         print(f"  failed: {failed}")

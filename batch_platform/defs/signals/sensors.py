@@ -7,7 +7,7 @@ import dagster as dg
 
 from batch_platform.defs.common.resources import LandingResource
 from batch_platform.defs.signals.jobs import firmographics_job, signal_file_ingest_job
-from batch_platform.defs.signals.logic.signal_files import file_format
+from batch_platform.defs.signals.logic.signal_file_format import file_format
 from batch_platform.defs.signals.partitions import signal_file_partitions
 from batch_platform.lib.landing import LandedFile, scan_landing_dir
 
@@ -23,8 +23,9 @@ def _is_firmographics_file(name: str) -> bool:
     return name.lower().endswith(".csv")
 
 
-def _is_signal_file(name: str) -> bool:
-    # Unsupported types are requested too: the raw asset quarantines them with a reason.
+def _any_file(_name: str) -> bool:
+    """Every complete file of <landing>/signals/, unsupported types too: the raw asset
+    quarantines those with a reason a user sees, instead of the sensor ignoring them silently."""
     return True
 
 
@@ -38,7 +39,7 @@ def _is_signal_file(name: str) -> bool:
 )
 def signal_files_sensor(context: dg.SensorEvaluationContext, landing: LandingResource):
     seen: dict[str, str] = json.loads(context.cursor) if context.cursor else {}
-    signals = scan_landing_dir(landing.signals_dir, _is_signal_file, landing.settle_after)
+    signals = scan_landing_dir(landing.signals_dir, _any_file, landing.settle_after)
     firmographics = scan_landing_dir(
         landing.firmographics_dir, _is_firmographics_file, landing.settle_after
     )

@@ -2,7 +2,7 @@
 
 import pytest
 
-from batch_platform.defs.signals.logic.transforms import load_sql, row_accounting_failures
+from batch_platform.defs.signals.logic.signal_cleaning import load_sql, row_accounting_failures
 from batch_platform.lib.keys import partition_key_for
 
 HEADER = "event_id,occurred_at,source,event_type,email,account_domain,properties\n"

@@ -19,15 +19,35 @@ from batch_platform_tests.conftest import Platform, require_or_skip
 from batch_platform_tests.defs.signals.test_automation import land_old, requested_keys, tick
 
 HEADER = "event_id,occurred_at,source,event_type,email,account_domain,properties\n"
+# Loads and cleans one file. With a third argument, the process stops at that point of the load
+# (after staging the file, or right after replacing the named table, inside its still-open
+# transaction), says so on stdout and waits there for the test to kill it.
 INGEST = """
 import sys
 from pathlib import Path
+from batch_platform.defs.signals.logic import raw_signal_load, signal_cleaning
 from batch_platform.lib.warehouse import connect
-from batch_platform.defs.signals.logic.transforms import load_signal_file, clean_signal_partition
+
+PAUSE_AT = sys.argv[3] if len(sys.argv) > 3 else None
+
+
+def pausing(function, point_of):
+    def wrapper(*args, **kwargs):
+        result = function(*args, **kwargs)
+        if point_of(args) == PAUSE_AT:
+            print("paused at", PAUSE_AT, flush=True)
+            sys.stdin.readline()
+        return result
+    return wrapper
+
+
+raw_signal_load.stage_signal_file = pausing(raw_signal_load.stage_signal_file, lambda a: "staged")
+for module in (raw_signal_load, signal_cleaning):
+    module.replace_partition = pausing(module.replace_partition, lambda a: a[1])
 con = connect(sys.argv[1])
 print("connected", flush=True)
-load_signal_file(con, Path(sys.argv[2]), "big.csv", "big.csv")
-clean_signal_partition(con, "big.csv")
+raw_signal_load.load_signal_file(con, Path(sys.argv[2]), "big.csv", "big.csv")
+signal_cleaning.clean_signal_partition(con, "big.csv")
 print("done", flush=True)
 """
 
@@ -89,23 +109,43 @@ def loaded_warehouse(tmp_path_factory):
     return big, warehouse
 
 
-# The reload takes about 5 s here: staging, then the raw write, then cleaning and its writes.
-@pytest.mark.parametrize("kill_after", [0.8, 1.6, 2.4, 3.2, 4.0])
-def test_sigkill_mid_write_leaves_no_partial_partition(tmp_path, loaded_warehouse, kill_after):
+# Where the reload is killed: staged but nothing written; in the raw transaction after its first
+# and after its last table; in the clean transaction (raw committed) after its first and last.
+KILL_POINTS = [
+    "staged",
+    "raw.signals",
+    "quarantine.signal_files",
+    "clean.signals",
+    "quarantine.signal_rows",
+]
+
+
+@pytest.mark.parametrize("kill_at", KILL_POINTS)
+def test_sigkill_mid_write_leaves_no_partial_partition(tmp_path, loaded_warehouse, kill_at):
     big, original = loaded_warehouse
     warehouse = tmp_path / "w.duckdb"
     shutil.copy(original, warehouse)
     process = subprocess.Popen(
-        [sys.executable, "-c", INGEST, str(warehouse), str(big)], stdout=subprocess.PIPE, text=True
+        [sys.executable, "-c", INGEST, str(warehouse), str(big), kill_at],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
-    assert process.stdout.readline().strip() == "connected"
-    time.sleep(kill_after)
+    wait_for_line(process, f"paused at {kill_at}")
     process.send_signal(signal.SIGKILL)
     process.wait()
     # Whatever the moment, every table holds the whole old partition or the whole new one.
     assert partition_counts(warehouse) == (ROWS, ROWS, 0, 0)
     subprocess.run([sys.executable, "-c", INGEST, str(warehouse), str(big)], check=True)
     assert table_digest(warehouse) == table_digest(original)
+
+
+def wait_for_line(process: subprocess.Popen, expected: str) -> None:
+    """Read the process's output up to ``expected`` (DuckDB's progress bar writes there too)."""
+    for line in process.stdout:
+        if line.strip() == expected:
+            return
+    pytest.fail(f"the process ended (exit code {process.wait()}) before printing {expected!r}")
 
 
 def table_digest(warehouse) -> str:

@@ -6,7 +6,10 @@ import dagster as dg
 import pytest
 
 from batch_platform.definitions import defs
-from batch_platform.defs.signals.assets.monthly_intent import month_bounds, monthly_intent
+from batch_platform.defs.signals.assets.monthly_intent import (
+    intent_month_bounds_utc,
+    monthly_intent,
+)
 from batch_platform.defs.signals.schedules import (
     monthly_intent_schedule,
     previous_month_partition_for,
@@ -59,10 +62,10 @@ def test_rising_new_steady_and_falling_topics(platform):
     assert "| blog/batch-etl | 1 |" in report
 
 
-def test_month_bounds_are_new_york_midnights_in_utc():
+def test_intent_month_bounds_are_new_york_midnights_in_utc():
     import datetime as dt
 
-    bounds = month_bounds(dt.date(2026, 3, 1), "America/New_York")
+    bounds = intent_month_bounds_utc(dt.date(2026, 3, 1), "America/New_York")
     assert bounds == {
         "previous_start": dt.datetime(2026, 2, 1, 5),
         "start": dt.datetime(2026, 3, 1, 5),

@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from batch_platform.defs.signals.logic.transforms import Window
+from batch_platform.defs.signals.logic.utc_window import Window
 
 
 def windows_of_run(

@@ -2,21 +2,18 @@
 
 import dagster as dg
 
-from batch_platform.defs.common.checks import check_spec, count_check
+from batch_platform.defs.common.checks import check_spec, key_unique_check
 from batch_platform.defs.common.metadata import table_metadata
 from batch_platform.defs.common.resources import LandingResource, WarehouseResource
-from batch_platform.defs.signals.assets._common import OWNERS, warehouse_table
+from batch_platform.defs.signals.assets._common import landing_files, warehouse_table
 from batch_platform.defs.signals.assets.ingest import FIRMOGRAPHICS
-from batch_platform.defs.signals.logic.transforms import load_firmographics
+from batch_platform.defs.signals.logic.firmographics_load import load_firmographics
 
 LANDING_FIRMOGRAPHICS = dg.AssetKey(["landing", "landing_firmographics_files"])
 
-landing_firmographics_files = dg.AssetSpec(
+landing_firmographics_files = landing_files(
     LANDING_FIRMOGRAPHICS,
-    description="CSV files with domain, company_name, industry, employee_count, country.",
-    group_name="signals",
-    kinds={"file"},
-    owners=OWNERS,
+    "CSV files with domain, company_name, industry, employee_count, country.",
 )
 
 
@@ -40,10 +37,10 @@ def firmographics(
             metadata=table_metadata(con, "clean.firmographics")
             | {"files_read": result.files_read, "files_skipped": len(result.files_skipped)}
         )
-        yield count_check(
+        yield key_unique_check(
             con,
             asset_key=FIRMOGRAPHICS,
+            table="clean.firmographics",
+            key_columns=["domain"],
             check_name="domain_unique",
-            sql="SELECT count(*) - count(DISTINCT domain) FROM clean.firmographics",
-            what="repeated domains",
         )

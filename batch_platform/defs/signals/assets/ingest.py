@@ -1,6 +1,7 @@
 """Landing → raw → cleaned signals: one dynamic partition per landed file."""
 
 from collections import Counter
+from typing import NamedTuple
 
 import dagster as dg
 
@@ -10,18 +11,18 @@ from batch_platform.defs.common.checks import (
     partitions_count_check,
 )
 from batch_platform.defs.common.metadata import table_metadata, table_spec
-from batch_platform.defs.common.resources import WAREHOUSE_POOL, LandingResource, WarehouseResource
-from batch_platform.defs.signals.assets._common import OWNERS
-from batch_platform.defs.signals.logic.transforms import (
-    CleanCounts,
-    FileLoad,
+from batch_platform.defs.common.resources import LandingResource, WarehouseResource
+from batch_platform.defs.signals.assets._common import OWNERS, landing_files, multi_asset_over
+from batch_platform.defs.signals.logic.raw_signal_load import FileLoad, load_signal_file
+from batch_platform.defs.signals.logic.signal_cleaning import (
+    SignalCleanCounts,
     clean_signal_partitions,
-    load_signal_file,
-    load_sql,
     row_accounting_failures,
 )
 from batch_platform.defs.signals.partitions import signal_file_partitions
 from batch_platform.lib.landing import find_landed_files
+from batch_platform.lib.markdown import markdown_table
+from batch_platform.lib.sql_files import SqlFolder
 
 LANDING_SIGNALS = dg.AssetKey(["landing", "landing_signal_files"])
 RAW_SIGNALS = dg.AssetKey(["raw", "raw_signals"])
@@ -32,6 +33,67 @@ DUPLICATES = dg.AssetKey(["clean", "clean_signal_duplicates"])
 QUARANTINED_ROWS = dg.AssetKey(["quarantine", "quarantine_signal_rows"])
 FIRMOGRAPHICS = dg.AssetKey(["clean", "clean_firmographics"])
 PARTITION = "partition_key = $partition_key"
+load_sql = SqlFolder.of_domain(__file__)
+
+
+class RunCheck(NamedTuple):
+    """An asset check whose SQL file counts the offending rows per partition of the run."""
+
+    asset_key: dg.AssetKey
+    name: str
+    sql_file: str
+    what: str
+
+
+# Checked per partition of the run, which key_unique_check (a single count) cannot report:
+# lines_unique also counts a missing source_line, and event_key_unique also finds a key kept by
+# a partition outside the run.
+RAW_CHECKS = [
+    RunCheck(
+        RAW_SIGNALS,
+        "lines_unique",
+        "check_raw_lines_unique",
+        "repeated or missing source_line values",
+    ),
+    RunCheck(
+        RAW_SIGNAL_FILES,
+        "rows_match_file",
+        "check_rows_match_file",
+        "file rows missing or row counts that differ from raw.signals",
+    ),
+    RunCheck(
+        QUARANTINED_FILES,
+        "quarantine_has_reason",
+        "check_quarantined_files_have_reason",
+        "quarantined files without a recorded reason",
+    ),
+]
+CLEAN_CHECKS = [
+    RunCheck(
+        CLEAN_SIGNALS,
+        "event_key_unique",
+        "check_event_key_unique",
+        "cleaned rows whose event key is kept more than once",
+    ),
+    RunCheck(
+        CLEAN_SIGNALS,
+        "no_null_keys",
+        "check_clean_keys_not_null",
+        "cleaned rows with a null key column",
+    ),
+    RunCheck(
+        DUPLICATES,
+        "points_at_kept_row",
+        "check_duplicates_point_at_kept_rows",
+        "duplicates pointing at no kept row",
+    ),
+    RunCheck(
+        QUARANTINED_ROWS,
+        "has_reason",
+        "check_quarantined_rows_have_reason",
+        "quarantined rows without a reason",
+    ),
+]
 # Columns of clean.signals that come straight (normalised) from raw.signals columns.
 CLEAN_COLUMN_LINEAGE = dg.TableColumnLineage(
     deps_by_column={
@@ -55,12 +117,9 @@ CLEAN_COLUMN_LINEAGE = dg.TableColumnLineage(
     }
 )
 
-landing_signal_files = dg.AssetSpec(
+landing_signal_files = landing_files(
     LANDING_SIGNALS,
-    description="Signal files (.csv, .jsonl, .parquet, optionally .gz) in <landing>/signals/.",
-    group_name="signals",
-    kinds={"file"},
-    owners=OWNERS,
+    "Signal files (.csv, .jsonl, .parquet, optionally .gz) in <landing>/signals/.",
 )
 
 
@@ -101,11 +160,7 @@ landing_signal_files = dg.AssetSpec(
             "A file quarantined whole is recorded with a reason a user can act on.",
         ),
     ],
-    partitions_def=signal_file_partitions,
-    # Files that land together are loaded by one run (the sensor requests a range of them).
-    backfill_policy=dg.BackfillPolicy.single_run(),
-    group_name="signals",
-    pool=WAREHOUSE_POOL,
+    **multi_asset_over(signal_file_partitions),
 )
 def raw_signals(
     context: dg.AssetExecutionContext, duckdb: WarehouseResource, landing: LandingResource
@@ -151,36 +206,7 @@ def raw_signals(
             metadata=table_metadata(con, "quarantine.signal_files", where, params)
             | {"reason": "; ".join(f"{f}: {r}" for f, r in reasons.items() if r)[:2000]},
         )
-        yield partitions_count_check(
-            con,
-            asset_key=RAW_SIGNALS,
-            check_name="lines_unique",
-            sql="SELECT partition_key, count(*) - count(DISTINCT source_line) + count(*) FILTER "
-            "(WHERE source_line IS NULL) FROM raw.signals "
-            "WHERE list_contains($partition_keys, partition_key) GROUP BY partition_key",
-            partition_keys=keys,
-            what="repeated or missing source_line values",
-        )
-        yield partitions_count_check(
-            con,
-            asset_key=RAW_SIGNAL_FILES,
-            check_name="rows_match_file",
-            sql=load_sql("check_rows_match_file"),
-            partition_keys=keys,
-            what="file rows missing or row counts that differ from raw.signals",
-        )
-        yield partitions_count_check(
-            con,
-            asset_key=QUARANTINED_FILES,
-            check_name="quarantine_has_reason",
-            sql="SELECT f.partition_key, count(*) FROM raw.signal_files AS f "
-            "WHERE list_contains($partition_keys, f.partition_key) AND f.status = 'quarantined' "
-            "AND NOT EXISTS (SELECT 1 FROM quarantine.signal_files AS q "
-            "WHERE q.partition_key = f.partition_key AND coalesce(q.reason, '') <> '') "
-            "GROUP BY f.partition_key",
-            partition_keys=keys,
-            what="quarantined files without a recorded reason",
-        )
+        yield from run_checks(con, keys, RAW_CHECKS)
 
 
 def partitions_filter(keys: list[str]) -> tuple[str, dict]:
@@ -188,10 +214,6 @@ def partitions_filter(keys: list[str]) -> tuple[str, dict]:
     if len(keys) == 1:
         return PARTITION, {"partition_key": keys[0]}
     return "list_contains($partition_keys, partition_key)", {"partition_keys": list(keys)}
-
-
-def _md_cell(text: str) -> str:
-    return text.replace("|", "\\|")
 
 
 def file_metadata(loads: list[FileLoad]) -> dict:
@@ -204,19 +226,21 @@ def file_metadata(loads: list[FileLoad]) -> dict:
             "size_bytes": load.size_bytes,
             "exact_fallback_parser": load.used_fallback,
         }
-    rows = "\n".join(
-        f"| {_md_cell(load.source_file)} | {load.file_format or 'unreadable'} "
-        f"| {load.data_rows:,} | {load.quarantine_reason or ''} |"
-        for load in loads[:200]
-    )
+    table = markdown_table(
+        ["file", "format", "rows", "quarantined"],
+        [
+            (load.source_file, load.file_format or "unreadable", f"{load.data_rows:,}",
+             load.quarantine_reason)
+            for load in loads[:200]
+        ],
+        right_aligned=["rows"],
+    )  # fmt: skip
     return {
         "files": len(loads),
         "size_bytes": sum(load.size_bytes for load in loads),
         "exact_fallback_parser": sum(load.used_fallback for load in loads),
         "source_files": dg.MetadataValue.md(
-            "| file | format | rows | quarantined |\n|---|---|---:|---|\n"
-            + rows
-            + (f"\n\n… and {len(loads) - 200} more" if len(loads) > 200 else "")
+            table + (f"\n\n… and {len(loads) - 200} more" if len(loads) > 200 else "")
         ),
     }
 
@@ -266,23 +290,19 @@ def file_metadata(loads: list[FileLoad]) -> dict:
         ),
         check_spec(QUARANTINED_ROWS, "has_reason", "Every quarantined row says why."),
     ],
-    partitions_def=signal_file_partitions,
-    # Files that land together are loaded by one run (the sensor requests a range of them).
-    backfill_policy=dg.BackfillPolicy.single_run(),
-    group_name="signals",
-    pool=WAREHOUSE_POOL,
+    **multi_asset_over(signal_file_partitions),
 )
 def clean_signals(context: dg.AssetExecutionContext, duckdb: WarehouseResource):
     """Validate, normalise, de-duplicate (first seen wins) and enrich each file's rows.
 
-    Files of a run are cleaned in landing order, each in its own transaction, so the first file
-    to carry an event keeps it.
+    The files of a run are cleaned together, as if one after another in landing order (so the
+    first file to carry an event keeps it), in one transaction for the whole run.
     """
     keys = context.partition_keys
     with duckdb.get_connection() as con:
         context.log.info(f"cleaning {len(keys)} file(s) in one pass")
         by_partition = clean_signal_partitions(con, keys)
-        totals = sum(by_partition.values(), CleanCounts(0, 0, 0, 0))
+        totals = sum(by_partition.values(), SignalCleanCounts(0, 0, 0, 0))
         for key, counts in _sampled(by_partition.items()):
             context.log.info(
                 f"{key}: {counts.raw_rows:,} raw rows: {counts.cleaned:,} cleaned, "
@@ -303,11 +323,14 @@ def clean_signals(context: dg.AssetExecutionContext, duckdb: WarehouseResource):
             asset_key=DUPLICATES,
             metadata=table_metadata(con, "clean.signal_duplicates", where, params),
         )
-        reason_rows = "\n".join(f"| {r} | {n} |" for r, n in reasons.most_common(20))
         yield dg.MaterializeResult(
             asset_key=QUARANTINED_ROWS,
             metadata=table_metadata(con, "quarantine.signal_rows", where, params)
-            | {"reasons": dg.MetadataValue.md("| reason | rows |\n|---|---|\n" + reason_rows)},
+            | {
+                "reasons": dg.MetadataValue.md(
+                    markdown_table(["reason", "rows"], reasons.most_common(20))
+                )
+            },
         )
         yield counted_check_result(
             asset_key=CLEAN_SIGNALS,
@@ -315,42 +338,19 @@ def clean_signals(context: dg.AssetExecutionContext, duckdb: WarehouseResource):
             failing_by_partition=row_accounting_failures(con, keys),
             what="raw rows not placed in exactly one of cleaned / duplicate / quarantined",
         )
+        yield from run_checks(con, keys, CLEAN_CHECKS)
+
+
+def run_checks(con, keys: list[str], checks: list[RunCheck]):
+    """The results of ``checks`` over the run's partitions."""
+    for check in checks:
         yield partitions_count_check(
             con,
-            asset_key=CLEAN_SIGNALS,
-            check_name="event_key_unique",
-            sql=load_sql("check_event_key_unique"),
+            asset_key=check.asset_key,
+            check_name=check.name,
+            sql=load_sql(check.sql_file),
             partition_keys=keys,
-            what="cleaned rows whose event key is kept more than once",
-        )
-        yield partitions_count_check(
-            con,
-            asset_key=CLEAN_SIGNALS,
-            check_name="no_null_keys",
-            sql="SELECT partition_key, count(*) FROM clean.signals "
-            "WHERE list_contains($partition_keys, partition_key) "
-            "AND (event_key IS NULL OR email IS NULL OR occurred_at IS NULL) "
-            "GROUP BY partition_key",
-            partition_keys=keys,
-            what="cleaned rows with a null key column",
-        )
-        yield partitions_count_check(
-            con,
-            asset_key=DUPLICATES,
-            check_name="points_at_kept_row",
-            sql=load_sql("check_duplicates_point_at_kept_rows"),
-            partition_keys=keys,
-            what="duplicates pointing at no kept row",
-        )
-        yield partitions_count_check(
-            con,
-            asset_key=QUARANTINED_ROWS,
-            check_name="has_reason",
-            sql="SELECT partition_key, count(*) FROM quarantine.signal_rows "
-            "WHERE list_contains($partition_keys, partition_key) AND coalesce(reason, '') = '' "
-            "GROUP BY partition_key",
-            partition_keys=keys,
-            what="quarantined rows without a reason",
+            what=check.what,
         )
 
 

@@ -1,4 +1,5 @@
-"""The monthly intent report: accounts with rising research activity by topic."""
+"""The monthly intent report of the signals domain: accounts with rising research activity by
+topic, from the page views in clean.signals."""
 
 import datetime as dt
 from zoneinfo import ZoneInfo
@@ -6,13 +7,20 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 from pydantic import Field
 
-from batch_platform.defs.common.checks import check_spec, count_check
+from batch_platform.defs.common.checks import (
+    check_spec,
+    count_check,
+    key_unique_check,
+    key_unique_spec,
+)
 from batch_platform.defs.common.metadata import table_metadata
 from batch_platform.defs.common.resources import WAREHOUSE_POOL, LandingResource, WarehouseResource
+from batch_platform.defs.signals.assets._common import OWNERS
 from batch_platform.defs.signals.assets.rollups import ALL_FILES
 from batch_platform.defs.signals.partitions import intent_months
+from batch_platform.lib.markdown import markdown_table
 from batch_platform.lib.sql_files import SqlFolder
-from batch_platform.lib.warehouse import atomically, replace_partition
+from batch_platform.lib.warehouse import scalar, write_partition
 
 MONTHLY_INTENT = dg.AssetKey(["reports", "reports_monthly_intent"])
 load_sql = SqlFolder.of_domain(__file__)
@@ -26,7 +34,7 @@ class IntentSettings(dg.Config):
     rise_factor: float = Field(default=1.5, ge=1, description="Times the previous month's views")
 
 
-def month_bounds(month_start: dt.date, timezone: str) -> dict[str, dt.datetime]:
+def intent_month_bounds_utc(month_start: dt.date, timezone: str) -> dict[str, dt.datetime]:
     """The month and the one before, as naive UTC instants (local midnights)."""
     zone = ZoneInfo(timezone)
     previous = (month_start - dt.timedelta(days=1)).replace(day=1)
@@ -40,40 +48,38 @@ def month_bounds(month_start: dt.date, timezone: str) -> dict[str, dt.datetime]:
 
 
 def intent_markdown(con, month: str) -> str:
+    """The month's report: rising accounts per topic, then the account-topics that rose most."""
     rows = con.execute(
-        "SELECT account_domain, topic, page_views, previous_page_views, contacts, trend "
-        "FROM reports.monthly_intent WHERE month_start = $month AND trend IN ('rising', 'new') "
-        "ORDER BY page_views - previous_page_views DESC, account_domain, topic LIMIT $top",
-        {"month": month, "top": TOP_ROWS},
+        load_sql("select_rising_intent"), {"month": month, "top": TOP_ROWS}
     ).fetchall()
-    by_topic = con.execute(
-        "SELECT topic, count(*) FROM reports.monthly_intent "
-        "WHERE month_start = $month AND trend IN ('rising', 'new') "
-        "GROUP BY topic ORDER BY 2 DESC, 1",
-        {"month": month},
-    ).fetchall()
+    by_topic = con.execute(load_sql("select_rising_intent_by_topic"), {"month": month}).fetchall()
     lines = [f"# Rising research activity, month of {month}", ""]
     if not rows:
         return "\n".join([*lines, "No account's research activity rose this month.", ""])
-    lines += ["| topic | accounts rising |", "|---|---:|"]
-    lines += [f"| {topic} | {n:,} |" for topic, n in by_topic]
-    lines += ["", "| account | topic | views | previous month | contacts | trend |",
-              "|---|---|---:|---:|---:|---|"]  # fmt: skip
-    lines += [f"| {a} | {t} | {v:,} | {p:,} | {c:,} | {trend} |" for a, t, v, p, c, trend in rows]
-    return "\n".join(lines) + "\n"
+    topics = markdown_table(
+        ["topic", "accounts rising"],
+        [(topic, f"{n:,}") for topic, n in by_topic],
+        right_aligned=["accounts rising"],
+    )
+    movers = markdown_table(
+        ["account", "topic", "views", "previous month", "contacts", "trend"],
+        [(a, t, f"{v:,}", f"{p:,}", f"{c:,}", trend) for a, t, v, p, c, trend in rows],
+        right_aligned=["views", "previous month", "contacts"],
+    )
+    return "\n".join([*lines, topics, "", movers]) + "\n"
 
 
 @dg.asset(
     key=MONTHLY_INTENT,
     deps=[ALL_FILES],
     partitions_def=intent_months,
-    group_name="delivery",
+    group_name="signals",
     kinds={"duckdb", "markdown"},
-    owners=["team:data-platform"],
+    owners=OWNERS,
     tags={"layer": "reports"},
     pool=WAREHOUSE_POOL,
     check_specs=[
-        check_spec(MONTHLY_INTENT, "key_unique", "One row per (month, account, topic)."),
+        key_unique_spec(MONTHLY_INTENT, "One row per (month, account, topic)."),
         check_spec(MONTHLY_INTENT, "trend_consistent", "Rising and new rows meet min_views."),
     ],
 )
@@ -93,38 +99,25 @@ def monthly_intent(
     """
     month = context.partition_key
     window = intent_months.time_window_for_partition_key(month)
-    bounds = month_bounds(window.start.date(), intent_months.timezone)
+    bounds = intent_month_bounds_utc(window.start.date(), intent_months.timezone)
     params = {"month_start": month, "min_views": config.min_views,
               "rise_factor": config.rise_factor, **bounds}  # fmt: skip
     with duckdb.get_connection() as con:
-        rows = atomically(
+        rows = write_partition(
             con,
-            lambda: replace_partition(
-                con,
-                "reports.monthly_intent",
-                {"month_start": month},
-                load_sql("select_monthly_intent"),
-                params,
-            ),
+            "reports.monthly_intent",
+            {"month_start": month},
+            load_sql("select_monthly_intent"),
+            params,
         )
-        trends = dict(
-            con.execute(
-                "SELECT trend, count(*) FROM reports.monthly_intent WHERE month_start = $m "
-                "GROUP BY 1",
-                {"m": month},
-            ).fetchall()
-        )
+        trends = dict(con.execute(load_sql("select_intent_trends"), {"m": month}).fetchall())
         markdown = intent_markdown(con, month)
         path = landing.reports_path / f"intent_report_{month[:7]}.md"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(markdown, encoding="utf-8")
         rising = trends.get("rising", 0) + trends.get("new", 0)
         context.log.info(f"{month[:7]}: {rows:,} account-topic rows, {rising:,} rising or new")
-        accounts = con.execute(
-            "SELECT count(DISTINCT account_domain) FROM reports.monthly_intent "
-            "WHERE month_start = $m AND trend IN ('rising', 'new')",
-            {"m": month},
-        ).fetchone()[0]
+        accounts = scalar(con, load_sql("select_rising_intent_accounts"), {"m": month})
         where = "month_start = $m"
         yield dg.MaterializeResult(
             metadata=table_metadata(con, "reports.monthly_intent", where, {"m": month})
@@ -138,14 +131,13 @@ def monthly_intent(
                 "path": dg.MetadataValue.path(str(path)),
             }
         )
-        yield count_check(
+        yield key_unique_check(
             con,
             asset_key=MONTHLY_INTENT,
-            check_name="key_unique",
-            sql="SELECT count(*) FROM (SELECT 1 FROM reports.monthly_intent WHERE month_start = $m "
-            "GROUP BY account_domain, topic HAVING count(*) > 1)",
+            table="reports.monthly_intent",
+            key_columns=["month_start", "account_domain", "topic"],
+            where="month_start = $m",
             params={"m": month},
-            what="repeated (account, topic) rows",
         )
         yield count_check(
             con,

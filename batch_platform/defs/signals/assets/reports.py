@@ -4,17 +4,19 @@ import dagster as dg
 
 from batch_platform.defs.common.checks import check_spec, count_check
 from batch_platform.defs.common.metadata import table_spec
-from batch_platform.defs.common.resources import WAREHOUSE_POOL, LandingResource, WarehouseResource
-from batch_platform.defs.signals.assets._common import OWNERS
+from batch_platform.defs.common.resources import LandingResource, WarehouseResource
+from batch_platform.defs.signals.assets._common import OWNERS, multi_asset_over
 from batch_platform.defs.signals.assets._windows import windows_of_run
 from batch_platform.defs.signals.assets.rollups import ALL_FILES, DAILY_USAGE, WEB_SESSIONS
 from batch_platform.defs.signals.assets.scores import LEAD_SCORES
-from batch_platform.defs.signals.logic.pipeline_report import build_pipeline_report
+from batch_platform.defs.signals.logic.pipeline_report import write_pipeline_report
 from batch_platform.defs.signals.partitions import daily_partitions
 from batch_platform.lib.charts import bar_chart_png, markdown_image
+from batch_platform.lib.sql_files import SqlFolder
 
 PIPELINE_REPORT = dg.AssetKey(["reports", "reports_daily_pipeline_report"])
 FILE_ACCOUNTING = dg.AssetKey(["reports", "reports_file_accounting"])
+load_sql = SqlFolder.of_domain(__file__)
 
 
 def report_chart(report) -> bytes:
@@ -55,10 +57,7 @@ def report_chart(report) -> bytes:
         ),
         check_spec(PIPELINE_REPORT, "report_written", "The Markdown report file exists."),
     ],
-    partitions_def=daily_partitions,
-    backfill_policy=dg.BackfillPolicy.single_run(),
-    group_name="signals",
-    pool=WAREHOUSE_POOL,
+    **multi_asset_over(daily_partitions),
 )
 def daily_pipeline_report(
     context: dg.AssetExecutionContext, duckdb: WarehouseResource, landing: LandingResource
@@ -70,7 +69,7 @@ def daily_pipeline_report(
     with duckdb.get_connection() as con:
         written = []
         for window in windows:
-            report = build_pipeline_report(con, window)
+            report = write_pipeline_report(con, window)
             path = reports_dir / f"pipeline_report_{window.day.isoformat()}.md"
             chart = report_chart(report)
             path.with_suffix(".png").write_bytes(chart)
@@ -103,9 +102,7 @@ def daily_pipeline_report(
             con,
             asset_key=FILE_ACCOUNTING,
             check_name="rows_balance",
-            sql="SELECT count(*) FROM reports.file_accounting "
-            "WHERE report_date BETWEEN $first AND $last "
-            "AND rows_in <> rows_cleaned + rows_duplicate + rows_quarantined",
+            sql=load_sql("check_file_accounting_balances"),
             params=days,
             what="files whose rows do not balance",
         )

@@ -5,7 +5,12 @@ import datetime as dt
 import dagster as dg
 from pydantic import Field
 
-from batch_platform.defs.common.checks import check_spec, count_check
+from batch_platform.defs.common.checks import (
+    check_spec,
+    count_check,
+    key_unique_check,
+    key_unique_spec,
+)
 from batch_platform.defs.common.metadata import table_metadata
 from batch_platform.defs.common.resources import WarehouseResource
 from batch_platform.defs.signals.assets._common import over_time, warehouse_table
@@ -13,15 +18,17 @@ from batch_platform.defs.signals.assets._windows import windows_of_run
 from batch_platform.defs.signals.assets.ingest import FIRMOGRAPHICS
 from batch_platform.defs.signals.assets.rollups import ALL_FILES
 from batch_platform.defs.signals.logic.lead_score_weights import DEFAULT_WEIGHTS
-from batch_platform.defs.signals.logic.transforms import (
+from batch_platform.defs.signals.logic.scoring import (
     LeadScoringConfig,
     score_account_health,
     score_leads,
 )
 from batch_platform.defs.signals.partitions import daily_partitions, weekly_partitions
+from batch_platform.lib.sql_files import SqlFolder
 
 LEAD_SCORES = dg.AssetKey(["scores", "scores_lead_scores"])
 ACCOUNT_HEALTH = dg.AssetKey(["scores", "scores_account_health"])
+load_sql = SqlFolder.of_domain(__file__)
 
 
 class LeadScoringSettings(dg.Config):
@@ -72,7 +79,7 @@ def _late_data_check(con, windows, asset_key: dg.AssetKey) -> dg.AssetCheckResul
         fail_window=dt.timedelta(hours=30), warn_window=dt.timedelta(hours=26)
     ),
     check_specs=[
-        check_spec(LEAD_SCORES, "key_unique", "One row per (as_of_date, email).", blocking=True),
+        key_unique_spec(LEAD_SCORES, "One row per (as_of_date, email).", blocking=True),
         check_spec(LEAD_SCORES, "no_null_keys", "as_of_date and email are set.", blocking=True),
         check_spec(LEAD_SCORES, "score_valid", "Scores are ≥ 0; tier and MQL flag agree."),
         check_spec(LEAD_SCORES, "data_not_late", "Warns when the newest event is > 48 h old."),
@@ -109,14 +116,13 @@ def lead_scores(
         yield dg.MaterializeResult(
             metadata=table_metadata(con, "scores.lead_scores", where, days) | {"mqls": int(mqls)}
         )
-        yield count_check(
+        yield key_unique_check(
             con,
             asset_key=LEAD_SCORES,
-            check_name="key_unique",
-            sql=f"SELECT count(*) FROM (SELECT 1 FROM scores.lead_scores WHERE {where} "
-            "GROUP BY as_of_date, email HAVING count(*) > 1)",
+            table="scores.lead_scores",
+            key_columns=["as_of_date", "email"],
+            where=where,
             params=days,
-            what="repeated (as_of_date, email) keys",
         )
         yield count_check(
             con,
@@ -130,8 +136,7 @@ def lead_scores(
             con,
             asset_key=LEAD_SCORES,
             check_name="score_valid",
-            sql=f"SELECT count(*) FROM scores.lead_scores WHERE {where} AND (score < 0 "
-            "OR tier NOT IN ('A', 'B', 'C', 'D') OR is_mql <> (score >= $threshold))",
+            sql=load_sql("check_lead_scores_valid"),
             params=days | {"threshold": config.mql_threshold},
             what="scores out of range or with a wrong tier or MQL flag",
         )
@@ -145,7 +150,7 @@ def lead_scores(
     **warehouse_table("scores"),
     freshness_policy=dg.FreshnessPolicy.time_window(fail_window=dt.timedelta(days=8)),
     check_specs=[
-        check_spec(ACCOUNT_HEALTH, "key_unique", "One row per (week_start, account).", True),
+        key_unique_spec(ACCOUNT_HEALTH, "One row per (week_start, account).", blocking=True),
         check_spec(ACCOUNT_HEALTH, "components_in_range", "Each component 0–25, total 0–100."),
         check_spec(ACCOUNT_HEALTH, "data_not_late", "Warns when the newest event is > 48 h old."),
     ],
@@ -174,23 +179,19 @@ def account_health(context: dg.AssetExecutionContext, duckdb: WarehouseResource)
             metadata=table_metadata(con, "scores.account_health", where, weeks)
             | {f"band_{band}": int(n) for band, n in bands.items()}
         )
-        yield count_check(
+        yield key_unique_check(
             con,
             asset_key=ACCOUNT_HEALTH,
-            check_name="key_unique",
-            sql=f"SELECT count(*) FROM (SELECT 1 FROM scores.account_health WHERE {where} "
-            "GROUP BY week_start, account_domain HAVING count(*) > 1)",
+            table="scores.account_health",
+            key_columns=["week_start", "account_domain"],
+            where=where,
             params=weeks,
-            what="repeated (week_start, account_domain) keys",
         )
         yield count_check(
             con,
             asset_key=ACCOUNT_HEALTH,
             check_name="components_in_range",
-            sql=f"SELECT count(*) FROM scores.account_health WHERE {where} AND NOT ("
-            "usage_trend_score BETWEEN 0 AND 25 AND engagement_score BETWEEN 0 AND 25 "
-            "AND crm_activity_score BETWEEN 0 AND 25 AND recency_score BETWEEN 0 AND 25 "
-            "AND health_score BETWEEN 0 AND 100)",
+            sql=load_sql("check_account_health_in_range"),
             params=weeks,
             what="accounts with a component out of range",
         )

@@ -21,7 +21,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from batch_platform.defs.signals.logic.signal_files import CONTRACT_COLUMNS
+from batch_platform.defs.signals.logic.signal_file_format import CONTRACT_COLUMNS
 
 INDUSTRIES = ["software", "financial services", "healthcare", "retail", "manufacturing", "media"]
 COUNTRIES = ["US", "GB", "CA", "DE", "FR", "NL", "AU", "IN"]

@@ -11,11 +11,8 @@ from pathlib import Path
 import pytest
 
 from batch_platform.defs.signals.logic.sample_signals import generate_sample_data
-from batch_platform.defs.signals.logic.signal_files import (
-    FileRejected,
-    file_format,
-    stage_signal_file,
-)
+from batch_platform.defs.signals.logic.signal_file_format import FileRejected, file_format
+from batch_platform.defs.signals.logic.signal_files import stage_signal_file
 from batch_platform.lib.landing import scan_landing_dir
 from batch_platform.lib.warehouse import connect
 

@@ -1,0 +1,136 @@
+"""What a landed signal file is: its format by name, its header mapped to the contract, and the
+checks on its first bytes that reject a file before any reader runs."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import re
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+
+CONTRACT_COLUMNS = (
+    "event_id",
+    "occurred_at",
+    "source",
+    "event_type",
+    "email",
+    "account_domain",
+    "properties",
+)
+REQUIRED_COLUMNS = ("occurred_at", "source", "event_type", "email")
+SUFFIXES = {
+    ".csv": ("csv", False),
+    ".csv.gz": ("csv", True),
+    ".jsonl": ("jsonl", False),
+    ".ndjson": ("jsonl", False),
+    ".jsonl.gz": ("jsonl", True),
+    ".ndjson.gz": ("jsonl", True),
+    ".parquet": ("parquet", False),
+}
+MAX_FIELD_BYTES = 256 * 1024 * 1024
+_SEPARATORS = re.compile(r"[\s\-]+")
+
+csv.field_size_limit(MAX_FIELD_BYTES)
+
+
+class FileRejected(Exception):
+    """The whole file cannot be read; ``reason`` says why."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def file_format(name: str) -> tuple[str, bool] | None:
+    """('csv' | 'jsonl' | 'parquet', gzip-compressed) for a supported file name, else None."""
+    lower = name.lower()
+    for suffix in sorted(SUFFIXES, key=len, reverse=True):
+        if lower.endswith(suffix):
+            return SUFFIXES[suffix]
+    return None
+
+
+def normalise_column_name(name: str) -> str:
+    """Header names match case- and whitespace-insensitively: ' Event ID' -> 'event_id'."""
+    return _SEPARATORS.sub("_", name.strip().lstrip("\ufeff").strip()).lower()
+
+
+def map_columns(names: list[str]) -> tuple[dict[str, int], dict[str, int]]:
+    """Split header positions into contract columns (first occurrence wins) and extra columns."""
+    contract: dict[str, int] = {}
+    extra: dict[str, int] = {}
+    for position, name in enumerate(names):
+        normalised = normalise_column_name(name)
+        if normalised in CONTRACT_COLUMNS and normalised not in contract:
+            contract[normalised] = position
+            continue
+        key = name.strip() or f"column_{position + 1}"
+        while key in extra:  # repeated or empty names must not hide each other's values
+            key = f"{key}_{position + 1}"
+        extra[key] = position
+    return contract, extra
+
+
+def check_required(names: list[str], contract: dict[str, int]) -> None:
+    missing = [column for column in REQUIRED_COLUMNS if column not in contract]
+    if not missing:
+        return
+    shown = ", ".join(repr(n) for n in names[:12]) or "nothing"
+    hint = ""
+    if len(names) == 1 and any(d in names[0] for d in ";\t|"):
+        hint = " The header looks delimited by something other than a comma."
+    raise FileRejected(f"missing required columns {', '.join(missing)}; header has {shown}.{hint}")
+
+
+def open_bytes(path: Path, compressed: bool) -> io.BufferedIOBase:
+    return gzip.open(path, "rb") if compressed else open(path, "rb")
+
+
+def sniff_head(path: Path, compressed: bool) -> bytes:
+    """The first 64 KiB of the (decompressed) file; rejects empty, binary and broken gzip."""
+    try:
+        with open_bytes(path, compressed) as handle:
+            head = handle.read(64 * 1024)
+    except (OSError, EOFError, zlib.error) as error:
+        raise FileRejected(f"cannot decompress or read the file: {error}") from error
+    if not head.strip():
+        raise FileRejected("empty file")
+    if b"\x00" in head:
+        raise FileRejected("binary content (NUL bytes) where text was expected")
+    return head
+
+
+def check_gzip_complete(path: Path) -> None:
+    """Read the whole gzip stream: DuckDB stops quietly at a truncation, Python does not."""
+    try:
+        with gzip.open(path, "rb") as handle:
+            while handle.read(4 * 1024 * 1024):
+                pass
+    except (OSError, EOFError, zlib.error) as error:
+        raise FileRejected(
+            f"cannot decompress the file (truncated or corrupt gzip): {error}"
+        ) from error
+
+
+def csv_header(head: bytes) -> list[str]:
+    text = head.decode("utf-8-sig", errors="replace")
+    first_record = next(csv.reader(io.StringIO(text)), [])
+    if not first_record:
+        raise FileRejected("no header row")
+    return first_record
+
+
+def text_lines(path: Path, compressed: bool) -> Iterator[str]:
+    with open_bytes(path, compressed) as raw:
+        yield from io.TextIOWrapper(raw, encoding="utf-8-sig", errors="surrogateescape", newline="")
+
+
+def has_bad_bytes(value: str) -> bool:
+    return any("\udc80" <= ch <= "\udcff" for ch in value)
+
+
+def replace_bad_bytes(value: str) -> str:
+    return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")

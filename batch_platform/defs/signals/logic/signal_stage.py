@@ -1,0 +1,74 @@
+"""The staging relation ``signal_stage`` every reader fills: one row per data row of a file, every
+value as text, and the SQL pieces the readers share to build it."""
+
+from __future__ import annotations
+
+import duckdb
+import pyarrow as pa
+
+from batch_platform.defs.signals.logic.signal_file_format import CONTRACT_COLUMNS
+from batch_platform.lib.warehouse import sql_literal
+
+STAGE_COLUMNS = ("source_line", *CONTRACT_COLUMNS, "extra_columns", "parse_error")
+BATCH_ROWS = 50_000
+
+
+def drop_tables(con: duckdb.DuckDBPyConnection, *tables: str) -> None:
+    for table in tables:
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+def create_stage(con: duckdb.DuckDBPyConnection) -> None:
+    """An empty ``signal_stage`` table (what an unreadable file stages)."""
+    drop_stage(con)
+    columns = ", ".join(
+        f"{c} BIGINT" if c == "source_line" else f"{c} VARCHAR" for c in STAGE_COLUMNS
+    )
+    con.execute(f"CREATE TEMP TABLE signal_stage ({columns})")
+
+
+def drop_stage(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop ``signal_stage`` (a table or a view) and what a view over it reads."""
+    kind = con.execute(
+        "SELECT table_type FROM information_schema.tables WHERE table_name = 'signal_stage' "
+        "AND table_catalog = 'temp'"
+    ).fetchall()
+    if kind:
+        con.execute(f"DROP {'VIEW' if kind[0][0] == 'VIEW' else 'TABLE'} signal_stage")
+    drop_tables(con, "csv_read")
+
+
+def insert_stage_rows(con, batch: list[tuple]) -> None:
+    if not batch:
+        return
+    columns = list(zip(*batch, strict=True))
+    table = pa.table(
+        {
+            name: pa.array(values, type=pa.int64() if name == "source_line" else pa.string())
+            for name, values in zip(STAGE_COLUMNS, columns, strict=True)
+        }
+    )
+    con.register("stage_batch", table)
+    con.execute("INSERT INTO signal_stage SELECT * FROM stage_batch")
+    con.unregister("stage_batch")
+
+
+def json_object_sql(
+    extra: dict[str, int], value_sql: str, *, literal_keys: bool = False
+) -> tuple[str, list[str]]:
+    """SQL building a JSON object of the extra columns; keys are bound as parameters, or
+    written as escaped literals where parameters cannot go (a view)."""
+    if not extra:
+        return "NULL::VARCHAR", []
+    pairs = ", ".join(
+        f"{sql_literal(key) if literal_keys else '?'}, {value_sql.format(position=position)}"
+        for key, position in extra.items()
+    )
+    return f"json_object({pairs})::VARCHAR", [] if literal_keys else list(extra)
+
+
+def contract_select(contract: dict[str, int], value_sql: str) -> str:
+    return ", ".join(
+        (value_sql.format(position=contract[c]) if c in contract else "NULL::VARCHAR") + f" AS {c}"
+        for c in CONTRACT_COLUMNS
+    )

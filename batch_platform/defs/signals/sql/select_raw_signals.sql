@@ -1,0 +1,4 @@
+-- The staged rows of one file (temp relation signal_stage) with their file columns.
+-- Parameters: $partition_key, $source_file.
+SELECT $partition_key AS partition_key, $source_file AS source_file, *
+FROM signal_stage
