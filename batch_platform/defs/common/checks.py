@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import dagster as dg
@@ -116,3 +117,32 @@ def key_unique_check(
         params=params,
         what=f"rows repeating a key ({', '.join(key_columns)}) of {table}",
     )
+
+
+@dataclass(frozen=True)
+class RowCountCheck:
+    """An asset check whose ``sql`` counts the rows that break a rule: zero passes. Declared
+    once, so the check's spec and its evaluation cannot drift apart."""
+
+    asset_key: dg.AssetKey
+    name: str
+    description: str
+    sql: str  # counts offending rows; binds the run's parameters and ``params``
+    what: str  # one offending row, as the check's result names it
+    blocking: bool = False
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    def spec(self) -> dg.AssetCheckSpec:
+        return check_spec(self.asset_key, self.name, self.description, blocking=self.blocking)
+
+    def evaluate(
+        self, con: duckdb.DuckDBPyConnection, params: Mapping[str, Any]
+    ) -> dg.AssetCheckResult:
+        return count_check(
+            con,
+            asset_key=self.asset_key,
+            check_name=self.name,
+            sql=self.sql,
+            params={**params, **self.params},
+            what=self.what,
+        )

@@ -5,7 +5,7 @@ import time
 
 import dagster as dg
 
-from batch_platform.defs.common.checks import key_unique_check, key_unique_spec
+from batch_platform.defs.common.checks import RowCountCheck, key_unique_check, key_unique_spec
 from batch_platform.defs.common.metadata import table_metadata, table_spec
 from batch_platform.defs.common.resources import WAREHOUSE_POOL, LandingResource, WarehouseResource
 from batch_platform.defs.content.assets._common import (
@@ -17,7 +17,7 @@ from batch_platform.defs.content.assets._common import (
     OWNERS,
     PARTITION,
     RAW_RESPONSES,
-    RowCountCheck,
+    load_sql,
 )
 from batch_platform.defs.content.logic.batch_store import (
     ResultWriter,
@@ -41,21 +41,21 @@ ROW_COUNT_CHECKS = (
         BATCHES,
         "one_row_per_batch",
         "The batch is registered once, with its counts.",
-        "count_batches_mismatched",
+        load_sql("count_batches_mismatched"),
         "missing batch rows or URL counts that differ from content.batch_items",
     ),
     RowCountCheck(
         BATCH_REJECTS,
         "has_reason",
         "Every rejected line says why.",
-        "count_batch_rejects_without_reason",
+        load_sql("count_batch_rejects_without_reason"),
         "rejected lines without a reason",
     ),
     RowCountCheck(
         BATCH_ITEMS,
         "every_url_terminal",
         "Every submitted URL ended succeeded, failed, skipped or canceled.",
-        "count_batch_items_not_terminal",
+        load_sql("count_batch_items_not_terminal"),
         "URLs without a terminal state",
         blocking=True,
     ),
@@ -63,7 +63,7 @@ ROW_COUNT_CHECKS = (
         RAW_RESPONSES,
         "staged_for_every_success",
         "Every succeeded item has a staged body.",
-        "count_raw_responses_missing",
+        load_sql("count_raw_responses_missing"),
         "succeeded items without a staged response",
     ),
 )

@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from batch_platform.defs.common.checks import check_spec
+from batch_platform.defs.common.checks import RowCountCheck, check_spec
 from batch_platform.defs.common.metadata import table_metadata, table_spec
 from batch_platform.defs.common.resources import WAREHOUSE_POOL, WarehouseResource
 from batch_platform.defs.content.assets._common import (
@@ -13,7 +13,7 @@ from batch_platform.defs.content.assets._common import (
     PAGES,
     PARTITION,
     RAW_RESPONSES,
-    RowCountCheck,
+    load_sql,
 )
 from batch_platform.defs.content.logic.cleaning import CleanSettings, clean_batch
 from batch_platform.defs.content.partitions import url_batch_partitions
@@ -24,21 +24,21 @@ ROW_COUNT_CHECKS = (
         PAGES,
         "page_per_success",
         "One page per succeeded item, and no page without one.",
-        "count_pages_unmatched",
+        load_sql("count_pages_unmatched"),
         "succeeded items without a page, or pages without a succeeded item",
     ),
     RowCountCheck(
         PAGES,
         "duplicates_point_at_page",
         "Every duplicate names a page that exists.",
-        "count_pages_dangling_duplicates",
+        load_sql("count_pages_dangling_duplicates"),
         "duplicates pointing at no page",
     ),
     RowCountCheck(
         CHUNKS,
         "no_chunk_without_page",
         "Every chunk belongs to a page.",
-        "count_chunks_without_page",
+        load_sql("count_chunks_without_page"),
         "chunks without a (non-duplicate) page",
         blocking=True,
     ),

@@ -2,14 +2,11 @@
 and its checks' shapes."""
 
 import datetime as dt
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
 
 import dagster as dg
 import duckdb
 
-from batch_platform.defs.common.checks import check_spec, count_check, key_unique_check
+from batch_platform.defs.common.checks import key_unique_check
 from batch_platform.defs.common.resources import WAREHOUSE_POOL
 from batch_platform.defs.portfolio.partitions import portfolio_months
 from batch_platform.lib.sql_files import SqlFolder
@@ -44,32 +41,6 @@ def monthly_table(layer: str) -> dict:
 
 
 MONTH = "month = $month"
-
-
-@dataclass(frozen=True)
-class RowRule:
-    """An asset check counting the month's rows that break a rule: ``sql/<sql_name>.sql`` takes
-    ``$month`` and ``params``. Declared once, for both the check's spec and its result."""
-
-    check_name: str
-    description: str
-    sql_name: str
-    what: str  # an offending row, as the check's result names it
-    params: Mapping[str, Any] = field(default_factory=dict)
-    blocking: bool = False
-
-    def spec(self, key: dg.AssetKey) -> dg.AssetCheckSpec:
-        return check_spec(key, self.check_name, self.description, blocking=self.blocking)
-
-    def check(self, con: duckdb.DuckDBPyConnection, key: dg.AssetKey, month: dt.date):
-        return count_check(
-            con,
-            asset_key=key,
-            check_name=self.check_name,
-            sql=load_sql(self.sql_name),
-            params={"month": month, **self.params},
-            what=self.what,
-        )
 
 
 def registration_id_unique(

@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from batch_platform.defs.common.checks import check_spec
+from batch_platform.defs.common.checks import RowCountCheck, check_spec
 from batch_platform.defs.common.metadata import table_metadata, table_spec
 from batch_platform.defs.common.resources import WAREHOUSE_POOL, LandingResource, WarehouseResource
 from batch_platform.defs.portfolio.assets._common import (
@@ -13,7 +13,6 @@ from batch_platform.defs.portfolio.assets._common import (
     MONTH,
     OWNERS,
     QUARANTINED_FIRM_ROWS,
-    RowRule,
     load_sql,
     registration_id_unique,
 )
@@ -22,10 +21,11 @@ from batch_platform.defs.portfolio.logic.registration_records import ignored_fil
 from batch_platform.defs.portfolio.partitions import month_of, portfolio_months
 from batch_platform.lib.markdown import markdown_table
 
-REASONS_PRESENT = RowRule(
+REASONS_PRESENT = RowCountCheck(
+    QUARANTINED_FIRM_ROWS,
     "reasons_present",
     "Every quarantined row says why.",
-    "count_quarantined_firm_rows_without_reason",
+    load_sql("count_quarantined_firm_rows_without_reason"),
     "quarantined rows without a reason",
 )
 
@@ -72,7 +72,7 @@ landing_portfolio_office_snapshots = dg.AssetSpec(
         check_spec(
             FIRM_RECORDS, "registration_id_unique", "One row per registration_id.", blocking=True
         ),
-        REASONS_PRESENT.spec(QUARANTINED_FIRM_ROWS),
+        REASONS_PRESENT.spec(),
     ],
     partitions_def=portfolio_months,
     group_name=GROUP,
@@ -117,4 +117,4 @@ def portfolio_firm_records(
         yield registration_id_unique(
             con, FIRM_RECORDS, "portfolio.firm_records", month, "registration_id_unique"
         )
-        yield REASONS_PRESENT.check(con, QUARANTINED_FIRM_ROWS, month)
+        yield REASONS_PRESENT.evaluate(con, {"month": month})

@@ -4,7 +4,7 @@ import asyncio
 
 import dagster as dg
 
-from batch_platform.defs.common.checks import check_spec
+from batch_platform.defs.common.checks import RowCountCheck, check_spec
 from batch_platform.defs.common.metadata import table_metadata
 from batch_platform.defs.common.resources import LandingResource, WarehouseResource
 from batch_platform.defs.portfolio.assets._common import (
@@ -12,7 +12,7 @@ from batch_platform.defs.portfolio.assets._common import (
     LANDING_OFFICE,
     MONTH,
     OFFICE_SNAPSHOT,
-    RowRule,
+    load_sql,
     monthly_table,
     registration_id_unique,
 )
@@ -33,18 +33,20 @@ from batch_platform.lib.markdown import markdown_table
 # API results are written (checkpointed) in batches this size: a run that dies loses at most one.
 CHECKPOINT_EVERY = 100
 FAILED_PREVIEW = 20
-TERMINAL_FETCH_STATE = RowRule(
+TERMINAL_FETCH_STATE = RowCountCheck(
+    OFFICE_SNAPSHOT,
     "terminal_fetch_state",
     "Every registration in the firm records has a terminal fetch state (succeeded, or failed "
     "with an error).",
-    "count_registrations_without_terminal_fetch",
+    load_sql("count_registrations_without_terminal_fetch"),
     "registrations without a terminal fetch state",
     blocking=True,
 )
-COUNTS_RECONCILE = RowRule(
+COUNTS_RECONCILE = RowCountCheck(
+    OFFICE_SNAPSHOT,
     "counts_reconcile",
     "Registrations in firm records = fetched + failed, and no row without a firm record.",
-    "count_unreconciled_registrations",
+    load_sql("count_unreconciled_registrations"),
     "registrations not reconciled between firm records and fetched + failed",
     blocking=True,
 )
@@ -95,11 +97,11 @@ def _fetch_from_api(context, con, office: OfficeDataResource, month, refetch_all
     deps=[FIRM_RECORDS, LANDING_OFFICE],
     **monthly_table("clean"),
     check_specs=[
-        TERMINAL_FETCH_STATE.spec(OFFICE_SNAPSHOT),
+        TERMINAL_FETCH_STATE.spec(),
         check_spec(
             OFFICE_SNAPSHOT, "registration_id_unique", "One row per registration.", blocking=True
         ),
-        COUNTS_RECONCILE.spec(OFFICE_SNAPSHOT),
+        COUNTS_RECONCILE.spec(),
     ],
 )
 def office_snapshot(
@@ -162,8 +164,8 @@ def office_snapshot(
                 "failed_items": dg.MetadataValue.md(failed_md),
             }
         )
-        yield TERMINAL_FETCH_STATE.check(con, OFFICE_SNAPSHOT, month)
+        yield TERMINAL_FETCH_STATE.evaluate(con, {"month": month})
         yield registration_id_unique(
             con, OFFICE_SNAPSHOT, "portfolio.office_snapshot", month, "registration_id_unique"
         )
-        yield COUNTS_RECONCILE.check(con, OFFICE_SNAPSHOT, month)
+        yield COUNTS_RECONCILE.evaluate(con, {"month": month})

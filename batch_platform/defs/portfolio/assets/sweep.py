@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 import dagster as dg
 import duckdb as ddb
 
-from batch_platform.defs.common.checks import key_unique_spec
+from batch_platform.defs.common.checks import RowCountCheck, key_unique_spec
 from batch_platform.defs.common.metadata import table_metadata
 from batch_platform.defs.common.resources import WarehouseResource
 from batch_platform.defs.portfolio.assets._common import (
@@ -17,7 +17,6 @@ from batch_platform.defs.portfolio.assets._common import (
     OFFICE_SNAPSHOT,
     RENEWALS_DUE,
     STATUS_CHANGES,
-    RowRule,
     load_sql,
     monthly_table,
     registration_id_unique,
@@ -35,31 +34,34 @@ from batch_platform.defs.portfolio.partitions import month_of
 PREVIOUS_MONTH = dg.TimeWindowPartitionMapping(
     start_offset=-1, end_offset=-1, allow_nonexistent_upstream_partitions=True
 )
-STATUSES_CANONICAL = RowRule(
+STATUSES_CANONICAL = RowCountCheck(
+    STATUS_CHANGES,
     "statuses_canonical",
     "Both statuses are canonical and differ.",
-    "count_noncanonical_status_changes",
+    load_sql("count_noncanonical_status_changes"),
     "changes with a non-canonical or unchanged status",
-    {"statuses": list(CANONICAL_STATUSES)},
+    params={"statuses": list(CANONICAL_STATUSES)},
 )
-WITHIN_HORIZON = RowRule(
+WITHIN_HORIZON = RowCountCheck(
+    RENEWALS_DUE,
     "within_horizon",
     f"Every renewal is at most {RENEWAL_HORIZON_DAYS} days after the sweep date.",
-    "count_renewals_beyond_horizon",
+    load_sql("count_renewals_beyond_horizon"),
     "renewals beyond the horizon",
-    {"horizon": RENEWAL_HORIZON_DAYS},
+    params={"horizon": RENEWAL_HORIZON_DAYS},
 )
-FIELDS_NAMED = RowRule(
+FIELDS_NAMED = RowCountCheck(
+    MISMATCHES,
     "fields_named",
     "Every mismatch names at least one differing field among owner, status and next_renewal_date.",
-    "count_mismatches_without_fields",
+    load_sql("count_mismatches_without_fields"),
     "mismatches without valid differing fields",
 )
 
 
-def _check_specs(key: dg.AssetKey, rule: RowRule | None = None) -> list[dg.AssetCheckSpec]:
+def _check_specs(key: dg.AssetKey, rule: RowCountCheck | None = None) -> list[dg.AssetCheckSpec]:
     key_spec = key_unique_spec(key, "One row per (month, registration_id).", blocking=True)
-    return [key_spec, rule.spec(key)] if rule else [key_spec]
+    return [key_spec, rule.spec()] if rule else [key_spec]
 
 
 def _sweep_step(
@@ -72,7 +74,7 @@ def _sweep_step(
     log: Callable[[dt.date, int], None],
     preview_rows: int = 20,
     extra_metadata: Callable[[ddb.DuckDBPyConnection, dict], dict] | None = None,
-    rule: RowRule | None = None,
+    rule: RowCountCheck | None = None,
 ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
     """What every sweep asset does: build the month's rows, describe them, check the key (and
     ``rule``)."""
@@ -86,7 +88,7 @@ def _sweep_step(
         yield dg.MaterializeResult(metadata=metadata)
         yield registration_id_unique(con, key, table, month)
         if rule:
-            yield rule.check(con, key, month)
+            yield rule.evaluate(con, params)
 
 
 @dg.asset(
