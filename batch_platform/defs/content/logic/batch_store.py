@@ -12,13 +12,13 @@ import pyarrow.compute as pc
 
 from batch_platform.defs.content.logic.url_fetcher import UrlFetchResult
 from batch_platform.defs.content.logic.urls import UrlList, metadata_json
-from batch_platform.defs.content.logic.warehouse_rows import (
+from batch_platform.lib.sql_files import SqlFolder
+from batch_platform.lib.warehouse import atomically, replace_partition, write_partition
+from batch_platform.lib.warehouse_rows import (
     staged,
     typed_rows,
     warehouse_schema,
 )
-from batch_platform.lib.sql_files import SqlFolder
-from batch_platform.lib.warehouse import atomically, replace_partition, write_partition
 
 load_sql = SqlFolder.of_domain(__file__)
 # A finished item: its content.batch_items columns, plus what content.raw_responses stages.

@@ -17,9 +17,9 @@ import pyarrow as pa
 from batch_platform.defs.content.logic.chunking import chunk_text
 from batch_platform.defs.content.logic.dedup import content_hash, nearest, simhash
 from batch_platform.defs.content.logic.extract import extract
-from batch_platform.defs.content.logic.warehouse_rows import staged, typed_rows, warehouse_schema
 from batch_platform.lib.sql_files import SqlFolder
 from batch_platform.lib.warehouse import atomically, replace_partition
+from batch_platform.lib.warehouse_rows import staged, typed_rows, warehouse_schema
 
 load_sql = SqlFolder.of_domain(__file__)
 

@@ -26,28 +26,13 @@ from batch_platform.defs.delivery.logic.sender import ItemOutcome, PageResult, S
 from batch_platform.defs.delivery.logic.sync_result import SyncResult, utcnow
 from batch_platform.lib.sql_files import SqlFolder
 from batch_platform.lib.warehouse import atomically, replace_partition, scalar
+from batch_platform.lib.warehouse_rows import typed_rows, warehouse_schema
 
 load_sql = SqlFolder.of_domain(__file__)
 # Outcomes are recorded (one transaction) every this many records or seconds, and at the end.
 # A crash in between loses no record: unrecorded ones stay pending and go again, same key.
 FLUSH_RECORDS = 5_000
 FLUSH_SECONDS = 2.0
-_CHANGELOG_SCHEMA = pa.schema(
-    [
-        ("run_id", pa.string()),
-        ("destination", pa.string()),
-        ("idempotency_key", pa.string()),
-        ("email", pa.string()),
-        ("score_version", pa.string()),
-        ("attempt", pa.int32()),
-        ("request_seq", pa.int32()),
-        ("status", pa.string()),
-        ("http_status", pa.int32()),
-        ("error", pa.string()),
-        ("attempted_at", pa.timestamp("us")),
-        ("seconds", pa.float64()),
-    ]
-)
 
 
 def idempotency_key(destination: str, email: str, score_version: str) -> str:
@@ -153,7 +138,8 @@ def record_page(
     now = utcnow()
 
     def write() -> None:
-        con.register("page_changelog", pa.Table.from_pylist(page.changelog, _CHANGELOG_SCHEMA))
+        schema = warehouse_schema(con, "delivery.sync_changelog")
+        con.register("page_changelog", typed_rows(page.changelog, schema))
         con.execute(load_sql("insert_changelog"))
         con.unregister("page_changelog")
         _settle(con, destination, run_id, page.outcomes, None, now)

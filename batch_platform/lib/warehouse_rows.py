@@ -14,10 +14,10 @@ from batch_platform.lib.warehouse import checked_identifier, checked_table, quot
 
 
 def warehouse_schema(
-    con: duckdb.DuckDBPyConnection, table: str, columns: Sequence[str]
+    con: duckdb.DuckDBPyConnection, table: str, columns: Sequence[str] | None = None
 ) -> pa.Schema:
-    """The Arrow types of ``columns`` of warehouse ``table``."""
-    names = ", ".join(quote_ident(column) for column in columns)
+    """The Arrow types of ``columns`` (default: all) of warehouse ``table``."""
+    names = "*" if columns is None else ", ".join(quote_ident(column) for column in columns)
     query = f"SELECT {names} FROM {checked_table(table)} LIMIT 0"
     return con.execute(query).fetch_arrow_table().schema
 
