@@ -192,45 +192,45 @@ def atomically(con: duckdb.DuckDBPyConnection, write: Callable[[], T]) -> T:
         raise
 
 
-def replace_partition(
-    con: duckdb.DuckDBPyConnection,
-    table: str,
-    where: Mapping[str, Any],
-    select_sql: str,
-    params: Mapping[str, Any] | None = None,
-) -> int:
-    """Delete the rows of one partition and insert its new rows. Call inside ``transaction``.
-
-    ``where`` maps partition columns (our own identifiers) to a value, or to a list of values to
-    replace several partitions at once; they and ``params`` are bound as named parameters
-    (``$name`` in ``select_sql``). Returns the number of rows inserted.
-    """
-    table = checked_table(table)
-    where_params = {
-        f"where_{column}": list(value) if isinstance(value, list | tuple) else value
-        for column, value in where.items()
-    }
-    conditions = " AND ".join(
-        f"list_contains($where_{column}, {quote_ident(column)})"
-        if isinstance(value, list | tuple)
-        else f"{quote_ident(column)} = $where_{column}"
-        for column, value in where.items()
-    )
-    con.execute(f"DELETE FROM {table} WHERE {conditions}", where_params)
-    con.execute(f"INSERT INTO {table} BY NAME {select_sql}", dict(params or {}))
-    return int(scalar(con, f"SELECT count(*) FROM {table} WHERE {conditions}", where_params))
-
-
 def write_partition(
     con: duckdb.DuckDBPyConnection,
     table: str,
     where: Mapping[str, Any],
     select_sql: str,
     params: Mapping[str, Any] | None = None,
+    *,
+    in_transaction: bool = False,
 ) -> int:
-    """The one way to write a partition: ``replace_partition`` in its own transaction, retried
-    whole on a conflicting commit. Returns the number of rows written."""
-    return atomically(con, lambda: replace_partition(con, table, where, select_sql, params))
+    """The one way to write a partition: delete its rows, insert its new rows.
+
+    ``where`` maps partition columns (our own identifiers) to a value, or to a list of values to
+    replace several partitions at once; an empty ``where`` replaces the whole table (for tables
+    without partitions). They and ``params`` are bound as named parameters (``$name`` in
+    ``select_sql``). On its own the write is one transaction, retried whole on a conflicting
+    commit; with ``in_transaction=True`` it joins the caller's ``atomically``, so that several
+    tables change together. Returns the number of rows the partition holds afterwards.
+    """
+    table = checked_table(table)
+    where_params = {
+        f"where_{column}": list(value) if isinstance(value, list | tuple) else value
+        for column, value in where.items()
+    }
+    conditions = (
+        " AND ".join(
+            f"list_contains($where_{column}, {quote_ident(column)})"
+            if isinstance(value, list | tuple)
+            else f"{quote_ident(column)} = $where_{column}"
+            for column, value in where.items()
+        )
+        or "true"
+    )
+
+    def replace() -> int:
+        con.execute(f"DELETE FROM {table} WHERE {conditions}", where_params)
+        con.execute(f"INSERT INTO {table} BY NAME {select_sql}", dict(params or {}))
+        return int(scalar(con, f"SELECT count(*) FROM {table} WHERE {conditions}", where_params))
+
+    return replace() if in_transaction else atomically(con, replace)
 
 
 def stage_rows(

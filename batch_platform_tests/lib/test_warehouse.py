@@ -18,7 +18,6 @@ from batch_platform.lib.warehouse import (
     is_conflict,
     is_lock_error,
     quote_ident,
-    replace_partition,
     scalar,
     stage_rows,
     transaction,
@@ -183,36 +182,44 @@ def test_connect_does_not_retry_other_errors(tmp_path, monkeypatch):
 
 
 # ---------------------------------------------------------------- partitions and transactions
-def test_replace_partition_inside_a_transaction_replaces_only_its_partition(con):
+def test_write_partition_inside_a_transaction_replaces_only_its_partition(con):
     seed_usage(con)
     with transaction(con):
-        inserted = replace_partition(
-            con, USAGE, {"usage_date": DAY_1}, NEW_DAY_1_SQL, {"day": DAY_1}
+        inserted = write_partition(
+            con, USAGE, {"usage_date": DAY_1}, NEW_DAY_1_SQL, {"day": DAY_1}, in_transaction=True
         )
     assert inserted == 3
     assert usage_rows(con, DAY_1) == [(DAY_1, d, 10) for d in ("c.com", "d.com", "e.com")]
     assert usage_rows(con, DAY_2) == [(DAY_2, "a.com", 3)]
 
 
-def test_replace_partition_twice_is_idempotent(con):
+def test_write_partition_twice_is_idempotent(con):
     seed_usage(con)
     for _ in range(2):
         with transaction(con):
-            replace_partition(con, USAGE, {"usage_date": DAY_1}, NEW_DAY_1_SQL, {"day": DAY_1})
+            write_partition(
+                con,
+                USAGE,
+                {"usage_date": DAY_1},
+                NEW_DAY_1_SQL,
+                {"day": DAY_1},
+                in_transaction=True,
+            )
     assert len(usage_rows(con, DAY_1)) == 3
     assert len(usage_rows(con)) == 4
 
 
-def test_replace_partition_with_several_key_columns(con):
+def test_write_partition_with_several_key_columns(con):
     seed_usage(con)
     with transaction(con):
-        inserted = replace_partition(
+        inserted = write_partition(
             con,
             USAGE,
             {"usage_date": DAY_1, "account_domain": "a.com"},
             "SELECT $day::DATE AS usage_date, 'a.com' AS account_domain, 99 AS product_events, "
             "0 AS active_users, 0 AS logins, 0 AS features_used",
             {"day": DAY_1},
+            in_transaction=True,
         )
     assert inserted == 1
     assert usage_rows(con) == [
@@ -222,11 +229,16 @@ def test_replace_partition_with_several_key_columns(con):
     ]
 
 
-def test_replace_partition_with_no_new_rows_empties_the_partition(con):
+def test_write_partition_with_no_new_rows_empties_the_partition(con):
     seed_usage(con)
     with transaction(con):
-        inserted = replace_partition(
-            con, USAGE, {"usage_date": DAY_1}, NEW_DAY_1_SQL + " WHERE false", {"day": DAY_1}
+        inserted = write_partition(
+            con,
+            USAGE,
+            {"usage_date": DAY_1},
+            NEW_DAY_1_SQL + " WHERE false",
+            {"day": DAY_1},
+            in_transaction=True,
         )
     assert inserted == 0
     assert usage_rows(con) == [(DAY_2, "a.com", 3)]
@@ -236,13 +248,14 @@ def test_partition_values_are_bound_not_interpolated(con):
     seed_usage(con)
     hostile = "a.com' OR '1'='1"
     with transaction(con):
-        replace_partition(
+        write_partition(
             con,
             USAGE,
             {"account_domain": hostile},
             "SELECT DATE '2024-01-03' AS usage_date, $d AS account_domain, 7 AS product_events, "
             "0 AS active_users, 0 AS logins, 0 AS features_used",
             {"d": hostile},
+            in_transaction=True,
         )
     assert len(usage_rows(con)) == 4
     assert scalar(con, f"SELECT account_domain FROM {USAGE} WHERE product_events = 7") == hostile
@@ -253,13 +266,17 @@ def test_an_exception_inside_transaction_rolls_back(con, error):
     seed_usage(con)
     before = usage_rows(con)
     with pytest.raises(type(error)), transaction(con):
-        replace_partition(con, USAGE, {"usage_date": DAY_1}, NEW_DAY_1_SQL, {"day": DAY_1})
+        write_partition(
+            con, USAGE, {"usage_date": DAY_1}, NEW_DAY_1_SQL, {"day": DAY_1}, in_transaction=True
+        )
         assert len(usage_rows(con, DAY_1)) == 3  # visible inside the transaction
         raise error
     assert usage_rows(con) == before
     # The connection is usable afterwards, outside any transaction.
     with transaction(con):
-        replace_partition(con, USAGE, {"usage_date": DAY_1}, NEW_DAY_1_SQL, {"day": DAY_1})
+        write_partition(
+            con, USAGE, {"usage_date": DAY_1}, NEW_DAY_1_SQL, {"day": DAY_1}, in_transaction=True
+        )
     assert len(usage_rows(con, DAY_1)) == 3
 
 
@@ -267,13 +284,14 @@ def test_a_failing_insert_rolls_back_the_delete(con):
     seed_usage(con)
     before = usage_rows(con)
     with pytest.raises(duckdb.Error), transaction(con):
-        replace_partition(
+        write_partition(
             con,
             USAGE,
             {"usage_date": DAY_1},
             "SELECT $day::DATE AS usage_date, NULL AS account_domain, 1 AS product_events, "
             "1 AS active_users, 1 AS logins, 1 AS features_used",  # NOT NULL violated
             {"day": DAY_1},
+            in_transaction=True,
         )
     assert usage_rows(con) == before
 
@@ -285,7 +303,14 @@ def test_other_connections_see_nothing_before_commit(tmp_path):
     try:
         seed_usage(writer)
         with transaction(writer):
-            replace_partition(writer, USAGE, {"usage_date": DAY_1}, NEW_DAY_1_SQL, {"day": DAY_1})
+            write_partition(
+                writer,
+                USAGE,
+                {"usage_date": DAY_1},
+                NEW_DAY_1_SQL,
+                {"day": DAY_1},
+                in_transaction=True,
+            )
             assert len(usage_rows(reader, DAY_1)) == 2
         assert len(usage_rows(reader, DAY_1)) == 3
     finally:
@@ -293,11 +318,15 @@ def test_other_connections_see_nothing_before_commit(tmp_path):
         writer.close()
 
 
-def test_replace_partition_rejects_a_bad_table_name_before_touching_data(con):
+def test_write_partition_rejects_a_bad_table_name_before_touching_data(con):
     seed_usage(con)
     with pytest.raises(ValueError, match=r"not a valid schema\.table"):
-        replace_partition(
-            con, f"{USAGE}; DROP TABLE raw.signals", {"usage_date": DAY_1}, NEW_DAY_1_SQL
+        write_partition(
+            con,
+            f"{USAGE}; DROP TABLE raw.signals",
+            {"usage_date": DAY_1},
+            NEW_DAY_1_SQL,
+            in_transaction=True,
         )
     assert len(usage_rows(con)) == 3
 
@@ -416,6 +445,13 @@ def test_write_partition_leaves_the_old_rows_when_the_insert_fails(con):
     with pytest.raises(duckdb.Error):
         write_partition(con, USAGE, {"usage_date": DAY_1}, "SELECT 1 AS no_such_column")
     assert usage_rows(con, DAY_1) == [(DAY_1, "a.com", 1), (DAY_1, "b.com", 2)]
+
+
+def test_write_partition_with_no_partition_columns_replaces_the_whole_table(con):
+    seed_usage(con)
+    written = write_partition(con, USAGE, {}, NEW_DAY_1_SQL, {"day": DAY_2})
+    assert written == 3
+    assert usage_rows(con) == [(DAY_2, d, 10) for d in ("c.com", "d.com", "e.com")]
 
 
 @pytest.mark.parametrize(

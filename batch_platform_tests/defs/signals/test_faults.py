@@ -43,7 +43,7 @@ def pausing(function, point_of):
 
 raw_signal_load.stage_signal_file = pausing(raw_signal_load.stage_signal_file, lambda a: "staged")
 for module in (raw_signal_load, signal_cleaning):
-    module.replace_partition = pausing(module.replace_partition, lambda a: a[1])
+    module.write_partition = pausing(module.write_partition, lambda a: a[1])
 con = connect(sys.argv[1])
 print("connected", flush=True)
 raw_signal_load.load_signal_file(con, Path(sys.argv[2]), "big.csv", "big.csv")

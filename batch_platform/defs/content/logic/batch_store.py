@@ -13,7 +13,7 @@ import pyarrow.compute as pc
 from batch_platform.defs.content.logic.url_fetcher import UrlFetchResult
 from batch_platform.defs.content.logic.urls import UrlList, metadata_json
 from batch_platform.lib.sql_files import SqlFolder
-from batch_platform.lib.warehouse import atomically, replace_partition, write_partition
+from batch_platform.lib.warehouse import atomically, write_partition
 from batch_platform.lib.warehouse_rows import (
     staged,
     typed_rows,
@@ -58,7 +58,7 @@ def register_batch(
         existing = con.execute(
             "SELECT registered_at FROM content.batches WHERE partition_key = $partition_key", key
         ).fetchall()
-        replace_partition(
+        write_partition(
             con,
             "content.batches",
             key,
@@ -69,13 +69,15 @@ def register_batch(
                 "total_urls": len(listed.items),
                 "rejected_lines": len(listed.rejected),
             },
+            in_transaction=True,
         )
-        replace_partition(
+        write_partition(
             con,
             "content.batch_rejects",
             key,
             "SELECT $partition_key AS partition_key, $source_file AS source_file, * FROM rejects",
             params,
+            in_transaction=True,
         )
         con.execute(load_sql("delete_unlisted_batch_items"), key)
         con.execute(load_sql("delete_unlisted_raw_responses"), key)
@@ -164,12 +166,13 @@ class ResultWriter:
         ]
 
         def write() -> None:
-            replace_partition(
+            write_partition(
                 self.con,
                 "content.raw_responses",
                 key | {"url": fetched},
                 load_sql("select_fetched_responses"),
                 key,
+                in_transaction=True,
             )
             self.con.execute(load_sql("update_finished_items"), key | {"run_id": self.run_id})
 

@@ -18,7 +18,7 @@ from batch_platform.defs.content.logic.chunking import chunk_text
 from batch_platform.defs.content.logic.dedup import content_hash, nearest, simhash
 from batch_platform.defs.content.logic.extract import extract
 from batch_platform.lib.sql_files import SqlFolder
-from batch_platform.lib.warehouse import atomically, replace_partition
+from batch_platform.lib.warehouse import atomically, write_partition
 from batch_platform.lib.warehouse_rows import staged, typed_rows, warehouse_schema
 
 load_sql = SqlFolder.of_domain(__file__)
@@ -160,19 +160,21 @@ def clean_batch(
 
     def write() -> None:
         # Both tables change in one transaction: chunks never point at pages of another run.
-        replace_partition(
+        write_partition(
             con,
             "content.pages",
             where,
             "SELECT $partition_key AS partition_key, * FROM new_pages",
             where,
+            in_transaction=True,
         )
-        replace_partition(
+        write_partition(
             con,
             "content.chunks",
             where,
             "SELECT $partition_key AS partition_key, * FROM new_chunks",
             where,
+            in_transaction=True,
         )
 
     with staged(con, "new_pages", page_table), staged(con, "new_chunks", chunk_table):

@@ -25,7 +25,7 @@ from batch_platform.defs.delivery.logic.config import Destination, SyncSettings
 from batch_platform.defs.delivery.logic.sender import ItemOutcome, PageResult, Sender
 from batch_platform.defs.delivery.logic.sync_result import SyncResult, utcnow
 from batch_platform.lib.sql_files import SqlFolder
-from batch_platform.lib.warehouse import atomically, replace_partition, scalar
+from batch_platform.lib.warehouse import atomically, scalar, write_partition
 from batch_platform.lib.warehouse_rows import typed_rows, warehouse_schema
 
 load_sql = SqlFolder.of_domain(__file__)
@@ -176,9 +176,9 @@ def finish_run(
         )
         key = {"run_id": result.run_id, "destination": result.destination}
         con.register("sync_run_row", pa.Table.from_pylist([_sync_run_row(result, report_path)]))
-        replace_partition(
+        write_partition(
             con, "delivery.sync_runs", key, load_sql("insert_sync_run"),
-            {"destination": result.destination},
+            {"destination": result.destination}, in_transaction=True,
         )  # fmt: skip
         con.unregister("sync_run_row")
         result.pending_after = int(scalar(con, load_sql("select_sync_run_pending_after"), key))

@@ -23,7 +23,7 @@ from batch_platform.defs.portfolio.logic.registration_records import (
     read_records,
 )
 from batch_platform.lib.sql_files import SqlFolder
-from batch_platform.lib.warehouse import atomically, replace_partition, stage_rows
+from batch_platform.lib.warehouse import atomically, stage_rows, write_partition
 
 load_sql = SqlFolder.of_domain(__file__)
 
@@ -73,15 +73,21 @@ def load_firm_records(
 
     # Valid and quarantined rows change together: a reader never sees one without the other.
     def write() -> tuple[int, int]:
-        valid = replace_partition(
-            con, "portfolio.firm_records", params, load_sql("select_firm_records"), params
+        valid = write_partition(
+            con,
+            "portfolio.firm_records",
+            params,
+            load_sql("select_firm_records"),
+            params,
+            in_transaction=True,
         )
-        quarantined = replace_partition(
+        quarantined = write_partition(
             con,
             "quarantine.portfolio_firm_rows",
             params,
             load_sql("select_quarantined_firm_rows"),
             params,
+            in_transaction=True,
         )
         return valid, quarantined
 

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import duckdb
 
 from batch_platform.defs.signals.logic.signal_file_format import normalise_column_name
 from batch_platform.lib.sql_files import SqlFolder
-from batch_platform.lib.warehouse import atomically, checked_table, quote_ident, scalar
+from batch_platform.lib.warehouse import (
+    quote_ident,
+    write_partition,
+)
 
 load_sql = SqlFolder.of_domain(__file__)
 FIRMOGRAPHIC_COLUMNS = ("domain", "company_name", "industry", "employee_count", "country")
@@ -21,26 +23,6 @@ class FirmographicsLoad:
     domains: int
     files_read: int
     files_skipped: dict[str, str]
-
-
-def replace_whole_table(
-    con: duckdb.DuckDBPyConnection,
-    table: str,
-    select_sql: str,
-    params: dict[str, Any] | None = None,
-) -> int:
-    """Replace every row of an unpartitioned table in one transaction, retried on conflicts.
-
-    ``write_partition`` needs a partition column to delete by, and this table has none.
-    """
-    table = checked_table(table)
-
-    def replace() -> int:
-        con.execute(f"DELETE FROM {table}")
-        con.execute(f"INSERT INTO {table} BY NAME {select_sql}", params or {})
-        return int(scalar(con, f"SELECT count(*) FROM {table}"))
-
-    return atomically(con, replace)
 
 
 def load_firmographics(
@@ -70,7 +52,7 @@ def load_firmographics(
             )
         except duckdb.Error as error:
             skipped[name] = str(error).splitlines()[0]
-    domains = replace_whole_table(con, "clean.firmographics", load_sql("select_firmographics"))
+    domains = write_partition(con, "clean.firmographics", {}, load_sql("select_firmographics"))
     con.execute("DROP TABLE IF EXISTS firmographics_read")
     con.execute("DROP TABLE IF EXISTS firmographics_stage")
     return FirmographicsLoad(domains, len(ordered) - len(skipped), skipped)

@@ -12,7 +12,7 @@ from batch_platform.defs.signals.logic.signal_file_format import FileRejected
 from batch_platform.defs.signals.logic.signal_files import StagedFile, stage_signal_file
 from batch_platform.defs.signals.logic.signal_stage import create_stage, drop_stage
 from batch_platform.lib.sql_files import SqlFolder
-from batch_platform.lib.warehouse import atomically, replace_partition
+from batch_platform.lib.warehouse import atomically, write_partition
 
 load_sql = SqlFolder.of_domain(__file__)
 
@@ -60,8 +60,15 @@ def load_signal_file(
     described = file_params | {"size_bytes": load.size_bytes, "modified_at": modified_at}
 
     def write_raw_partition() -> None:
-        replace_partition(con, "raw.signals", where, load_sql("select_raw_signals"), file_params)
-        replace_partition(
+        write_partition(
+            con,
+            "raw.signals",
+            where,
+            load_sql("select_raw_signals"),
+            file_params,
+            in_transaction=True,
+        )
+        write_partition(
             con,
             "raw.signal_files",
             where,
@@ -72,13 +79,15 @@ def load_signal_file(
                 "data_rows": load.data_rows,
                 "status": "quarantined" if reason else "loaded",
             },
+            in_transaction=True,
         )
-        replace_partition(
+        write_partition(
             con,
             "quarantine.signal_files",
             where,
             load_sql("select_quarantined_files"),
             described | {"reason": reason},
+            in_transaction=True,
         )
 
     atomically(con, write_raw_partition)

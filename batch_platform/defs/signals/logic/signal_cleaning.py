@@ -10,7 +10,7 @@ import duckdb
 
 from batch_platform.defs.signals.logic.event_vocabulary import FREE_MAIL_DOMAINS, event_type_rows
 from batch_platform.lib.sql_files import SqlFolder
-from batch_platform.lib.warehouse import atomically, replace_partition, scalar, stage_rows
+from batch_platform.lib.warehouse import atomically, scalar, stage_rows, write_partition
 
 load_sql = SqlFolder.of_domain(__file__)
 FUTURE_TOLERANCE = dt.timedelta(days=1)
@@ -73,11 +73,23 @@ def clean_signal_partitions(
     where = {"partition_key": keys}
 
     def write_clean_partitions() -> None:
-        replace_partition(con, "clean.signals", where, load_sql("select_clean_signals"))
-        replace_partition(
-            con, "clean.signal_duplicates", where, load_sql("select_signal_duplicates")
+        write_partition(
+            con, "clean.signals", where, load_sql("select_clean_signals"), in_transaction=True
         )
-        replace_partition(con, "quarantine.signal_rows", where, load_sql("select_quarantined_rows"))
+        write_partition(
+            con,
+            "clean.signal_duplicates",
+            where,
+            load_sql("select_signal_duplicates"),
+            in_transaction=True,
+        )
+        write_partition(
+            con,
+            "quarantine.signal_rows",
+            where,
+            load_sql("select_quarantined_rows"),
+            in_transaction=True,
+        )
 
     atomically(con, write_clean_partitions)
     counts = {key: dict.fromkeys(OUTCOMES, 0) for key in keys}
