@@ -52,7 +52,8 @@ class Platform:
 
     def ingest(self, name: str, assets=None) -> dg.ExecuteInProcessResult:
         """Materialize raw + clean for one landed file, as the sensor's run would."""
-        from batch_platform.defs.signals.assets.ingest import clean_signals, raw_signals
+        from batch_platform.defs.signals.assets.clean_signals import clean_signals
+        from batch_platform.defs.signals.assets.raw_signals import raw_signals
 
         key = partition_key_for(name)
         self.instance.add_dynamic_partitions("signal_files", [key])

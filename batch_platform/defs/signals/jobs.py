@@ -3,8 +3,7 @@
 import dagster as dg
 
 from batch_platform.defs.common.automation import asset_job
-from batch_platform.defs.signals.assets.firmographics import FIRMOGRAPHICS
-from batch_platform.defs.signals.assets.ingest import (
+from batch_platform.defs.signals.assets._common import (
     CLEAN_SIGNALS,
     DUPLICATES,
     QUARANTINED_FILES,
@@ -12,6 +11,7 @@ from batch_platform.defs.signals.assets.ingest import (
     RAW_SIGNAL_FILES,
     RAW_SIGNALS,
 )
+from batch_platform.defs.signals.assets.firmographics import FIRMOGRAPHICS
 from batch_platform.defs.signals.assets.monthly_intent import MONTHLY_INTENT
 from batch_platform.defs.signals.assets.reports import FILE_ACCOUNTING, PIPELINE_REPORT
 from batch_platform.defs.signals.assets.rollups import DAILY_USAGE, WEB_SESSIONS

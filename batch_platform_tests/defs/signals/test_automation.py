@@ -163,7 +163,8 @@ def test_weekly_schedule_scores_the_week_ending_on_sunday():
 
 
 def test_a_range_run_loads_each_file_in_order_with_checks_over_all(platform):
-    from batch_platform.defs.signals.assets.ingest import clean_signals, raw_signals
+    from batch_platform.defs.signals.assets.clean_signals import clean_signals
+    from batch_platform.defs.signals.assets.raw_signals import raw_signals
 
     header = "event_id,occurred_at,source,event_type,email,account_domain,properties\n"
     land_old(platform, "r1.csv", header + "e1,2026-01-05T10:00:00Z,website,page_view,a@x.io,,\n")

@@ -13,7 +13,7 @@ import duckdb
 import pytest
 
 from batch_platform.defs.common.resources import WarehouseResource
-from batch_platform.defs.signals.assets.ingest import raw_signals
+from batch_platform.defs.signals.assets.raw_signals import raw_signals
 from batch_platform.lib.warehouse import WarehouseError, connect
 from batch_platform_tests.conftest import Platform, require_or_skip
 from batch_platform_tests.defs.signals.test_automation import land_old, requested_keys, tick

@@ -1,8 +1,26 @@
-"""What every asset of the signals domain shares: group, owner, kinds, pool, lineage to files."""
+"""What every asset of the signals domain shares: keys, group, owner, kinds, pool, lineage to
+files, and the checks run once per run over its partitions."""
+
+from typing import NamedTuple
 
 import dagster as dg
+import duckdb
 
+from batch_platform.defs.common.checks import partitions_count_check
 from batch_platform.defs.common.resources import WAREHOUSE_POOL
+from batch_platform.lib.sql_files import SqlFolder
+
+load_sql = SqlFolder.of_domain(__file__)
+
+LANDING_SIGNALS = dg.AssetKey(["landing", "landing_signal_files"])
+RAW_SIGNALS = dg.AssetKey(["raw", "raw_signals"])
+RAW_SIGNAL_FILES = dg.AssetKey(["raw", "raw_signal_files"])
+QUARANTINED_FILES = dg.AssetKey(["quarantine", "quarantine_signal_files"])
+CLEAN_SIGNALS = dg.AssetKey(["clean", "clean_signals"])
+DUPLICATES = dg.AssetKey(["clean", "clean_signal_duplicates"])
+QUARANTINED_ROWS = dg.AssetKey(["quarantine", "quarantine_signal_rows"])
+FIRMOGRAPHICS = dg.AssetKey(["clean", "clean_firmographics"])
+PARTITION = "partition_key = $partition_key"
 
 OWNERS = ["team:data-platform"]
 
@@ -34,3 +52,40 @@ def multi_asset_over(partitions_def: dg.PartitionsDefinition) -> dict:
     """Decorator arguments of a multi-asset of the domain whose backfills run as one run (for
     signal files: files that land together, a range the sensor requests, are loaded by one run)."""
     return over_time(partitions_def) | {"group_name": "signals", "pool": WAREHOUSE_POOL}
+
+
+def partitions_filter(keys: list[str]) -> tuple[str, dict]:
+    """A WHERE clause (and its parameters) selecting the run's partitions."""
+    if len(keys) == 1:
+        return PARTITION, {"partition_key": keys[0]}
+    return "list_contains($partition_keys, partition_key)", {"partition_keys": list(keys)}
+
+
+class RunCheck(NamedTuple):
+    """An asset check whose SQL file counts the offending rows per partition of the run."""
+
+    asset_key: dg.AssetKey
+    name: str
+    sql_file: str
+    what: str
+
+
+def run_checks(con: duckdb.DuckDBPyConnection, keys: list[str], checks: list[RunCheck]):
+    """The results of ``checks`` over the run's partitions."""
+    for check in checks:
+        yield partitions_count_check(
+            con,
+            asset_key=check.asset_key,
+            check_name=check.name,
+            sql=load_sql(check.sql_file),
+            partition_keys=keys,
+            what=check.what,
+        )
+
+
+def sampled_for_log(items, at_most: int = 20):
+    """At most ``at_most`` of ``items``, evenly spread: progress in the log without one stored
+    event per file of a run over hundreds of files."""
+    items = list(items)
+    step = max(1, len(items) // at_most)
+    return items[::step]

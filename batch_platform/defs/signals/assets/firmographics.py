@@ -5,8 +5,7 @@ import dagster as dg
 from batch_platform.defs.common.checks import check_spec, key_unique_check
 from batch_platform.defs.common.metadata import table_metadata
 from batch_platform.defs.common.resources import LandingResource, WarehouseResource
-from batch_platform.defs.signals.assets._common import landing_files, warehouse_table
-from batch_platform.defs.signals.assets.ingest import FIRMOGRAPHICS
+from batch_platform.defs.signals.assets._common import FIRMOGRAPHICS, landing_files, warehouse_table
 from batch_platform.defs.signals.logic.firmographics_load import load_firmographics
 
 LANDING_FIRMOGRAPHICS = dg.AssetKey(["landing", "landing_firmographics_files"])

@@ -8,9 +8,8 @@ import dagster as dg
 from batch_platform.defs.common.checks import check_spec, key_unique_check, key_unique_spec
 from batch_platform.defs.common.metadata import table_metadata
 from batch_platform.defs.common.resources import WarehouseResource
-from batch_platform.defs.signals.assets._common import over_time, warehouse_table
+from batch_platform.defs.signals.assets._common import CLEAN_SIGNALS, over_time, warehouse_table
 from batch_platform.defs.signals.assets._windows import windows_of_run
-from batch_platform.defs.signals.assets.ingest import CLEAN_SIGNALS
 from batch_platform.defs.signals.logic.daily_rollups import (
     build_daily_account_usage,
     build_web_sessions,

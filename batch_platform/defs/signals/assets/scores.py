@@ -13,9 +13,8 @@ from batch_platform.defs.common.checks import (
 )
 from batch_platform.defs.common.metadata import table_metadata
 from batch_platform.defs.common.resources import WarehouseResource
-from batch_platform.defs.signals.assets._common import over_time, warehouse_table
+from batch_platform.defs.signals.assets._common import FIRMOGRAPHICS, over_time, warehouse_table
 from batch_platform.defs.signals.assets._windows import windows_of_run
-from batch_platform.defs.signals.assets.ingest import FIRMOGRAPHICS
 from batch_platform.defs.signals.assets.rollups import ALL_FILES
 from batch_platform.defs.signals.logic.lead_score_weights import DEFAULT_WEIGHTS
 from batch_platform.defs.signals.logic.scoring import (
