@@ -37,7 +37,7 @@ class LandedFile:
 
 def scan_landing_dir(
     directory: Path,
-    accepts: Callable[[str], bool],
+    accepts: Callable[[str], bool] | None = None,
     settle_seconds: float = DEFAULT_SETTLE_SECONDS,
     now: float | None = None,
 ) -> list[LandedFile]:
@@ -45,7 +45,8 @@ def scan_landing_dir(
 
     A file is complete when a ``<name>.done`` marker sits beside it, or when it has not been
     modified for ``settle_seconds``. Hidden files, in-progress suffixes and symlinks pointing
-    outside the directory are ignored.
+    outside the directory are ignored. ``accepts`` (a file name test) narrows the files; without
+    it every complete file counts, so that unsupported ones reach a run that says why.
     """
     if not directory.is_dir():
         return []
@@ -66,7 +67,7 @@ def scan_landing_dir(
             or name.endswith(IN_PROGRESS_SUFFIXES)
         ):
             continue
-        if not accepts(name):
+        if accepts is not None and not accepts(name):
             continue
         if entry.is_symlink() and not Path(entry.path).resolve().is_relative_to(root):
             continue

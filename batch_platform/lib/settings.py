@@ -19,8 +19,41 @@ WAREHOUSE_MODES = ("file", "ducklake")
 DEFAULT_UI_URL = "http://127.0.0.1:3000"
 
 
+class LandingFolders:
+    """The landing area's layout, one folder per kind of input, below ``landing_root``."""
+
+    @property
+    def landing_root(self) -> Path:
+        raise NotImplementedError
+
+    @property
+    def signals_dir(self) -> Path:
+        return self.landing_root / "signals"
+
+    @property
+    def firmographics_dir(self) -> Path:
+        return self.landing_root / "firmographics"
+
+    @property
+    def portfolio_dir(self) -> Path:
+        return self.landing_root / "portfolio"
+
+    @property
+    def portfolio_firm_records_dir(self) -> Path:
+        return self.portfolio_dir / "firm_records"
+
+    @property
+    def portfolio_office_dir(self) -> Path:
+        return self.portfolio_dir / "office"
+
+    @property
+    def url_batches_dir(self) -> Path:
+        """Content ingestion: URL lists (.txt, .csv), one batch each."""
+        return self.landing_root / "url_batches"
+
+
 @dataclass(frozen=True)
-class Settings:
+class Settings(LandingFolders):
     landing_dir: Path
     warehouse: Path
     reports_dir: Path
@@ -33,16 +66,8 @@ class Settings:
     max_files_per_run: int
 
     @property
-    def signals_dir(self) -> Path:
-        return self.landing_dir / "signals"
-
-    @property
-    def firmographics_dir(self) -> Path:
-        return self.landing_dir / "firmographics"
-
-    @property
-    def portfolio_dir(self) -> Path:
-        return self.landing_dir / "portfolio"
+    def landing_root(self) -> Path:
+        return self.landing_dir
 
 
 def load_settings(env: dict[str, str] | None = None) -> Settings:

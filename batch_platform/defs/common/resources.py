@@ -9,7 +9,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from batch_platform.lib.settings import WAREHOUSE_MODES, load_settings
+from batch_platform.lib.settings import WAREHOUSE_MODES, LandingFolders, load_settings
 from batch_platform.lib.warehouse import WarehouseError, connect, connect_lake
 
 # Every asset and check that opens the DuckDB file runs in this pool; dagster.yaml limits it to 1.
@@ -70,7 +70,7 @@ class WarehouseResource(dg.ConfigurableResource):
             con.close()
 
 
-class LandingResource(dg.ConfigurableResource):
+class LandingResource(dg.ConfigurableResource, LandingFolders):
     """Where files land and reports go. Defaults to $BATCH_PLATFORM_LANDING_DIR / _REPORTS_DIR."""
 
     landing_dir: str | None = None
@@ -91,36 +91,11 @@ class LandingResource(dg.ConfigurableResource):
         return self.max_files_per_run or load_settings().max_files_per_run
 
     @property
-    def signals_dir(self) -> Path:
-        return self._landing / "signals"
-
-    @property
-    def firmographics_dir(self) -> Path:
-        return self._landing / "firmographics"
-
-    @property
-    def portfolio_dir(self) -> Path:
-        return self._landing / "portfolio"
-
-    @property
-    def portfolio_firm_records_dir(self) -> Path:
-        return self.portfolio_dir / "firm_records"
-
-    @property
-    def portfolio_office_dir(self) -> Path:
-        return self.portfolio_dir / "office"
-
-    @property
-    def url_batches_dir(self) -> Path:
-        """Content ingestion: URL lists (.txt, .csv), one batch each."""
-        return self._landing / "url_batches"
-
-    @property
     def reports_path(self) -> Path:
         return Path(self.reports_dir) if self.reports_dir else load_settings().reports_dir
 
     @property
-    def _landing(self) -> Path:
+    def landing_root(self) -> Path:
         return Path(self.landing_dir) if self.landing_dir else load_settings().landing_dir
 
 

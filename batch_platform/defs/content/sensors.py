@@ -1,9 +1,12 @@
 """The sensor that turns URL lists in <landing>/url_batches/ into batch partitions and runs."""
 
-import json
-
 import dagster as dg
 
+from batch_platform.defs.common.landing_sensors import (
+    landing_sensor,
+    landing_sensor_result,
+    requested_fingerprints,
+)
 from batch_platform.defs.common.resources import LandingResource
 from batch_platform.defs.content.jobs import content_batch_job
 from batch_platform.defs.content.partitions import url_batch_partitions
@@ -13,22 +16,15 @@ MAX_RUNS_PER_TICK = 100
 SOURCE_FILE_TAG = "batch_platform/source_file"
 
 
-def _any_file(name: str) -> bool:
-    # Unsupported types are requested too: the run fails saying why, instead of silence.
-    return True
-
-
-@dg.sensor(
+@landing_sensor(
     name="url_batches_sensor",
     job=content_batch_job,
-    minimum_interval_seconds=5,
-    default_status=dg.DefaultSensorStatus.RUNNING,
     description="Watches <landing>/url_batches/: each complete URL list (.done marker, or "
     "unchanged for settle_seconds) becomes a batch partition and a content_batch_ingest run.",
 )
 def url_batches_sensor(context: dg.SensorEvaluationContext, landing: LandingResource):
-    seen: dict[str, str] = json.loads(context.cursor) if context.cursor else {}
-    landed = scan_landing_dir(landing.url_batches_dir, _any_file, landing.settle_after)
+    seen = requested_fingerprints(context)
+    landed = scan_landing_dir(landing.url_batches_dir, settle_seconds=landing.settle_after)
     new_keys: list[str] = []
     run_requests: list[dg.RunRequest] = []
     for batch in landed:
@@ -49,13 +45,7 @@ def url_batches_sensor(context: dg.SensorEvaluationContext, landing: LandingReso
     if not run_requests:
         return dg.SkipReason(f"no new complete URL lists ({len(landed)} already requested)")
     context.log.info(f"requesting {len(run_requests)} batch run(s)")
-    return dg.SensorResult(
-        run_requests=run_requests,
-        cursor=json.dumps(seen, separators=(",", ":")),
-        dynamic_partitions_requests=[url_batch_partitions.build_add_request(new_keys)]
-        if new_keys
-        else [],
-    )
+    return landing_sensor_result(run_requests, seen, url_batch_partitions, new_keys)
 
 
 @dg.definitions

@@ -1,10 +1,14 @@
 """The sensor that re-runs a month's health check when an office snapshot for it lands."""
 
 import hashlib
-import json
 
 import dagster as dg
 
+from batch_platform.defs.common.landing_sensors import (
+    landing_sensor,
+    landing_sensor_result,
+    requested_fingerprints,
+)
 from batch_platform.defs.common.resources import LandingResource
 from batch_platform.defs.portfolio.jobs import monthly_portfolio_health_job
 from batch_platform.defs.portfolio.logic.office_vocabulary import (
@@ -38,18 +42,17 @@ def snapshot_months(path) -> tuple[set[str], int]:
     return months, undated
 
 
-@dg.sensor(
+@landing_sensor(
     name="portfolio_office_snapshots_sensor",
     job=monthly_portfolio_health_job,
     minimum_interval_seconds=30,
-    default_status=dg.DefaultSensorStatus.RUNNING,
     description="Watches <landing>/portfolio/office/. A complete new or changed snapshot file "
     "requests the health check of every month its as_of dates fall in.",
 )
 def portfolio_office_snapshots_sensor(
     context: dg.SensorEvaluationContext, landing: LandingResource
 ):
-    seen: dict[str, str] = json.loads(context.cursor) if context.cursor else {}
+    seen = requested_fingerprints(context)
     files = scan_landing_dir(landing.portfolio_office_dir, is_record_file, landing.settle_after)
     valid_months = set(portfolio_months.get_partition_keys())
     changed = [f for f in files if seen.get(f.name) != f.fingerprint]
@@ -70,17 +73,15 @@ def portfolio_office_snapshots_sensor(
         ",".join(sorted(f"{f.name}={f.fingerprint}" for f in changed)).encode()
     ).hexdigest()[:12]
     context.log.info(f"{len(changed)} new office snapshot(s): months {', '.join(sorted(months))}")
-    return dg.SensorResult(
-        run_requests=[
-            dg.RunRequest(
-                run_key=f"{month}:{fingerprint}",
-                partition_key=month,
-                tags={"batch_platform/trigger": "office_snapshot"},
-            )
-            for month in sorted(months)
-        ],
-        cursor=json.dumps(seen, separators=(",", ":")),
-    )
+    run_requests = [
+        dg.RunRequest(
+            run_key=f"{month}:{fingerprint}",
+            partition_key=month,
+            tags={"batch_platform/trigger": "office_snapshot"},
+        )
+        for month in sorted(months)
+    ]
+    return landing_sensor_result(run_requests, seen)
 
 
 @dg.definitions

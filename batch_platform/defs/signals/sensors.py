@@ -1,10 +1,14 @@
 """The sensor that turns landed files into partitions and runs."""
 
 import hashlib
-import json
 
 import dagster as dg
 
+from batch_platform.defs.common.landing_sensors import (
+    landing_sensor,
+    landing_sensor_result,
+    requested_fingerprints,
+)
 from batch_platform.defs.common.resources import LandingResource
 from batch_platform.defs.signals.jobs import firmographics_job, signal_file_ingest_job
 from batch_platform.defs.signals.logic.signal_file_format import file_format
@@ -23,23 +27,15 @@ def _is_firmographics_file(name: str) -> bool:
     return name.lower().endswith(".csv")
 
 
-def _any_file(_name: str) -> bool:
-    """Every complete file of <landing>/signals/, unsupported types too: the raw asset
-    quarantines those with a reason a user sees, instead of the sensor ignoring them silently."""
-    return True
-
-
-@dg.sensor(
+@landing_sensor(
     name="signal_files_sensor",
     jobs=[signal_file_ingest_job, firmographics_job],
-    minimum_interval_seconds=5,
-    default_status=dg.DefaultSensorStatus.RUNNING,
     description="Watches <landing>/signals/ and <landing>/firmographics/. A file is picked up "
     "once it has a <name>.done marker or has not changed for settle_seconds.",
 )
 def signal_files_sensor(context: dg.SensorEvaluationContext, landing: LandingResource):
-    seen: dict[str, str] = json.loads(context.cursor) if context.cursor else {}
-    signals = scan_landing_dir(landing.signals_dir, _any_file, landing.settle_after)
+    seen = requested_fingerprints(context)
+    signals = scan_landing_dir(landing.signals_dir, settle_seconds=landing.settle_after)
     firmographics = scan_landing_dir(
         landing.firmographics_dir, _is_firmographics_file, landing.settle_after
     )
@@ -81,13 +77,7 @@ def signal_files_sensor(context: dg.SensorEvaluationContext, landing: LandingRes
             f"no new complete files ({len(signals)} signal files already requested)"
         )
     context.log.info(f"requesting {len(run_requests)} run(s); {len(new_keys)} new partition(s)")
-    return dg.SensorResult(
-        run_requests=run_requests,
-        cursor=json.dumps(seen, separators=(",", ":")),
-        dynamic_partitions_requests=[signal_file_partitions.build_add_request(new_keys)]
-        if new_keys
-        else [],
-    )
+    return landing_sensor_result(run_requests, seen, signal_file_partitions, new_keys)
 
 
 def _batches(files: list[LandedFile], max_files: int) -> list[list[LandedFile]]:

@@ -1,0 +1,44 @@
+"""Sensors that watch landing folders, the same way in every domain: running by default, a
+cursor of the fingerprints already requested, new dynamic partitions added with their runs."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import dagster as dg
+
+
+def landing_sensor(
+    *, name: str, description: str, minimum_interval_seconds: int = 5, **targets: Any
+) -> Callable:
+    """``@dg.sensor`` running by default; ``targets`` is ``job=`` or ``jobs=``."""
+    return dg.sensor(
+        name=name,
+        minimum_interval_seconds=minimum_interval_seconds,
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        description=description,
+        **targets,
+    )
+
+
+def requested_fingerprints(context: dg.SensorEvaluationContext) -> dict[str, str]:
+    """What earlier ticks requested: file (or cursor key) → fingerprint."""
+    return json.loads(context.cursor) if context.cursor else {}
+
+
+def landing_sensor_result(
+    run_requests: list[dg.RunRequest],
+    requested: dict[str, str],
+    partitions_def: dg.DynamicPartitionsDefinition | None = None,
+    new_partition_keys: Sequence[str] = (),
+) -> dg.SensorResult:
+    """The tick's runs, its new cursor, and the dynamic partitions its runs need."""
+    return dg.SensorResult(
+        run_requests=run_requests,
+        cursor=json.dumps(requested, separators=(",", ":")),
+        dynamic_partitions_requests=[partitions_def.build_add_request(list(new_partition_keys))]
+        if partitions_def is not None and new_partition_keys
+        else [],
+    )
