@@ -19,6 +19,10 @@ WAREHOUSE_MODES = ("file", "ducklake")
 DEFAULT_UI_URL = "http://127.0.0.1:3000"
 
 
+def _landing_folder(*parts: str) -> property:
+    return property(lambda self: self.landing_root.joinpath(*parts))
+
+
 class LandingFolders:
     """The landing area's layout, one folder per kind of input, below ``landing_root``."""
 
@@ -26,30 +30,13 @@ class LandingFolders:
     def landing_root(self) -> Path:
         raise NotImplementedError
 
-    @property
-    def signals_dir(self) -> Path:
-        return self.landing_root / "signals"
-
-    @property
-    def firmographics_dir(self) -> Path:
-        return self.landing_root / "firmographics"
-
-    @property
-    def portfolio_dir(self) -> Path:
-        return self.landing_root / "portfolio"
-
-    @property
-    def portfolio_firm_records_dir(self) -> Path:
-        return self.portfolio_dir / "firm_records"
-
-    @property
-    def portfolio_office_dir(self) -> Path:
-        return self.portfolio_dir / "office"
-
-    @property
-    def url_batches_dir(self) -> Path:
-        """Content ingestion: URL lists (.txt, .csv), one batch each."""
-        return self.landing_root / "url_batches"
+    signals_dir = _landing_folder("signals")
+    firmographics_dir = _landing_folder("firmographics")
+    portfolio_dir = _landing_folder("portfolio")
+    portfolio_firm_records_dir = _landing_folder("portfolio", "firm_records")
+    portfolio_office_dir = _landing_folder("portfolio", "office")
+    # Content ingestion: URL lists (.txt, .csv), one batch each.
+    url_batches_dir = _landing_folder("url_batches")
 
 
 @dataclass(frozen=True)

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import dagster as dg
 import duckdb
 
+from batch_platform.defs.common.resources import WAREHOUSE_POOL
 from batch_platform.lib.markdown import markdown_table
 from batch_platform.lib.sql_files import SqlFolder
 from batch_platform.lib.warehouse import checked_table, scalar
 
 load_sql = SqlFolder.of_domain(__file__)
+
+
+# Who answers for every asset of the platform (shown in the UI and in the asset catalog).
+OWNERS = ("team:data-platform",)
 
 
 def table_metadata(
@@ -41,8 +47,20 @@ def table_metadata(
     }
 
 
+def stored_asset(group: str, layer: str, *, kinds: tuple[str, ...] = ("duckdb",)) -> dict:
+    """Decorator arguments of an asset stored in the warehouse: its domain's group, kinds, owner,
+    layer tag, and the warehouse pool its writes queue on."""
+    return {
+        "group_name": group,
+        "kinds": set(kinds),
+        "owners": list(OWNERS),
+        "tags": {"layer": layer},
+        "pool": WAREHOUSE_POOL,
+    }
+
+
 def table_spec(
-    key: dg.AssetKey, description: str, deps: list, layer: str, owners: list[str]
+    key: dg.AssetKey, description: str, deps: list, layer: str, owners: Sequence[str]
 ) -> dg.AssetSpec:
     """The spec of an asset stored as a DuckDB table (for multi-assets)."""
     return dg.AssetSpec(

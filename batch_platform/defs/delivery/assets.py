@@ -8,7 +8,8 @@ from batch_platform.defs.common.checks import (
     key_unique_check,
     key_unique_spec,
 )
-from batch_platform.defs.common.resources import WAREHOUSE_POOL, LandingResource, WarehouseResource
+from batch_platform.defs.common.metadata import stored_asset
+from batch_platform.defs.common.resources import LandingResource, WarehouseResource
 from batch_platform.defs.delivery.logic.runner import DeliveryRun, deliver
 from batch_platform.defs.delivery.partitions import delivery_days
 from batch_platform.defs.delivery.resources import DeliveryResource
@@ -17,7 +18,6 @@ from batch_platform.lib.sql_files import SqlFolder
 from batch_platform.lib.warehouse import scalar
 
 DELIVERED_SCORES = dg.AssetKey(["delivery", "delivery_delivered_scores"])
-OWNERS = ["team:data-platform"]
 load_sql = SqlFolder.of_domain(__file__)
 
 
@@ -79,11 +79,7 @@ def _rejected_jump_check(con, run_id: str, factor: float, minimum: int) -> dg.As
     key=DELIVERED_SCORES,
     deps=[LEAD_SCORES],
     partitions_def=delivery_days,
-    group_name="delivery",
-    kinds={"duckdb", "http"},
-    owners=OWNERS,
-    tags={"layer": "delivery"},
-    pool=WAREHOUSE_POOL,
+    **stored_asset("delivery", "delivery", kinds=("duckdb", "http")),
     check_specs=[
         check_spec(DELIVERED_SCORES, "success_rate", "At least 99.5% of records sent succeed."),
         check_spec(

@@ -6,7 +6,6 @@ from batch_platform.lib.sql_files import SqlFolder
 
 load_sql = SqlFolder.of_domain(__file__)
 
-OWNERS = ["team:data-platform"]
 GROUP = "content"
 PARTITION = "partition_key = $partition_key"
 

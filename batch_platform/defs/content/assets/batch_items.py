@@ -6,7 +6,7 @@ import time
 import dagster as dg
 
 from batch_platform.defs.common.checks import RowCountCheck, key_unique_check, key_unique_spec
-from batch_platform.defs.common.metadata import table_metadata, table_spec
+from batch_platform.defs.common.metadata import OWNERS, table_metadata, table_spec
 from batch_platform.defs.common.resources import WAREHOUSE_POOL, LandingResource, WarehouseResource
 from batch_platform.defs.content.assets._common import (
     BATCH_ITEMS,
@@ -14,7 +14,6 @@ from batch_platform.defs.content.assets._common import (
     BATCHES,
     GROUP,
     LANDING_URL_BATCHES,
-    OWNERS,
     PARTITION,
     RAW_RESPONSES,
     load_sql,

@@ -3,13 +3,12 @@
 import dagster as dg
 
 from batch_platform.defs.common.checks import RowCountCheck, check_spec
-from batch_platform.defs.common.metadata import table_metadata, table_spec
+from batch_platform.defs.common.metadata import OWNERS, table_metadata, table_spec
 from batch_platform.defs.common.resources import WAREHOUSE_POOL, WarehouseResource
 from batch_platform.defs.content.assets._common import (
     BATCH_ITEMS,
     CHUNKS,
     GROUP,
-    OWNERS,
     PAGES,
     PARTITION,
     RAW_RESPONSES,

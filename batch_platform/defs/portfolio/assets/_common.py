@@ -7,13 +7,12 @@ import dagster as dg
 import duckdb
 
 from batch_platform.defs.common.checks import key_unique_check
-from batch_platform.defs.common.resources import WAREHOUSE_POOL
+from batch_platform.defs.common.metadata import stored_asset
 from batch_platform.defs.portfolio.partitions import portfolio_months
 from batch_platform.lib.sql_files import SqlFolder
 
 load_sql = SqlFolder.of_domain(__file__)
 
-OWNERS = ["team:data-platform"]
 GROUP = "portfolio"
 
 LANDING_FIRM_RECORDS = dg.AssetKey(["landing", "landing_portfolio_firm_records"])
@@ -30,14 +29,7 @@ HEALTH_REPORT = dg.AssetKey(["reports", "reports_portfolio_health_report"])
 
 def monthly_table(layer: str) -> dict:
     """Decorator arguments of a monthly-partitioned asset stored as a DuckDB table."""
-    return {
-        "group_name": GROUP,
-        "kinds": {"duckdb"},
-        "owners": OWNERS,
-        "tags": {"layer": layer},
-        "pool": WAREHOUSE_POOL,
-        "partitions_def": portfolio_months,
-    }
+    return stored_asset(GROUP, layer) | {"partitions_def": portfolio_months}
 
 
 MONTH = "month = $month"

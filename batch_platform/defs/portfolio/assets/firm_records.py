@@ -3,7 +3,7 @@
 import dagster as dg
 
 from batch_platform.defs.common.checks import RowCountCheck, check_spec
-from batch_platform.defs.common.metadata import table_metadata, table_spec
+from batch_platform.defs.common.metadata import OWNERS, table_metadata, table_spec
 from batch_platform.defs.common.resources import WAREHOUSE_POOL, LandingResource, WarehouseResource
 from batch_platform.defs.portfolio.assets._common import (
     FIRM_RECORDS,
@@ -11,7 +11,6 @@ from batch_platform.defs.portfolio.assets._common import (
     LANDING_FIRM_RECORDS,
     LANDING_OFFICE,
     MONTH,
-    OWNERS,
     QUARANTINED_FIRM_ROWS,
     load_sql,
     registration_id_unique,

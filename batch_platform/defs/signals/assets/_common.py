@@ -7,6 +7,7 @@ import dagster as dg
 import duckdb
 
 from batch_platform.defs.common.checks import partitions_count_check
+from batch_platform.defs.common.metadata import OWNERS, stored_asset
 from batch_platform.defs.common.resources import WAREHOUSE_POOL
 from batch_platform.lib.sql_files import SqlFolder
 
@@ -22,8 +23,6 @@ QUARANTINED_ROWS = dg.AssetKey(["quarantine", "quarantine_signal_rows"])
 FIRMOGRAPHICS = dg.AssetKey(["clean", "clean_firmographics"])
 PARTITION = "partition_key = $partition_key"
 
-OWNERS = ["team:data-platform"]
-
 
 def landing_files(key: dg.AssetKey, description: str) -> dg.AssetSpec:
     """Files users drop into a landing folder: the external source the domain's tables read."""
@@ -33,14 +32,8 @@ def landing_files(key: dg.AssetKey, description: str) -> dg.AssetSpec:
 
 
 def warehouse_table(layer: str) -> dict:
-    """Decorator arguments of an asset stored as a DuckDB table in the given layer."""
-    return {
-        "group_name": "signals",
-        "kinds": {"duckdb"},
-        "owners": OWNERS,
-        "tags": {"layer": layer},
-        "pool": WAREHOUSE_POOL,
-    }
+    """Decorator arguments of a signals asset stored as a DuckDB table in the given layer."""
+    return stored_asset("signals", layer)
 
 
 def over_time(partitions_def: dg.PartitionsDefinition) -> dict:

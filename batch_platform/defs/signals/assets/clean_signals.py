@@ -6,13 +6,12 @@ from collections import Counter
 import dagster as dg
 
 from batch_platform.defs.common.checks import check_spec, counted_check_result
-from batch_platform.defs.common.metadata import table_metadata, table_spec
+from batch_platform.defs.common.metadata import OWNERS, table_metadata, table_spec
 from batch_platform.defs.common.resources import WarehouseResource
 from batch_platform.defs.signals.assets._common import (
     CLEAN_SIGNALS,
     DUPLICATES,
     FIRMOGRAPHICS,
-    OWNERS,
     QUARANTINED_ROWS,
     RAW_SIGNALS,
     RunCheck,

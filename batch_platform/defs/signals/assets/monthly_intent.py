@@ -13,9 +13,8 @@ from batch_platform.defs.common.checks import (
     key_unique_check,
     key_unique_spec,
 )
-from batch_platform.defs.common.metadata import table_metadata
-from batch_platform.defs.common.resources import WAREHOUSE_POOL, LandingResource, WarehouseResource
-from batch_platform.defs.signals.assets._common import OWNERS
+from batch_platform.defs.common.metadata import stored_asset, table_metadata
+from batch_platform.defs.common.resources import LandingResource, WarehouseResource
 from batch_platform.defs.signals.assets.rollups import ALL_FILES
 from batch_platform.defs.signals.partitions import intent_months
 from batch_platform.lib.markdown import markdown_table
@@ -73,11 +72,7 @@ def intent_markdown(con, month: str) -> str:
     key=MONTHLY_INTENT,
     deps=[ALL_FILES],
     partitions_def=intent_months,
-    group_name="signals",
-    kinds={"duckdb", "markdown"},
-    owners=OWNERS,
-    tags={"layer": "reports"},
-    pool=WAREHOUSE_POOL,
+    **stored_asset("signals", "reports", kinds=("duckdb", "markdown")),
     check_specs=[
         key_unique_spec(MONTHLY_INTENT, "One row per (month, account, topic)."),
         check_spec(MONTHLY_INTENT, "trend_consistent", "Rising and new rows meet min_views."),

@@ -4,11 +4,10 @@ per file in raw.signal_files; files that cannot be read at all are quarantined w
 import dagster as dg
 
 from batch_platform.defs.common.checks import check_spec
-from batch_platform.defs.common.metadata import table_metadata, table_spec
+from batch_platform.defs.common.metadata import OWNERS, table_metadata, table_spec
 from batch_platform.defs.common.resources import LandingResource, WarehouseResource
 from batch_platform.defs.signals.assets._common import (
     LANDING_SIGNALS,
-    OWNERS,
     QUARANTINED_FILES,
     RAW_SIGNAL_FILES,
     RAW_SIGNALS,

@@ -3,9 +3,9 @@
 import dagster as dg
 
 from batch_platform.defs.common.checks import check_spec, count_check
-from batch_platform.defs.common.metadata import table_spec
+from batch_platform.defs.common.metadata import OWNERS, table_spec
 from batch_platform.defs.common.resources import LandingResource, WarehouseResource
-from batch_platform.defs.signals.assets._common import OWNERS, multi_asset_over
+from batch_platform.defs.signals.assets._common import multi_asset_over
 from batch_platform.defs.signals.assets._windows import windows_of_run
 from batch_platform.defs.signals.assets.rollups import ALL_FILES, DAILY_USAGE, WEB_SESSIONS
 from batch_platform.defs.signals.assets.scores import LEAD_SCORES

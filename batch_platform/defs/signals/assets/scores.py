@@ -94,14 +94,8 @@ def lead_scores(
     B ≥ MQL threshold, C ≥ 25, else D. previous_score is the day before's. Key: (as_of_date, email).
     Rescoring a day picks up every event for it that has arrived since.
     """
-    scoring = LeadScoringConfig(
-        weights=config.weights,
-        half_life_days=config.half_life_days,
-        lookback_days=config.lookback_days,
-        mql_threshold=config.mql_threshold,
-        fit_industries=config.fit_industries,
-        fit_countries=config.fit_countries,
-    )
+    # The run config's fields are the scoring's parameters, one for one.
+    scoring = LeadScoringConfig(**config.model_dump())
     windows = windows_of_run(context, daily_partitions)
     with duckdb.get_connection() as con:
         for window in windows:
