@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from batch_platform.defs.common.checks import check_spec, count_check
+from batch_platform.defs.common.checks import RowCountCheck, check_spec
 from batch_platform.defs.common.metadata import OWNERS, table_spec
 from batch_platform.defs.common.resources import LandingResource, WarehouseResource
 from batch_platform.defs.signals.assets._common import multi_asset_over
@@ -17,6 +17,14 @@ from batch_platform.lib.sql_files import SqlFolder
 PIPELINE_REPORT = dg.AssetKey(["reports", "reports_daily_pipeline_report"])
 FILE_ACCOUNTING = dg.AssetKey(["reports", "reports_file_accounting"])
 load_sql = SqlFolder.of_domain(__file__)
+FILES_BALANCE = RowCountCheck(
+    FILE_ACCOUNTING,
+    "rows_balance",
+    "For every file, rows in = cleaned + duplicates + quarantined.",
+    load_sql("check_file_accounting_balances"),
+    "files whose rows do not balance",
+    blocking=True,
+)
 
 
 def report_chart(report) -> bytes:
@@ -49,12 +57,7 @@ def report_chart(report) -> bytes:
         ),
     ],
     check_specs=[
-        check_spec(
-            FILE_ACCOUNTING,
-            "rows_balance",
-            "For every file, rows in = cleaned + duplicates + quarantined.",
-            blocking=True,
-        ),
+        FILES_BALANCE.spec(),
         check_spec(PIPELINE_REPORT, "report_written", "The Markdown report file exists."),
     ],
     **multi_asset_over(daily_partitions),
@@ -98,14 +101,7 @@ def daily_pipeline_report(
             asset_key=FILE_ACCOUNTING, metadata={"files": report.totals["files_loaded"]}
         )
         days = {"first": windows[0].day, "last": windows[-1].day}
-        yield count_check(
-            con,
-            asset_key=FILE_ACCOUNTING,
-            check_name="rows_balance",
-            sql=load_sql("check_file_accounting_balances"),
-            params=days,
-            what="files whose rows do not balance",
-        )
+        yield FILES_BALANCE.evaluate(con, days)
         missing = [str(p) for p in written if not p.is_file()]
         yield dg.AssetCheckResult(
             asset_key=PIPELINE_REPORT,

@@ -6,8 +6,8 @@ import dagster as dg
 from pydantic import Field
 
 from batch_platform.defs.common.checks import (
+    RowCountCheck,
     check_spec,
-    count_check,
     key_unique_check,
     key_unique_spec,
 )
@@ -28,6 +28,28 @@ from batch_platform.lib.sql_files import SqlFolder
 LEAD_SCORES = dg.AssetKey(["scores", "scores_lead_scores"])
 ACCOUNT_HEALTH = dg.AssetKey(["scores", "scores_account_health"])
 load_sql = SqlFolder.of_domain(__file__)
+LEAD_SCORES_EMAIL_SET = RowCountCheck(
+    LEAD_SCORES,
+    "no_null_keys",
+    "as_of_date and email are set.",
+    load_sql("check_lead_scores_email_set"),
+    "scores without an email",
+    blocking=True,
+)
+LEAD_SCORES_VALID = RowCountCheck(
+    LEAD_SCORES,
+    "score_valid",
+    "Scores are ≥ 0; tier and MQL flag agree.",
+    load_sql("check_lead_scores_valid"),
+    "scores out of range or with a wrong tier or MQL flag",
+)
+ACCOUNT_HEALTH_IN_RANGE = RowCountCheck(
+    ACCOUNT_HEALTH,
+    "components_in_range",
+    "Each component 0–25, total 0–100.",
+    load_sql("check_account_health_in_range"),
+    "accounts with a component out of range",
+)
 
 
 class LeadScoringSettings(dg.Config):
@@ -79,8 +101,8 @@ def _late_data_check(con, windows, asset_key: dg.AssetKey) -> dg.AssetCheckResul
     ),
     check_specs=[
         key_unique_spec(LEAD_SCORES, "One row per (as_of_date, email).", blocking=True),
-        check_spec(LEAD_SCORES, "no_null_keys", "as_of_date and email are set.", blocking=True),
-        check_spec(LEAD_SCORES, "score_valid", "Scores are ≥ 0; tier and MQL flag agree."),
+        LEAD_SCORES_EMAIL_SET.spec(),
+        LEAD_SCORES_VALID.spec(),
         check_spec(LEAD_SCORES, "data_not_late", "Warns when the newest event is > 48 h old."),
     ],
 )
@@ -117,22 +139,8 @@ def lead_scores(
             where=where,
             params=days,
         )
-        yield count_check(
-            con,
-            asset_key=LEAD_SCORES,
-            check_name="no_null_keys",
-            sql=f"SELECT count(*) FROM scores.lead_scores WHERE {where} AND email IS NULL",
-            params=days,
-            what="scores without an email",
-        )
-        yield count_check(
-            con,
-            asset_key=LEAD_SCORES,
-            check_name="score_valid",
-            sql=load_sql("check_lead_scores_valid"),
-            params=days | {"threshold": config.mql_threshold},
-            what="scores out of range or with a wrong tier or MQL flag",
-        )
+        yield LEAD_SCORES_EMAIL_SET.evaluate(con, days)
+        yield LEAD_SCORES_VALID.evaluate(con, days | {"threshold": config.mql_threshold})
         yield _late_data_check(con, windows, LEAD_SCORES)
 
 
@@ -144,7 +152,7 @@ def lead_scores(
     freshness_policy=dg.FreshnessPolicy.time_window(fail_window=dt.timedelta(days=8)),
     check_specs=[
         key_unique_spec(ACCOUNT_HEALTH, "One row per (week_start, account).", blocking=True),
-        check_spec(ACCOUNT_HEALTH, "components_in_range", "Each component 0–25, total 0–100."),
+        ACCOUNT_HEALTH_IN_RANGE.spec(),
         check_spec(ACCOUNT_HEALTH, "data_not_late", "Warns when the newest event is > 48 h old."),
     ],
 )
@@ -180,12 +188,5 @@ def account_health(context: dg.AssetExecutionContext, duckdb: WarehouseResource)
             where=where,
             params=weeks,
         )
-        yield count_check(
-            con,
-            asset_key=ACCOUNT_HEALTH,
-            check_name="components_in_range",
-            sql=load_sql("check_account_health_in_range"),
-            params=weeks,
-            what="accounts with a component out of range",
-        )
+        yield ACCOUNT_HEALTH_IN_RANGE.evaluate(con, weeks)
         yield _late_data_check(con, windows, ACCOUNT_HEALTH)
