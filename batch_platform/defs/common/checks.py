@@ -88,35 +88,37 @@ def check_spec(
     return dg.AssetCheckSpec(name, asset=asset_key, description=description, blocking=blocking)
 
 
-def key_unique_spec(
-    asset_key: dg.AssetKey, key_description: str, blocking: bool = False
-) -> dg.AssetCheckSpec:
-    """The ``key_unique`` check every table has; ``key_description`` says what the key is."""
-    return check_spec(asset_key, "key_unique", key_description, blocking=blocking)
+@dataclass(frozen=True)
+class KeyUniqueCheck:
+    """The check every table has: its key is unique within the rows a run wrote (``where``, with
+    the run's parameters). Declared once, for the check's spec and its evaluation."""
 
+    asset_key: dg.AssetKey
+    table: str
+    key_columns: tuple[str, ...]
+    description: str  # what the key is, as the UI shows it
+    where: str = "true"
+    name: str = "key_unique"
+    blocking: bool = False
 
-def key_unique_check(
-    con: duckdb.DuckDBPyConnection,
-    *,
-    asset_key: dg.AssetKey,
-    table: str,
-    key_columns: Sequence[str],
-    where: str = "true",
-    params: Mapping[str, Any] | None = None,
-    check_name: str = "key_unique",
-) -> dg.AssetCheckResult:
-    """Rows beyond the first for any key value within ``where``: zero passes."""
-    table = checked_table(table)
-    columns = ", ".join(quote_ident(column) for column in key_columns)
-    return count_check(
-        con,
-        asset_key=asset_key,
-        check_name=check_name,
-        sql=f"SELECT coalesce(sum(n - 1), 0) FROM (SELECT count(*) AS n FROM {table} "
-        f"WHERE {where} GROUP BY {columns} HAVING count(*) > 1)",
-        params=params,
-        what=f"rows repeating a key ({', '.join(key_columns)}) of {table}",
-    )
+    def spec(self) -> dg.AssetCheckSpec:
+        return check_spec(self.asset_key, self.name, self.description, blocking=self.blocking)
+
+    def evaluate(
+        self, con: duckdb.DuckDBPyConnection, params: Mapping[str, Any] | None = None
+    ) -> dg.AssetCheckResult:
+        """Rows beyond the first for any key value: zero passes."""
+        table = checked_table(self.table)
+        columns = ", ".join(quote_ident(column) for column in self.key_columns)
+        return count_check(
+            con,
+            asset_key=self.asset_key,
+            check_name=self.name,
+            sql=f"SELECT coalesce(sum(n - 1), 0) FROM (SELECT count(*) AS n FROM {table} "
+            f"WHERE {self.where} GROUP BY {columns} HAVING count(*) > 1)",
+            params=params,
+            what=f"rows repeating a key ({', '.join(self.key_columns)}) of {table}",
+        )
 
 
 @dataclass(frozen=True)

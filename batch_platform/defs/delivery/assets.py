@@ -3,10 +3,9 @@
 import dagster as dg
 
 from batch_platform.defs.common.checks import (
+    KeyUniqueCheck,
     check_spec,
     count_check,
-    key_unique_check,
-    key_unique_spec,
 )
 from batch_platform.defs.common.metadata import stored_asset
 from batch_platform.defs.common.resources import LandingResource, WarehouseResource
@@ -19,6 +18,12 @@ from batch_platform.lib.warehouse import scalar
 
 DELIVERED_SCORES = dg.AssetKey(["delivery", "delivery_delivered_scores"])
 load_sql = SqlFolder.of_domain(__file__)
+DELIVERED_KEY_UNIQUE = KeyUniqueCheck(
+    DELIVERED_SCORES,
+    "delivery.delivered_scores",
+    ("destination", "email"),
+    "One delivered score per (destination, email).",
+)
 
 
 def _metadata(con, run: DeliveryRun) -> dict:
@@ -87,7 +92,7 @@ def _rejected_jump_check(con, run_id: str, factor: float, minimum: int) -> dg.As
             "rejected_not_jumping",
             "Rejected (4xx) records do not jump against the destination's previous run.",
         ),
-        key_unique_spec(DELIVERED_SCORES, "One delivered score per (destination, email)."),
+        DELIVERED_KEY_UNIQUE.spec(),
         check_spec(
             DELIVERED_SCORES,
             "audit_balanced",
@@ -132,12 +137,7 @@ def delivered_scores(
         yield _rejected_jump_check(
             con, run_id, config.sync.rejected_jump_factor, config.sync.rejected_jump_minimum
         )
-        yield key_unique_check(
-            con,
-            asset_key=DELIVERED_SCORES,
-            table="delivery.delivered_scores",
-            key_columns=["destination", "email"],
-        )
+        yield DELIVERED_KEY_UNIQUE.evaluate(con)
         yield count_check(
             con,
             asset_key=DELIVERED_SCORES,

@@ -1,10 +1,10 @@
-"""key_unique_check: rows beyond the first of any key, within an optional filter."""
+"""KeyUniqueCheck: rows beyond the first of any key, within an optional filter."""
 
 import dagster as dg
 import duckdb
 import pytest
 
-from batch_platform.defs.common.checks import key_unique_check, key_unique_spec
+from batch_platform.defs.common.checks import KeyUniqueCheck
 
 KEY = dg.AssetKey(["clean", "clean_things"])
 
@@ -22,10 +22,9 @@ def con():
     connection.close()
 
 
-def check(con, key_columns, **kwargs) -> dg.AssetCheckResult:
-    return key_unique_check(
-        con, asset_key=KEY, table="clean.things", key_columns=key_columns, **kwargs
-    )
+def check(con, key_columns, where="true", params=None) -> dg.AssetCheckResult:
+    declared = KeyUniqueCheck(KEY, "clean.things", tuple(key_columns), "key", where=where)
+    return declared.evaluate(con, params)
 
 
 def test_counts_the_rows_beyond_the_first_of_each_key(con):
@@ -47,11 +46,11 @@ def test_where_limits_the_check_to_a_partition(con):
 
 def test_a_bad_table_name_is_refused(con):
     with pytest.raises(ValueError, match=r"schema\.table"):
-        key_unique_check(con, asset_key=KEY, table="things; --", key_columns=["n"])
+        KeyUniqueCheck(KEY, "things; --", ("n",), "key").evaluate(con)
 
 
 def test_spec_names_the_check_key_unique():
-    spec = key_unique_spec(KEY, "One row per (day, name).")
+    spec = KeyUniqueCheck(KEY, "clean.things", ("day", "name"), "One row per (day, name).").spec()
     assert (spec.name, spec.asset_key, spec.description) == (
         "key_unique",
         KEY,

@@ -5,7 +5,7 @@ import time
 
 import dagster as dg
 
-from batch_platform.defs.common.checks import RowCountCheck, key_unique_check, key_unique_spec
+from batch_platform.defs.common.checks import KeyUniqueCheck, RowCountCheck
 from batch_platform.defs.common.metadata import OWNERS, table_metadata, table_spec
 from batch_platform.defs.common.resources import WAREHOUSE_POOL, LandingResource, WarehouseResource
 from batch_platform.defs.content.assets._common import (
@@ -35,6 +35,13 @@ from batch_platform.lib.markdown import markdown_table
 
 PROGRESS_EVERY_SECONDS = 2.0
 FAILURES_SHOWN = 50  # rows of the failures table; the JSON lists them all
+ITEM_KEY_UNIQUE = KeyUniqueCheck(
+    BATCH_ITEMS,
+    "content.batch_items",
+    ("url",),
+    "(partition_key, url) identifies an item.",
+    PARTITION,
+)
 ROW_COUNT_CHECKS = (
     RowCountCheck(
         BATCHES,
@@ -142,7 +149,7 @@ class ProgressReporter:
     ],
     check_specs=[
         *(check.spec() for check in ROW_COUNT_CHECKS),
-        key_unique_spec(BATCH_ITEMS, "(partition_key, url) identifies an item."),
+        ITEM_KEY_UNIQUE.spec(),
     ],
     partitions_def=url_batch_partitions,
     group_name=GROUP,
@@ -260,11 +267,4 @@ def _failures_table(failed: list[tuple[str, str, str]]) -> dg.MetadataValue:
 def _checks(con, params):
     for check in ROW_COUNT_CHECKS:
         yield check.evaluate(con, params)
-    yield key_unique_check(
-        con,
-        asset_key=BATCH_ITEMS,
-        table="content.batch_items",
-        key_columns=["url"],
-        where=PARTITION,
-        params=params,
-    )
+    yield ITEM_KEY_UNIQUE.evaluate(con, params)

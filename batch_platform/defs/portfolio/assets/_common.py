@@ -1,12 +1,9 @@
 """What every asset of the portfolio domain shares: group, owner, kinds, pool, partitions,
 and its checks' shapes."""
 
-import datetime as dt
-
 import dagster as dg
-import duckdb
 
-from batch_platform.defs.common.checks import key_unique_check
+from batch_platform.defs.common.checks import KeyUniqueCheck
 from batch_platform.defs.common.metadata import stored_asset
 from batch_platform.defs.portfolio.partitions import portfolio_months
 from batch_platform.lib.sql_files import SqlFolder
@@ -35,20 +32,13 @@ def monthly_table(layer: str) -> dict:
 MONTH = "month = $month"
 
 
-def registration_id_unique(
-    con: duckdb.DuckDBPyConnection,
+def registration_key_unique(
     key: dg.AssetKey,
     table: str,
-    month: dt.date,
-    check_name: str = "key_unique",
-) -> dg.AssetCheckResult:
-    """Every portfolio table holds one row per registration and month."""
-    return key_unique_check(
-        con,
-        asset_key=key,
-        check_name=check_name,
-        table=table,
-        key_columns=["registration_id"],
-        where=MONTH,
-        params={"month": month},
+    description: str = "One row per (month, registration_id).",
+    name: str = "key_unique",
+) -> KeyUniqueCheck:
+    """Every portfolio table holds one row per registration and month (blocking)."""
+    return KeyUniqueCheck(
+        key, table, ("registration_id",), description, where=MONTH, name=name, blocking=True
     )

@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from batch_platform.defs.common.checks import RowCountCheck, check_spec
+from batch_platform.defs.common.checks import RowCountCheck
 from batch_platform.defs.common.metadata import OWNERS, table_metadata, table_spec
 from batch_platform.defs.common.resources import WAREHOUSE_POOL, LandingResource, WarehouseResource
 from batch_platform.defs.portfolio.assets._common import (
@@ -13,13 +13,16 @@ from batch_platform.defs.portfolio.assets._common import (
     MONTH,
     QUARANTINED_FIRM_ROWS,
     load_sql,
-    registration_id_unique,
+    registration_key_unique,
 )
 from batch_platform.defs.portfolio.logic.firm_records_load import load_firm_records
 from batch_platform.defs.portfolio.logic.registration_records import ignored_files, record_files
 from batch_platform.defs.portfolio.partitions import month_of, portfolio_months
 from batch_platform.lib.markdown import markdown_table
 
+FIRM_RECORDS_KEY_UNIQUE = registration_key_unique(
+    FIRM_RECORDS, "portfolio.firm_records", "One row per registration_id.", "registration_id_unique"
+)
 REASONS_PRESENT = RowCountCheck(
     QUARANTINED_FIRM_ROWS,
     "reasons_present",
@@ -68,9 +71,7 @@ landing_portfolio_office_snapshots = dg.AssetSpec(
         ),
     ],
     check_specs=[
-        check_spec(
-            FIRM_RECORDS, "registration_id_unique", "One row per registration_id.", blocking=True
-        ),
+        FIRM_RECORDS_KEY_UNIQUE.spec(),
         REASONS_PRESENT.spec(),
     ],
     partitions_def=portfolio_months,
@@ -113,7 +114,5 @@ def portfolio_firm_records(
             metadata=table_metadata(con, "quarantine.portfolio_firm_rows", MONTH, params)
             | {"reasons": dg.MetadataValue.md(markdown_table(["reason", "rows"], reasons))},
         )
-        yield registration_id_unique(
-            con, FIRM_RECORDS, "portfolio.firm_records", month, "registration_id_unique"
-        )
+        yield FIRM_RECORDS_KEY_UNIQUE.evaluate(con, {"month": month})
         yield REASONS_PRESENT.evaluate(con, {"month": month})

@@ -4,7 +4,7 @@ import asyncio
 
 import dagster as dg
 
-from batch_platform.defs.common.checks import RowCountCheck, check_spec
+from batch_platform.defs.common.checks import RowCountCheck
 from batch_platform.defs.common.metadata import table_metadata
 from batch_platform.defs.common.resources import LandingResource, WarehouseResource
 from batch_platform.defs.portfolio.assets._common import (
@@ -14,7 +14,7 @@ from batch_platform.defs.portfolio.assets._common import (
     OFFICE_SNAPSHOT,
     load_sql,
     monthly_table,
-    registration_id_unique,
+    registration_key_unique,
 )
 from batch_platform.defs.portfolio.logic.office_api import OfficeFetchResult, fetch_registrations
 from batch_platform.defs.portfolio.logic.office_data import (
@@ -33,6 +33,12 @@ from batch_platform.lib.markdown import markdown_table
 # API results are written (checkpointed) in batches this size: a run that dies loses at most one.
 CHECKPOINT_EVERY = 100
 FAILED_PREVIEW = 20
+OFFICE_SNAPSHOT_KEY_UNIQUE = registration_key_unique(
+    OFFICE_SNAPSHOT,
+    "portfolio.office_snapshot",
+    "One row per registration.",
+    "registration_id_unique",
+)
 TERMINAL_FETCH_STATE = RowCountCheck(
     OFFICE_SNAPSHOT,
     "terminal_fetch_state",
@@ -98,9 +104,7 @@ def _fetch_from_api(context, con, office: OfficeDataResource, month, refetch_all
     **monthly_table("clean"),
     check_specs=[
         TERMINAL_FETCH_STATE.spec(),
-        check_spec(
-            OFFICE_SNAPSHOT, "registration_id_unique", "One row per registration.", blocking=True
-        ),
+        OFFICE_SNAPSHOT_KEY_UNIQUE.spec(),
         COUNTS_RECONCILE.spec(),
     ],
 )
@@ -165,7 +169,5 @@ def office_snapshot(
             }
         )
         yield TERMINAL_FETCH_STATE.evaluate(con, {"month": month})
-        yield registration_id_unique(
-            con, OFFICE_SNAPSHOT, "portfolio.office_snapshot", month, "registration_id_unique"
-        )
+        yield OFFICE_SNAPSHOT_KEY_UNIQUE.evaluate(con, {"month": month})
         yield COUNTS_RECONCILE.evaluate(con, {"month": month})

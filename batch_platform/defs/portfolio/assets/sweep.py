@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 import dagster as dg
 import duckdb as ddb
 
-from batch_platform.defs.common.checks import RowCountCheck, key_unique_spec
+from batch_platform.defs.common.checks import RowCountCheck
 from batch_platform.defs.common.metadata import table_metadata
 from batch_platform.defs.common.resources import WarehouseResource
 from batch_platform.defs.portfolio.assets._common import (
@@ -19,7 +19,7 @@ from batch_platform.defs.portfolio.assets._common import (
     STATUS_CHANGES,
     load_sql,
     monthly_table,
-    registration_id_unique,
+    registration_key_unique,
 )
 from batch_platform.defs.portfolio.logic.office_vocabulary import CANONICAL_STATUSES
 from batch_platform.defs.portfolio.logic.sweep_tables import (
@@ -59,8 +59,19 @@ FIELDS_NAMED = RowCountCheck(
 )
 
 
+KEY_CHECKS = {
+    key: registration_key_unique(key, table)
+    for key, table in [
+        (BASELINE, "portfolio.baseline"),
+        (STATUS_CHANGES, "portfolio.status_changes"),
+        (RENEWALS_DUE, "portfolio.renewals_due"),
+        (MISMATCHES, "portfolio.mismatches"),
+    ]
+}
+
+
 def _check_specs(key: dg.AssetKey, rule: RowCountCheck | None = None) -> list[dg.AssetCheckSpec]:
-    key_spec = key_unique_spec(key, "One row per (month, registration_id).", blocking=True)
+    key_spec = KEY_CHECKS[key].spec()
     return [key_spec, rule.spec()] if rule else [key_spec]
 
 
@@ -86,7 +97,7 @@ def _sweep_step(
         if extra_metadata:
             metadata |= extra_metadata(con, params)
         yield dg.MaterializeResult(metadata=metadata)
-        yield registration_id_unique(con, key, table, month)
+        yield KEY_CHECKS[key].evaluate(con, params)
         if rule:
             yield rule.evaluate(con, params)
 

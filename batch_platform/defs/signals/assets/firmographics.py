@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from batch_platform.defs.common.checks import check_spec, key_unique_check
+from batch_platform.defs.common.checks import KeyUniqueCheck
 from batch_platform.defs.common.metadata import table_metadata
 from batch_platform.defs.common.resources import LandingResource, WarehouseResource
 from batch_platform.defs.signals.assets._common import FIRMOGRAPHICS, landing_files, warehouse_table
@@ -15,12 +15,21 @@ landing_firmographics_files = landing_files(
     "CSV files with domain, company_name, industry, employee_count, country.",
 )
 
+DOMAIN_UNIQUE = KeyUniqueCheck(
+    FIRMOGRAPHICS,
+    "clean.firmographics",
+    ("domain",),
+    "One row per domain.",
+    name="domain_unique",
+    blocking=True,
+)
+
 
 @dg.asset(
     key=FIRMOGRAPHICS,
     deps=[LANDING_FIRMOGRAPHICS],
     **warehouse_table("clean"),
-    check_specs=[check_spec(FIRMOGRAPHICS, "domain_unique", "One row per domain.", blocking=True)],
+    check_specs=[DOMAIN_UNIQUE.spec()],
 )
 def firmographics(
     context: dg.AssetExecutionContext, duckdb: WarehouseResource, landing: LandingResource
@@ -36,10 +45,4 @@ def firmographics(
             metadata=table_metadata(con, "clean.firmographics")
             | {"files_read": result.files_read, "files_skipped": len(result.files_skipped)}
         )
-        yield key_unique_check(
-            con,
-            asset_key=FIRMOGRAPHICS,
-            table="clean.firmographics",
-            key_columns=["domain"],
-            check_name="domain_unique",
-        )
+        yield DOMAIN_UNIQUE.evaluate(con)

@@ -8,10 +8,9 @@ import dagster as dg
 from pydantic import Field
 
 from batch_platform.defs.common.checks import (
+    KeyUniqueCheck,
     check_spec,
     count_check,
-    key_unique_check,
-    key_unique_spec,
 )
 from batch_platform.defs.common.metadata import stored_asset, table_metadata
 from batch_platform.defs.common.resources import LandingResource, WarehouseResource
@@ -23,6 +22,13 @@ from batch_platform.lib.warehouse import scalar, write_partition
 
 MONTHLY_INTENT = dg.AssetKey(["reports", "reports_monthly_intent"])
 load_sql = SqlFolder.of_domain(__file__)
+INTENT_KEY_UNIQUE = KeyUniqueCheck(
+    MONTHLY_INTENT,
+    "reports.monthly_intent",
+    ("month_start", "account_domain", "topic"),
+    "One row per (month, account, topic).",
+    where="month_start = $month_start",
+)
 TOP_ROWS = 25
 
 
@@ -74,7 +80,7 @@ def intent_markdown(con, month: str) -> str:
     partitions_def=intent_months,
     **stored_asset("signals", "reports", kinds=("duckdb", "markdown")),
     check_specs=[
-        key_unique_spec(MONTHLY_INTENT, "One row per (month, account, topic)."),
+        INTENT_KEY_UNIQUE.spec(),
         check_spec(MONTHLY_INTENT, "trend_consistent", "Rising and new rows meet min_views."),
     ],
 )
@@ -126,14 +132,7 @@ def monthly_intent(
                 "path": dg.MetadataValue.path(str(path)),
             }
         )
-        yield key_unique_check(
-            con,
-            asset_key=MONTHLY_INTENT,
-            table="reports.monthly_intent",
-            key_columns=["month_start", "account_domain", "topic"],
-            where="month_start = $m",
-            params={"m": month},
-        )
+        yield INTENT_KEY_UNIQUE.evaluate(con, {"month_start": month})
         yield count_check(
             con,
             asset_key=MONTHLY_INTENT,

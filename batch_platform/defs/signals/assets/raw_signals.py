@@ -23,7 +23,7 @@ from batch_platform.defs.signals.partitions import signal_file_partitions
 from batch_platform.lib.landing import find_landed_files
 from batch_platform.lib.markdown import markdown_table
 
-# Checked per partition of the run, which key_unique_check (a single count) cannot report:
+# Checked per partition of the run, which KeyUniqueCheck (a single count) cannot report:
 # lines_unique also counts a missing source_line, and event_key_unique also finds a key kept by
 # a partition outside the run.
 RAW_CHECKS = [

@@ -5,7 +5,7 @@ from typing import Any
 
 import dagster as dg
 
-from batch_platform.defs.common.checks import check_spec, key_unique_check, key_unique_spec
+from batch_platform.defs.common.checks import KeyUniqueCheck, check_spec
 from batch_platform.defs.common.metadata import table_metadata
 from batch_platform.defs.common.resources import WarehouseResource
 from batch_platform.defs.signals.assets._common import CLEAN_SIGNALS, over_time, warehouse_table
@@ -23,6 +23,16 @@ WEB_SESSIONS = dg.AssetKey(["clean", "clean_web_sessions"])
 DAILY_USAGE = dg.AssetKey(["clean", "clean_daily_account_usage"])
 ALL_FILES = dg.AssetDep(CLEAN_SIGNALS, partition_mapping=dg.AllPartitionMapping())
 load_sql = SqlFolder.of_domain(__file__)
+SESSION_ID_UNIQUE = KeyUniqueCheck(
+    WEB_SESSIONS, "clean.web_sessions", ("session_id",), "One row per session.",
+    name="session_id_unique",
+)  # fmt: skip
+DAILY_USAGE_KEY_UNIQUE = KeyUniqueCheck(
+    DAILY_USAGE,
+    "clean.daily_account_usage",
+    ("usage_date", "account_domain"),
+    "One row per (usage_date, account_domain).",
+)
 
 
 def build_days(
@@ -49,7 +59,7 @@ def build_days(
     **over_time(daily_partitions),
     **warehouse_table("clean"),
     check_specs=[
-        check_spec(WEB_SESSIONS, "session_id_unique", "One row per session."),
+        SESSION_ID_UNIQUE.spec(),
         check_spec(
             WEB_SESSIONS,
             "page_views_accounted",
@@ -67,13 +77,7 @@ def web_sessions(context: dg.AssetExecutionContext, duckdb: WarehouseResource):
             context, con, build_web_sessions, "clean.web_sessions", "session_date", "sessions"
         )
         yield result
-        yield key_unique_check(
-            con,
-            asset_key=WEB_SESSIONS,
-            table="clean.web_sessions",
-            key_columns=["session_id"],
-            check_name="session_id_unique",
-        )
+        yield SESSION_ID_UNIQUE.evaluate(con)
         mismatched = sum(
             int(
                 scalar(
@@ -97,7 +101,7 @@ def web_sessions(context: dg.AssetExecutionContext, duckdb: WarehouseResource):
     deps=[ALL_FILES],
     **over_time(daily_partitions),
     **warehouse_table("clean"),
-    check_specs=[key_unique_spec(DAILY_USAGE, "One row per (usage_date, account_domain).")],
+    check_specs=[DAILY_USAGE_KEY_UNIQUE.spec()],
 )
 def daily_account_usage(context: dg.AssetExecutionContext, duckdb: WarehouseResource):
     """Product events per account per day. Key: (usage_date, account_domain)."""
@@ -111,9 +115,4 @@ def daily_account_usage(context: dg.AssetExecutionContext, duckdb: WarehouseReso
             "account-days",
         )
         yield result
-        yield key_unique_check(
-            con,
-            asset_key=DAILY_USAGE,
-            table="clean.daily_account_usage",
-            key_columns=["usage_date", "account_domain"],
-        )
+        yield DAILY_USAGE_KEY_UNIQUE.evaluate(con)

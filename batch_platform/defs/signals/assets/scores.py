@@ -6,10 +6,9 @@ import dagster as dg
 from pydantic import Field
 
 from batch_platform.defs.common.checks import (
+    KeyUniqueCheck,
     RowCountCheck,
     check_spec,
-    key_unique_check,
-    key_unique_spec,
 )
 from batch_platform.defs.common.metadata import table_metadata
 from batch_platform.defs.common.resources import WarehouseResource
@@ -28,6 +27,22 @@ from batch_platform.lib.sql_files import SqlFolder
 LEAD_SCORES = dg.AssetKey(["scores", "scores_lead_scores"])
 ACCOUNT_HEALTH = dg.AssetKey(["scores", "scores_account_health"])
 load_sql = SqlFolder.of_domain(__file__)
+LEAD_SCORES_KEY_UNIQUE = KeyUniqueCheck(
+    LEAD_SCORES,
+    "scores.lead_scores",
+    ("as_of_date", "email"),
+    "One row per (as_of_date, email).",
+    where="as_of_date BETWEEN $first AND $last",
+    blocking=True,
+)
+ACCOUNT_HEALTH_KEY_UNIQUE = KeyUniqueCheck(
+    ACCOUNT_HEALTH,
+    "scores.account_health",
+    ("week_start", "account_domain"),
+    "One row per (week_start, account).",
+    where="week_start BETWEEN $first AND $last",
+    blocking=True,
+)
 LEAD_SCORES_EMAIL_SET = RowCountCheck(
     LEAD_SCORES,
     "no_null_keys",
@@ -100,7 +115,7 @@ def _late_data_check(con, windows, asset_key: dg.AssetKey) -> dg.AssetCheckResul
         fail_window=dt.timedelta(hours=30), warn_window=dt.timedelta(hours=26)
     ),
     check_specs=[
-        key_unique_spec(LEAD_SCORES, "One row per (as_of_date, email).", blocking=True),
+        LEAD_SCORES_KEY_UNIQUE.spec(),
         LEAD_SCORES_EMAIL_SET.spec(),
         LEAD_SCORES_VALID.spec(),
         check_spec(LEAD_SCORES, "data_not_late", "Warns when the newest event is > 48 h old."),
@@ -131,14 +146,7 @@ def lead_scores(
         yield dg.MaterializeResult(
             metadata=table_metadata(con, "scores.lead_scores", where, days) | {"mqls": int(mqls)}
         )
-        yield key_unique_check(
-            con,
-            asset_key=LEAD_SCORES,
-            table="scores.lead_scores",
-            key_columns=["as_of_date", "email"],
-            where=where,
-            params=days,
-        )
+        yield LEAD_SCORES_KEY_UNIQUE.evaluate(con, days)
         yield LEAD_SCORES_EMAIL_SET.evaluate(con, days)
         yield LEAD_SCORES_VALID.evaluate(con, days | {"threshold": config.mql_threshold})
         yield _late_data_check(con, windows, LEAD_SCORES)
@@ -151,7 +159,7 @@ def lead_scores(
     **warehouse_table("scores"),
     freshness_policy=dg.FreshnessPolicy.time_window(fail_window=dt.timedelta(days=8)),
     check_specs=[
-        key_unique_spec(ACCOUNT_HEALTH, "One row per (week_start, account).", blocking=True),
+        ACCOUNT_HEALTH_KEY_UNIQUE.spec(),
         ACCOUNT_HEALTH_IN_RANGE.spec(),
         check_spec(ACCOUNT_HEALTH, "data_not_late", "Warns when the newest event is > 48 h old."),
     ],
@@ -180,13 +188,6 @@ def account_health(context: dg.AssetExecutionContext, duckdb: WarehouseResource)
             metadata=table_metadata(con, "scores.account_health", where, weeks)
             | {f"band_{band}": int(n) for band, n in bands.items()}
         )
-        yield key_unique_check(
-            con,
-            asset_key=ACCOUNT_HEALTH,
-            table="scores.account_health",
-            key_columns=["week_start", "account_domain"],
-            where=where,
-            params=weeks,
-        )
+        yield ACCOUNT_HEALTH_KEY_UNIQUE.evaluate(con, weeks)
         yield ACCOUNT_HEALTH_IN_RANGE.evaluate(con, weeks)
         yield _late_data_check(con, windows, ACCOUNT_HEALTH)
