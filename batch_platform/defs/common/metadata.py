@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import dagster as dg
@@ -59,15 +58,13 @@ def stored_asset(group: str, layer: str, *, kinds: tuple[str, ...] = ("duckdb",)
     }
 
 
-def table_spec(
-    key: dg.AssetKey, description: str, deps: list, layer: str, owners: Sequence[str]
-) -> dg.AssetSpec:
+def table_spec(key: dg.AssetKey, description: str, deps: list, layer: str) -> dg.AssetSpec:
     """The spec of an asset stored as a DuckDB table (for multi-assets)."""
     return dg.AssetSpec(
         key,
         deps=deps,
         description=description,
         kinds={"duckdb"},
-        owners=owners,
+        owners=list(OWNERS),
         tags={"layer": layer},
     )

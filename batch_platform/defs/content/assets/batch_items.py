@@ -121,14 +121,12 @@ class ProgressReporter:
             "One row per submitted URL list: file name, first registration, URL counts.",
             deps=[LANDING_URL_BATCHES],
             layer="raw",
-            owners=OWNERS,
         ),
         table_spec(
             BATCH_REJECTS,
             "Lines of a URL list not fetched: invalid URLs and duplicates, with the reason.",
             deps=[LANDING_URL_BATCHES],
             layer="quarantine",
-            owners=OWNERS,
         ),
         table_spec(
             BATCH_ITEMS,
@@ -136,7 +134,6 @@ class ProgressReporter:
             "HTTP status, error, timings. Key: (partition_key, url).",
             deps=[LANDING_URL_BATCHES],
             layer="raw",
-            owners=OWNERS,
         ),
         table_spec(
             RAW_RESPONSES,
@@ -144,7 +141,6 @@ class ProgressReporter:
             "refetching and recent URLs are served without a request.",
             deps=[LANDING_URL_BATCHES],
             layer="raw",
-            owners=OWNERS,
         ),
     ],
     check_specs=[

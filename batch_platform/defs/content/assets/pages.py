@@ -3,7 +3,7 @@
 import dagster as dg
 
 from batch_platform.defs.common.checks import RowCountCheck, check_spec
-from batch_platform.defs.common.metadata import OWNERS, table_metadata, table_spec
+from batch_platform.defs.common.metadata import table_metadata, table_spec
 from batch_platform.defs.common.resources import WAREHOUSE_POOL, WarehouseResource
 from batch_platform.defs.content.assets._common import (
     BATCH_ITEMS,
@@ -53,7 +53,6 @@ ROW_COUNT_CHECKS = (
             "across batches. Key: (partition_key, url).",
             deps=[RAW_RESPONSES, BATCH_ITEMS],
             layer="clean",
-            owners=OWNERS,
         ),
         table_spec(
             CHUNKS,
@@ -61,7 +60,6 @@ ROW_COUNT_CHECKS = (
             "Key: (partition_key, url, chunk_index).",
             deps=[PAGES],
             layer="clean",
-            owners=OWNERS,
         ),
     ],
     check_specs=[

@@ -59,7 +59,6 @@ landing_portfolio_office_snapshots = dg.AssetSpec(
             "statuses mapped to the canonical set, dates parsed (ISO or the office's format).",
             deps=[LANDING_FIRM_RECORDS],
             layer="clean",
-            owners=OWNERS,
         ),
         table_spec(
             QUARANTINED_FIRM_ROWS,
@@ -67,7 +66,6 @@ landing_portfolio_office_snapshots = dg.AssetSpec(
             "unknown status, missing or duplicate registration_id), with every reason.",
             deps=[LANDING_FIRM_RECORDS],
             layer="quarantine",
-            owners=OWNERS,
         ),
     ],
     check_specs=[

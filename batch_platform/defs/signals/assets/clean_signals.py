@@ -6,7 +6,7 @@ from collections import Counter
 import dagster as dg
 
 from batch_platform.defs.common.checks import check_spec, counted_check_result
-from batch_platform.defs.common.metadata import OWNERS, table_metadata, table_spec
+from batch_platform.defs.common.metadata import table_metadata, table_spec
 from batch_platform.defs.common.resources import WarehouseResource
 from batch_platform.defs.signals.assets._common import (
     CLEAN_SIGNALS,
@@ -86,21 +86,18 @@ CLEAN_COLUMN_LINEAGE = dg.TableColumnLineage(
             "firmographics. Key: event_key.",
             deps=[RAW_SIGNALS, FIRMOGRAPHICS],
             layer="clean",
-            owners=OWNERS,
         ),
         table_spec(
             DUPLICATES,
             "Rows repeating an event already kept, pointing at the kept row.",
             deps=[RAW_SIGNALS],
             layer="clean",
-            owners=OWNERS,
         ),
         table_spec(
             QUARANTINED_ROWS,
             "Rows that failed validation, with original values and the reason.",
             deps=[RAW_SIGNALS],
             layer="quarantine",
-            owners=OWNERS,
         ),
     ],
     check_specs=[

@@ -4,7 +4,7 @@ per file in raw.signal_files; files that cannot be read at all are quarantined w
 import dagster as dg
 
 from batch_platform.defs.common.checks import check_spec
-from batch_platform.defs.common.metadata import OWNERS, table_metadata, table_spec
+from batch_platform.defs.common.metadata import table_metadata, table_spec
 from batch_platform.defs.common.resources import LandingResource, WarehouseResource
 from batch_platform.defs.signals.assets._common import (
     LANDING_SIGNALS,
@@ -59,21 +59,18 @@ landing_signal_files = landing_files(
             "Every data row of a landed file, as text, with source_file/source_line.",
             deps=[LANDING_SIGNALS],
             layer="raw",
-            owners=OWNERS,
         ),
         table_spec(
             RAW_SIGNAL_FILES,
             "One row per landed file: format, size, modified time, rows, status.",
             deps=[LANDING_SIGNALS],
             layer="raw",
-            owners=OWNERS,
         ),
         table_spec(
             QUARANTINED_FILES,
             "Files that could not be read at all, with the reason.",
             deps=[LANDING_SIGNALS],
             layer="quarantine",
-            owners=OWNERS,
         ),
     ],
     check_specs=[

@@ -53,7 +53,6 @@ def report_chart(report) -> bytes:
             "Row accounting per landed file as of the report day.",
             deps=[ALL_FILES],
             layer="reports",
-            owners=OWNERS,
         ),
     ],
     check_specs=[
