@@ -1,6 +1,5 @@
--- Delivery of lead scores to downstream systems, its audit trail, and the monthly intent report.
+-- Delivery of lead scores to downstream systems and its audit trail.
 CREATE SCHEMA IF NOT EXISTS delivery;
-CREATE SCHEMA IF NOT EXISTS reports;
 
 -- The score each destination last accepted, per contact (key: destination, email).
 CREATE TABLE IF NOT EXISTS delivery.delivered_scores (
@@ -116,16 +115,4 @@ CREATE TABLE IF NOT EXISTS delivery.outbox (
     record JSON NOT NULL,
     received_at TIMESTAMP NOT NULL,
     file VARCHAR NOT NULL
-);
-
--- Research activity per account and topic per month (key: month_start, account_domain, topic).
-CREATE TABLE IF NOT EXISTS reports.monthly_intent (
-    month_start DATE NOT NULL,
-    account_domain VARCHAR NOT NULL,
-    topic VARCHAR NOT NULL,
-    page_views BIGINT NOT NULL,
-    contacts BIGINT NOT NULL,
-    previous_page_views BIGINT NOT NULL,
-    change_ratio DOUBLE,              -- page_views / previous_page_views (NULL when previous is 0)
-    trend VARCHAR NOT NULL            -- 'rising', 'new', 'steady' or 'falling'
 );

@@ -177,3 +177,15 @@ CREATE TABLE IF NOT EXISTS reports.file_accounting (
     rows_duplicate BIGINT NOT NULL,
     rows_quarantined BIGINT NOT NULL
 );
+
+-- Research activity per account and topic per month (key: month_start, account_domain, topic).
+CREATE TABLE IF NOT EXISTS reports.monthly_intent (
+    month_start DATE NOT NULL,
+    account_domain VARCHAR NOT NULL,
+    topic VARCHAR NOT NULL,
+    page_views BIGINT NOT NULL,
+    contacts BIGINT NOT NULL,
+    previous_page_views BIGINT NOT NULL,
+    change_ratio DOUBLE,              -- page_views / previous_page_views (NULL when previous is 0)
+    trend VARCHAR NOT NULL            -- 'rising', 'new', 'steady' or 'falling'
+);
