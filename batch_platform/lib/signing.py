@@ -62,7 +62,20 @@ def verify_signature(
     now = time.time() if now is None else now
     if abs(now - timestamp) > tolerance_seconds:
         raise SignatureError(f"signature timestamp {timestamp} is outside the tolerance")
-    expected = _digest(secret, timestamp, body)
-    if not any(hmac.compare_digest(expected, given) for given in parts.get("v1", [])):
+    expected = _digest(secret, timestamp, body).encode()
+    # Bytes, not str: compare_digest refuses non-ASCII strings with a TypeError, and a header is
+    # whatever the sender put there.
+    given = [value.encode("utf-8", "surrogateescape") for value in parts.get("v1", [])]
+    if not any(hmac.compare_digest(expected, digest) for digest in given):
         raise SignatureError("signature does not match the body")
     return timestamp
+
+
+def signature_is_valid(secret: str, header: str | None, body: bytes, **kwargs) -> bool:
+    """:func:`verify_signature` as a yes or no: False for any missing, malformed, stale or
+    wrong signature, never an exception."""
+    try:
+        verify_signature(secret, header, body, **kwargs)
+    except SignatureError:
+        return False
+    return True

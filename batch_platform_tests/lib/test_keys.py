@@ -101,3 +101,12 @@ def test_distinct_names_get_distinct_keys():
     names = list(dict.fromkeys(names))
     keys = [partition_key_for(name) for name in names]
     assert len(set(keys)) == len(names)
+
+
+def test_a_name_shaped_like_another_files_key_gets_its_own_key():
+    taken = partition_key_for("a b.csv")
+    assert taken == "a_b.csv-50a29e02"
+    impostor = partition_key_for(taken)
+    assert impostor != taken
+    assert re.fullmatch(r"a_b\.csv-50a29e02-[0-9a-f]{8}", impostor)
+    assert partition_key_for("report-2026.csv") == "report-2026.csv"  # not 8 hex digits

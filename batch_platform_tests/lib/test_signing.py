@@ -2,7 +2,7 @@
 
 import pytest
 
-from batch_platform.lib.signing import SignatureError, sign, verify_signature
+from batch_platform.lib.signing import SignatureError, sign, signature_is_valid, verify_signature
 
 SECRET = "s3cret"
 
@@ -40,3 +40,18 @@ def test_secret_rotation_accepts_either_digest():
 def test_empty_secret_cannot_sign():
     with pytest.raises(ValueError, match="empty signing secret"):
         sign("", b"x")
+
+
+@pytest.mark.parametrize(
+    "header",
+    [None, "", "t=1700000000,v1=é", "t=1700000000,v1=\udcff", "t=1e9,v1=00", "v1=00", ",,,", "t=-"],
+)
+def test_any_malformed_header_is_simply_invalid(header):
+    assert signature_is_valid(SECRET, header, b"x", now=1_700_000_000) is False
+    with pytest.raises(SignatureError):
+        verify_signature(SECRET, header, b"x", now=1_700_000_000)
+
+
+def test_a_good_signature_is_valid():
+    header = sign(SECRET, b"x", 1_700_000_000)
+    assert signature_is_valid(SECRET, header, b"x", now=1_700_000_000) is True
