@@ -6,6 +6,8 @@ import pytest
 
 from batch_platform.defs.content.assets.batch_items import fetch_url_batch
 from batch_platform.defs.content.assets.pages import clean_url_batch
+from batch_platform.defs.content.logic import cleaning
+from batch_platform.defs.content.logic.extract import extract
 
 CASES = {
     "/page/1": ("succeeded", 200, None, 1),
@@ -223,3 +225,50 @@ def test_1000_urls_through_the_assets_with_a_per_host_cap_of_4(content_platform)
     assert content_platform.query(
         "SELECT count(*), count(DISTINCT content_hash) FROM content.pages"
     ) == [(1000, 1000)]
+
+
+def test_a_charset_that_is_no_page_encoding_poisons_nothing(content_platform):
+    site = content_platform.site
+    urls = [site.url(p) for p in ("/charset/idna/1", "/charset/punycode/2", "/page/3")]
+    key = content_platform.write_list("charsets.txt", urls)
+    result = content_platform.run(key)
+    assert result.success and all(e.passed for e in result.get_asset_check_evaluations())
+    assert content_platform.query(
+        "SELECT url, dup_status, title FROM content.pages WHERE partition_key = $k ORDER BY 1",
+        {"k": key},
+    ) == [
+        (urls[0], "unique", "Article 1"),
+        (urls[1], "unique", "Article 2"),
+        (urls[2], "unique", "Article 3"),
+    ]
+    # A later batch served the same page from staging is not poisoned either.
+    again = content_platform.write_list("charsets_again.txt", urls[:1])
+    assert content_platform.run(again).success
+
+
+def test_a_page_the_extractor_cannot_read_fails_alone(content_platform, monkeypatch):
+    site = content_platform.site
+    urls = [site.url(f"/page/{n}") for n in (1, 2, 3)]
+
+    def extract_or_raise(body, content_type, language):
+        if b"Article 2" in body:
+            raise UnicodeError("the extractor gave up")
+        return extract(body, content_type, language)
+
+    monkeypatch.setattr(cleaning, "extract", extract_or_raise)
+    key = content_platform.write_list("one_unreadable.txt", urls)
+    result = content_platform.run(key)
+    assert result.success
+    rows = content_platform.query(
+        "SELECT url, dup_status, kind, metadata->>'clean_error' FROM content.pages "
+        "WHERE partition_key = $k ORDER BY 1",
+        {"k": key},
+    )
+    assert rows == [
+        (urls[0], "unique", "html", None),
+        (urls[1], "failed", "unreadable", "UnicodeError: the extractor gave up"),
+        (urls[2], "unique", "html", None),
+    ]
+    assert content_platform.query(
+        "SELECT DISTINCT url FROM content.chunks WHERE partition_key = $k ORDER BY 1", {"k": key}
+    ) == [(urls[0],), (urls[2],)]

@@ -6,6 +6,7 @@ Reads only content.raw_responses, so it re-runs without refetching. No Dagster h
 from __future__ import annotations
 
 import hashlib
+import json
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -16,7 +17,7 @@ import pyarrow as pa
 
 from batch_platform.defs.content.logic.chunking import chunk_text
 from batch_platform.defs.content.logic.dedup import content_hash, nearest, simhash
-from batch_platform.defs.content.logic.extract import extract
+from batch_platform.defs.content.logic.extract import Extracted, extract
 from batch_platform.lib.sql_files import SqlFolder
 from batch_platform.lib.warehouse import atomically, write_partition
 from batch_platform.lib.warehouse_rows import staged, typed_rows, warehouse_schema
@@ -54,7 +55,10 @@ def _pages(con: duckdb.DuckDBPyConnection, partition_key: str) -> list[dict]:
     now = datetime.now(UTC)
     pages = []
     for url, final_url, line, metadata, content_type, language, body in rows.fetchall():
-        found = extract(bytes(body), content_type, language)
+        try:
+            found, error = extract(bytes(body), content_type, language), None
+        except Exception as exc:  # one page the extractor cannot read must not fail the batch
+            found, error = Extracted("unreadable", None, None, ""), f"{type(exc).__name__}: {exc}"
         pages.append(
             {
                 "url": url,
@@ -67,15 +71,24 @@ def _pages(con: duckdb.DuckDBPyConnection, partition_key: str) -> list[dict]:
                 "characters": len(found.text),
                 "content_hash": content_hash(found.text),
                 "simhash": simhash(found.text),
-                "dup_status": "unique" if found.text else "empty",
+                "dup_status": "failed" if error else "unique" if found.text else "empty",
                 "duplicate_of_batch": None,
                 "duplicate_of_url": None,
                 "simhash_distance": None,
-                "metadata": metadata,
+                "metadata": _with_error(metadata, error),
                 "cleaned_at": now,
             }
         )
     return pages
+
+
+def _with_error(metadata: str | None, error: str | None) -> str | None:
+    """The page's metadata (JSON), with ``clean_error`` saying why its text could not be read."""
+    if error is None:
+        return metadata
+    loaded = json.loads(metadata) if metadata else {}
+    merged = loaded if isinstance(loaded, dict) else {"metadata": loaded}
+    return json.dumps(merged | {"clean_error": error[:500]})
 
 
 def _flag_duplicates(
@@ -101,7 +114,7 @@ def _flag_duplicates(
     kept_urls: list[str] = []
     kept_fingerprints = np.empty(len(pages), dtype=np.uint64)
     for page in pages:
-        if page["dup_status"] == "empty":
+        if page["dup_status"] in ("empty", "failed"):
             continue
         digest = page["content_hash"]
         if digest in earlier_exact or digest in kept_by_hash:

@@ -3,6 +3,7 @@ navigation, footers and other boilerplate; plain text and Markdown pass through 
 
 from __future__ import annotations
 
+import codecs
 import re
 from dataclasses import dataclass
 
@@ -27,13 +28,29 @@ class Extracted:
     text: str
 
 
-def _decode(body: bytes, content_type: str | None) -> str:
+# Codecs Python knows that are no character set of a web page: idna raises on ordinary text,
+# punycode takes quadratic time, the escape codecs interpret the body.
+_NOT_A_CHARSET = frozenset(
+    {"idna", "punycode", "unicode-escape", "raw-unicode-escape", "undefined"}
+)
+
+
+def page_encoding(content_type: str | None) -> str:
+    """The charset a Content-Type names, if Python has it as a text encoding; else UTF-8."""
     match = _CHARSET.search(content_type or "")
-    encoding = match.group(1) if match else "utf-8"
+    if not match:
+        return "utf-8"
     try:
-        return body.decode(encoding, errors="replace")
+        codec = codecs.lookup(match.group(1))
     except LookupError:
-        return body.decode("utf-8", errors="replace")
+        return "utf-8"
+    if codec.name in _NOT_A_CHARSET or not getattr(codec, "_is_text_encoding", True):
+        return "utf-8"
+    return codec.name
+
+
+def _decode(body: bytes, content_type: str | None) -> str:
+    return body.decode(page_encoding(content_type), errors="replace")
 
 
 def _language(body: bytes, header: str | None) -> str | None:

@@ -159,6 +159,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, bytes(range(256)) * 64, "application/octet-stream")
         elif segments[0] == "text":
             self._send(200, "\n\n".join(article_text(number)).encode(), "text/plain; charset=utf-8")
+        elif segments[0] == "charset":
+            # /charset/<name>/<n>: an article whose Content-Type names any charset, real or not.
+            self._send(200, article_html(number), f"text/html; charset={segments[1]}")
         elif segments[0] == "markdown":
             body = f"# Notes {number}\n\n" + "\n\n".join(article_text(number))
             self._send(200, body.encode(), "text/markdown")
