@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,8 +19,11 @@ IN_PROGRESS_SUFFIXES = (".tmp", ".part", ".partial", ".crdownload", ".inprogress
 __all__ = [
     "DEFAULT_SETTLE_SECONDS",
     "LandedFile",
+    "LandedFileError",
+    "OpenedFile",
     "find_landed_file",
     "find_landed_files",
+    "open_landed_file",
     "scan_landing_dir",
 ]
 
@@ -44,9 +50,11 @@ def scan_landing_dir(
     """Complete files in ``directory`` (top level), oldest first.
 
     A file is complete when a ``<name>.done`` marker sits beside it, or when it has not been
-    modified for ``settle_seconds``. Hidden files, in-progress suffixes and symlinks pointing
-    outside the directory are ignored. ``accepts`` (a file name test) narrows the files; without
-    it every complete file counts, so that unsupported ones reach a run that says why.
+    modified for ``settle_seconds``. Hidden files, in-progress suffixes, directories and symlinks
+    pointing outside the directory are ignored; other entries that are no regular file (a FIFO)
+    are listed, so that their run quarantines them with the reason. ``accepts`` (a file name
+    test) narrows the files; without it every complete file counts, so that unsupported ones
+    reach a run that says why.
     """
     if not directory.is_dir():
         return []
@@ -75,7 +83,7 @@ def scan_landing_dir(
             stat = entry.stat()
         except FileNotFoundError:
             continue
-        if not entry.is_file():
+        if entry.is_dir():
             continue
         marked_done = f"{name}{DONE_SUFFIX}" in names
         if not marked_done and now - stat.st_mtime < settle_seconds:
@@ -103,15 +111,61 @@ def find_landed_files(directory: Path, partition_keys: list[str]) -> dict[str, P
     found: dict[str, Path | None] = dict.fromkeys(partition_keys)
     if not directory.is_dir():
         return found
-    root = directory.resolve()
     with os.scandir(directory) as iterator:
         for entry in iterator:
-            if not entry.is_file():
+            # Whatever the name holds now (a link, a FIFO) is found: open_landed_file refuses
+            # it with its reason, instead of the run calling the file gone.
+            if entry.is_dir(follow_symlinks=False):
                 continue
             key = partition_key_for(entry.name)
-            if key not in found or found[key] is not None:
-                continue
-            if entry.is_symlink() and not Path(entry.path).resolve().is_relative_to(root):
-                continue
-            found[key] = Path(entry.path)
+            if key in found and found[key] is None:
+                found[key] = Path(entry.path)
     return found
+
+
+class LandedFileError(OSError):
+    """A landed file that must not be read: a symbolic link, not a regular file, or gone."""
+
+
+@dataclass(frozen=True)
+class OpenedFile:
+    """A landed file held open: readers read ``path``, which names the open file itself."""
+
+    path: Path  # /proc/self/fd/<n>: no pattern characters, and no second lookup of the name
+    name: str
+    size: int
+    mtime: float
+
+
+@contextmanager
+def open_landed_file(path: Path) -> Iterator[OpenedFile]:
+    """Open ``path`` by its exact name, without following a symbolic link, and only if it is a
+    regular file (a FIFO or device would block a reader for ever); the checks apply to the very
+    file the readers then read, whatever happens to the name meanwhile.
+
+    DuckDB's readers expand ``*``, ``?`` and ``[`` in a path as a glob, so they are given the
+    open file's ``/proc/self/fd`` path, never the landed name.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise LandedFileError(
+                f"{path.name} is a symbolic link; landed files are read only as regular files"
+            ) from None
+        raise LandedFileError(f"cannot open {path.name}: {error.strerror}") from None
+    try:
+        status = os.fstat(fd)
+        if not stat.S_ISREG(status.st_mode):
+            raise LandedFileError(
+                f"{path.name} is not a regular file (a FIFO, device or directory is never read)"
+            )
+        os.set_blocking(fd, True)
+        yield OpenedFile(
+            path=Path(f"/proc/self/fd/{fd}"),
+            name=path.name,
+            size=status.st_size,
+            mtime=status.st_mtime,
+        )
+    finally:
+        os.close(fd)

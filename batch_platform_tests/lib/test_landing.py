@@ -16,6 +16,7 @@ from batch_platform.lib.landing import (
     IN_PROGRESS_SUFFIXES,
     LandedFile,
     find_landed_file,
+    find_landed_files,
     scan_landing_dir,
 )
 
@@ -136,6 +137,16 @@ def test_symlink_pointing_inside_is_followed(tmp_path):
     found = {f.name: f for f in scan(tmp_path)}
     assert set(found) == {"real.csv", "alias.csv"}
     assert found["alias.csv"].size == found["real.csv"].size
+
+
+def test_a_fifo_is_listed_so_that_its_run_can_refuse_it(tmp_path):
+    os.mkfifo(tmp_path / "pipe.csv")
+    (tmp_path / "pipe.csv.done").touch()
+    (tmp_path / "folder.csv").mkdir()
+    assert names(scan(tmp_path)) == ["pipe.csv"]
+    assert find_landed_files(tmp_path, [partition_key_for("pipe.csv")]) == {
+        "pipe.csv": tmp_path / "pipe.csv"
+    }
 
 
 def test_broken_symlink_is_ignored(tmp_path):

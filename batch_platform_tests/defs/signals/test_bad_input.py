@@ -2,6 +2,7 @@
 
 import gzip
 import json
+import os
 
 import pytest
 
@@ -102,3 +103,51 @@ def test_file_names_with_metacharacters(platform, name):
         (name, partition_key_for(name))
     ]
     assert platform.query("SELECT count(*) FROM clean.signals") == [(1,)]
+
+
+def view(event_id: str, email: str) -> str:
+    return f"{event_id},2026-01-05T10:00:00Z,website,page_view,{email},,\n"
+
+
+def test_names_that_are_glob_patterns_read_only_their_own_file(platform):
+    # DuckDB's readers expand [..] in a path: ja[n].csv would read jan.csv's rows.
+    platform.write_signal_file(
+        "jan.csv", HEADER + "j1,2026-01-05T10:00:00Z,website,page_view,a@x.io,,\n"
+    )
+    platform.write_signal_file(
+        "ja[n].csv",
+        HEADER
+        + "b1,2026-01-06T10:00:00Z,website,page_view,b@x.io,,\n"
+        + "b2,2026-01-06T11:00:00Z,website,page_view,b@x.io,,\n",
+    )
+    for name in ("jan.csv", "ja[n].csv"):
+        assert platform.ingest(name).success
+    assert platform.query(
+        "SELECT source_file, list(event_id ORDER BY source_line) FROM raw.signals GROUP BY 1 "
+        "ORDER BY 1"
+    ) == [("ja[n].csv", ["b1", "b2"]), ("jan.csv", ["j1"])]
+
+
+def test_a_fifo_is_quarantined_without_blocking_the_run(platform):
+    os.mkfifo(platform.signals_dir / "pipe.csv")
+    assert platform.ingest("pipe.csv").success  # returns: nothing waits on the FIFO
+    assert platform.query("SELECT source_file, reason FROM quarantine.signal_files") == [
+        ("pipe.csv", "pipe.csv is not a regular file (a FIFO, device or directory is never read)")
+    ]
+    assert platform.query("SELECT count(*) FROM raw.signals") == [(0,)]
+
+
+def test_a_symlink_swapped_in_after_landing_is_not_followed(platform, tmp_path):
+    secret = tmp_path / "secret.csv"
+    secret.write_text(HEADER + "s1,2026-01-05T10:00:00Z,website,page_view,boss@x.io,,\n")
+    landed = platform.write_signal_file(
+        "ok.csv", HEADER + "o1,2026-01-05T10:00:00Z,website,page_view,a@x.io,,\n"
+    )
+    # The sensor saw a regular file; before the run opens it, the name becomes a link.
+    landed.unlink()
+    landed.symlink_to(secret)
+    assert platform.ingest("ok.csv").success
+    assert platform.query("SELECT reason FROM quarantine.signal_files") == [
+        ("ok.csv is a symbolic link; landed files are read only as regular files",)
+    ]
+    assert platform.query("SELECT count(*) FROM raw.signals") == [(0,)]

@@ -25,6 +25,7 @@ from batch_platform.defs.portfolio.logic.office_vocabulary import (
     parse_classes,
     parse_date,
 )
+from batch_platform.lib.landing import LandedFileError, open_landed_file
 
 FIRM_COLUMNS = (
     "registration_id",
@@ -125,10 +126,13 @@ def ignored_files(directory: Path) -> list[str]:
 def read_records(path: Path, columns: tuple[str, ...]) -> Iterator[RawRecord]:
     """Rows of a CSV or JSONL file; ``source_line`` counts data rows from 1."""
     name = path.name
-    if name.lower().endswith(JSONL_SUFFIXES):
-        yield from _read_jsonl(path, name, columns)
-    else:
-        yield from _read_csv(path, name, columns)
+    reader = _read_jsonl if name.lower().endswith(JSONL_SUFFIXES) else _read_csv
+    try:
+        with open_landed_file(path) as opened:
+            yield from reader(opened.path, name, columns)
+    except LandedFileError as error:
+        # A file that must not be read (a link, a FIFO, gone) is one record saying why.
+        yield RawRecord(name, 0, {}, str(error))
 
 
 def _read_csv(path: Path, name: str, columns: tuple[str, ...]) -> Iterator[RawRecord]:

@@ -8,6 +8,7 @@ from pathlib import Path
 import duckdb
 
 from batch_platform.defs.signals.logic.signal_file_format import normalise_column_name
+from batch_platform.lib.landing import LandedFileError, open_landed_file
 from batch_platform.lib.sql_files import SqlFolder
 from batch_platform.lib.warehouse import (
     quote_ident,
@@ -34,7 +35,8 @@ def load_firmographics(
     skipped: dict[str, str] = {}
     for rank, (path, name) in enumerate(ordered, start=1):
         try:
-            con.execute(load_sql("stage_firmographics_read"), {"path": str(path)})
+            with open_landed_file(path) as opened:
+                con.execute(load_sql("stage_firmographics_read"), {"path": str(opened.path)})
             present = {
                 normalise_column_name(row[0]): quote_ident(row[0])
                 for row in con.execute("DESCRIBE firmographics_read").fetchall()
@@ -50,7 +52,7 @@ def load_firmographics(
                 "rowid + 1 AS source_line, $rank AS file_rank FROM firmographics_read",
                 {"name": name, "rank": rank},
             )
-        except duckdb.Error as error:
+        except (duckdb.Error, LandedFileError) as error:
             skipped[name] = str(error).splitlines()[0]
     domains = write_partition(con, "clean.firmographics", {}, load_sql("select_firmographics"))
     con.execute("DROP TABLE IF EXISTS firmographics_read")

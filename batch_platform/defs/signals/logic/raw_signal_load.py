@@ -11,6 +11,7 @@ import duckdb
 from batch_platform.defs.signals.logic.signal_file_format import FileRejected
 from batch_platform.defs.signals.logic.signal_files import StagedFile, stage_signal_file
 from batch_platform.defs.signals.logic.signal_stage import create_stage, drop_stage
+from batch_platform.lib.landing import LandedFileError, open_landed_file
 from batch_platform.lib.sql_files import SqlFolder
 from batch_platform.lib.warehouse import atomically, write_partition
 
@@ -36,19 +37,24 @@ def load_signal_file(
 
     The three raw tables change in one transaction, so they always describe the same load.
     """
-    stat = path.stat()
-    modified_at = dt.datetime.fromtimestamp(stat.st_mtime, dt.UTC).replace(tzinfo=None)
     reason: str | None = None
     staged: StagedFile | None = None
+    size, mtime = 0, 0.0
     try:
-        staged = stage_signal_file(con, path)
+        with open_landed_file(path) as opened:
+            size, mtime = opened.size, opened.mtime
+            staged = stage_signal_file(con, opened.path, opened.name)
     except FileRejected as rejected:
         reason = rejected.reason
+    except LandedFileError as error:
+        reason = str(error)
+    if staged is None:
         create_stage(con)
+    modified_at = dt.datetime.fromtimestamp(mtime, dt.UTC).replace(tzinfo=None)
     load = FileLoad(
         partition_key=partition_key,
         source_file=source_file,
-        size_bytes=stat.st_size,
+        size_bytes=size,
         modified_at=modified_at,
         data_rows=staged.data_rows if staged else 0,
         file_format=staged.file_format if staged else None,

@@ -99,12 +99,19 @@ def _fast_or_false(stage: Callable[[], bool]) -> bool:
         return False
 
 
-def stage_signal_file(con: duckdb.DuckDBPyConnection, path: Path) -> StagedFile:
-    """Load ``path`` into the temp table ``signal_stage``; raise ``FileRejected`` if unreadable."""
-    detected = file_format(path.name)
+def stage_signal_file(
+    con: duckdb.DuckDBPyConnection, path: Path, name: str | None = None
+) -> StagedFile:
+    """Load ``path`` into the temp table ``signal_stage``; raise ``FileRejected`` if unreadable.
+
+    ``name`` is the landed file's name, which says its format, when ``path`` names the open
+    file (see :func:`batch_platform.lib.landing.open_landed_file`).
+    """
+    name = name or path.name
+    detected = file_format(name)
     if detected is None:
         raise FileRejected(
-            f"unsupported file type {path.name!r}: expected .csv, .jsonl or .parquet "
+            f"unsupported file type {name!r}: expected .csv, .jsonl or .parquet "
             "(CSV and JSONL may be gzip-compressed)"
         )
     kind, compressed = detected
