@@ -9,11 +9,13 @@ connections open at once, which is how the per-host cap is measured from the ser
 from __future__ import annotations
 
 import functools
+import gzip
 import json
 import random
 import sys
 import threading
 import time
+import zlib
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -159,6 +161,12 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, bytes(range(256)) * 64, "application/octet-stream")
         elif segments[0] == "text":
             self._send(200, "\n\n".join(article_text(number)).encode(), "text/plain; charset=utf-8")
+        elif segments[0] == "bomb":
+            # /bomb/<MiB>: that many MiB of zeros, gzip-compressed twice (a few kB on the wire).
+            self._send(200, double_gzip_zeros(number), "text/html", Content_Encoding="gzip, gzip")
+        elif segments[0] == "encoded":
+            # /encoded/<coding>/<n>: an article labelled with any Content-Encoding, sent as is.
+            self._send(200, article_html(number), "text/html", Content_Encoding=segments[1])
         elif segments[0] == "charset":
             # /charset/<name>/<n>: an article whose Content-Type names any charset, real or not.
             self._send(200, article_html(number), f"text/html; charset={segments[1]}")
@@ -195,6 +203,15 @@ class _Server(ThreadingHTTPServer):
 
     def handle_error(self, request, client_address) -> None:
         """A client that gave up (a timeout, a size limit) is expected here, not an error."""
+
+
+@functools.cache
+def double_gzip_zeros(mebibytes: int) -> bytes:
+    """``mebibytes`` MiB of zeros, gzip-compressed, then gzip-compressed again."""
+    inner = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    block = bytes(1024 * 1024)
+    once = b"".join(inner.compress(block) for _ in range(mebibytes)) + inner.flush()
+    return gzip.compress(once, 9)
 
 
 class LocalSite:

@@ -15,6 +15,12 @@ from urllib.robotparser import RobotFileParser
 
 import httpx
 
+from batch_platform.defs.content.logic.bounded_decoding import (
+    ACCEPT_ENCODING,
+    BoundedDecoder,
+    DecodedTooLarge,
+    UnsupportedEncoding,
+)
 from batch_platform.lib.http_retry import RetryPolicy, send_with_retries_async
 
 USER_AGENT = "batch-platform-content/0.1 (batch content ingestion; honours robots.txt)"
@@ -75,6 +81,10 @@ class ResponseTooLarge(httpx.HTTPError):
     """The body is over max_bytes; permanent, so not retried."""
 
 
+class UndecodableBody(httpx.HTTPError):
+    """A Content-Encoding we cannot undo, or a body that is not what it claims; permanent."""
+
+
 class UnsupportedContent(httpx.HTTPError):
     """Not text we can extract (binary, images, PDFs): the URL is skipped, not failed."""
 
@@ -98,7 +108,8 @@ class Fetcher:
         self._robots: dict[str, RobotFileParser | str] = {}
         self._robots_locks: dict[str, asyncio.Lock] = {}
         self.client = httpx.AsyncClient(
-            headers={"User-Agent": settings.user_agent},
+            # Only the encodings BoundedDecoder undoes (httpx would add br and zstd if installed).
+            headers={"User-Agent": settings.user_agent, "Accept-Encoding": ACCEPT_ENCODING},
             timeout=httpx.Timeout(
                 settings.read_timeout,
                 connect=settings.connect_timeout,
@@ -150,13 +161,16 @@ class Fetcher:
             kind = media_type(response.headers.get("content-type"))
             if kind and kind not in accept:
                 raise UnsupportedContent(f"unsupported content type {kind}")
-        # Decoded bytes are counted, so a small compressed body cannot expand past the limit.
-        chunks, size = [], 0
-        async for chunk in response.aiter_bytes():
-            size += len(chunk)
-            if size > max_bytes:
-                raise ResponseTooLarge(f"body over {max_bytes:,} bytes")
-            chunks.append(chunk)
+        # Raw bytes, decoded here layer by layer within the limit: a small compressed body
+        # cannot expand past it, however many Content-Encoding layers it has.
+        try:
+            decoder = BoundedDecoder(response.headers.get("content-encoding"), max_bytes)
+            chunks = [decoder.feed(chunk) async for chunk in response.aiter_raw()]
+            chunks.append(decoder.finish())
+        except DecodedTooLarge as error:
+            raise ResponseTooLarge(str(error)) from None
+        except UnsupportedEncoding as error:
+            raise UndecodableBody(str(error)) from None
         body = b"".join(chunks)
         if accept is not None and response.is_success and b"\x00" in body[:4096]:
             kind = media_type(response.headers.get("content-type")) or "no content type"

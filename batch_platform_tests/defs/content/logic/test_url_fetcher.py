@@ -1,9 +1,12 @@
 """The fetcher against real servers on 127.0.0.1: politeness measured on the server's side."""
 
 import asyncio
+import json
+import subprocess
+import sys
 import time
 
-from batch_platform.defs.content.logic.local_site import serve_site
+from batch_platform.defs.content.logic.local_site import double_gzip_zeros, serve_site
 from batch_platform.defs.content.logic.url_fetcher import FetchSettings, fetch_urls
 from batch_platform.lib.http_retry import RetryPolicy
 
@@ -105,3 +108,45 @@ def test_an_unexpected_error_fails_only_its_url(monkeypatch):
             "2": ("failed", "UnicodeError: label too long"),
             "3": ("succeeded", None),
         }
+
+
+# A process fetching the page, then reporting its outcome and its peak RSS: the 1 GiB the bomb
+# decodes to must never be held, not even for a moment.
+FETCH_AND_MEASURE = """
+import asyncio, json, resource, sys
+from batch_platform.defs.content.logic.url_fetcher import FetchSettings, fetch_urls
+results = []
+asyncio.run(fetch_urls(sys.argv[1:], FetchSettings(), results.append))
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+print(json.dumps({"results": [[r.url, r.state, r.error] for r in results], "peak": peak}))
+"""
+
+
+def test_a_gzip_gzip_bomb_fails_its_url_within_bounded_memory():
+    with serve_site() as site:
+        bomb, page = site.url("/bomb/1024"), site.url("/page/1")
+        double_gzip_zeros(1024)  # built before the clock of the fetch starts
+        finished = subprocess.run(
+            [sys.executable, "-c", FETCH_AND_MEASURE, bomb, page],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        )
+    report = json.loads(finished.stdout)
+    outcomes = {url: (state, error) for url, state, error in report["results"]}
+    assert outcomes == {
+        bomb: ("failed", "ResponseTooLarge: body over 5,000,000 bytes once decoded"),
+        page: ("succeeded", None),
+    }
+    assert report["peak"] < 500 * 1024**2
+
+
+def test_a_body_in_an_encoding_not_offered_fails_with_the_reason():
+    with serve_site() as site:
+        url = site.url("/encoded/br/1")
+        result = fetch([url])[url]
+    assert (result.state, result.error) == (
+        "failed",
+        "UndecodableBody: unsupported Content-Encoding br",
+    )
