@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import dagster as dg
 
 from batch_platform.defs.content.logic.batch_store import failures, state_counts
-from batch_platform.defs.content.logic.local_site import serve_site
+from batch_platform.defs.content.logic.local_site import allowing_host, serve_site
 from batch_platform.defs.content.partitions import url_batch_partitions
 from batch_platform.lib.keys import partition_key_for
 from batch_platform.lib.settings import load_settings
@@ -74,7 +74,7 @@ def run_content_demo(definitions: dg.Definitions, instance: dg.DagsterInstance) 
     directory.mkdir(parents=True, exist_ok=True)
     batch_id = partition_key_for(LIST_NAME)
     instance.add_dynamic_partitions(url_batch_partitions.name, [batch_id])
-    with serve_site() as site:
+    with serve_site() as site, allowing_host(site.base_url):
         (directory / LIST_NAME).write_text("\n".join(_url_list(site.base_url)) + "\n")
         result = definitions.resolve_job_def("content_batch_ingest").execute_in_process(
             run_config={

@@ -25,6 +25,7 @@ mutation Terminate($runId: String!) {
 @pytest.fixture(scope="module")
 def content_server(tmp_path_factory):
     env = {
+        "BATCH_PLATFORM_CONTENT_ALLOWED_NETWORKS": "127.0.0.1/32",
         "BATCH_PLATFORM_CONTENT_PER_HOST_CONCURRENCY": "2",
         "BATCH_PLATFORM_CONTENT_TOTAL_TIMEOUT": "2",
         "BATCH_PLATFORM_CONTENT_READ_TIMEOUT": "2",

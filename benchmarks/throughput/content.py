@@ -17,6 +17,7 @@ import httpx
 from batch_platform.defs.common.resources import LandingResource, WarehouseResource
 from batch_platform.defs.content.assets.batch_items import fetch_url_batch
 from batch_platform.defs.content.assets.pages import clean_url_batch
+from batch_platform.defs.content.logic.local_site import allowing_host
 from batch_platform.defs.content.resources import ContentResource
 
 URLS = 1000
@@ -42,7 +43,7 @@ def main(work: Path) -> None:
             "landing": LandingResource(landing_dir=str(work / "landing"), settle_seconds=0),
             "content": ContentResource(per_host_concurrency=PER_HOST, cache_max_age=0),
         }
-        with dg.DagsterInstance.ephemeral() as instance:
+        with dg.DagsterInstance.ephemeral() as instance, allowing_host(base):
             instance.add_dynamic_partitions("url_batches", ["bench.txt"])
             started = time.perf_counter()
             result = dg.materialize(

@@ -72,6 +72,12 @@ class ContentPlatform:
         return {url.split("/", 3)[3]: tuple(rest) for url, *rest in rows}
 
 
+@pytest.fixture(autouse=True)
+def allow_the_local_site(monkeypatch):
+    """The content tests serve on 127.0.0.1, which URLs may reach only when allowed."""
+    monkeypatch.setenv("BATCH_PLATFORM_CONTENT_ALLOWED_NETWORKS", "127.0.0.1/32")
+
+
 @pytest.fixture
 def content_platform(tmp_path) -> Iterator[ContentPlatform]:
     with serve_site() as site:

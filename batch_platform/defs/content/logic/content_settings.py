@@ -29,6 +29,7 @@ class ContentSettings:
     retry_base: float = _FETCH.retry.base
     max_retry_after: float = 60.0
     respect_robots: bool = _FETCH.respect_robots
+    allowed_networks: str = _FETCH.allowed_networks
     cache_max_age: float = 86_400.0
     chunk_size: int = 1000
     chunk_overlap: int = 200

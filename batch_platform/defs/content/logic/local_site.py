@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import gzip
 import json
+import os
 import random
 import sys
 import threading
@@ -150,6 +151,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(500, b"internal error", "text/plain")
         elif segments[0] == "redirect":
             self._send(302, b"", "text/plain", Location=f"/page/{number}")
+        elif segments[0] == "goto":
+            # /goto?to=<url>: a redirect anywhere, as a hostile page would send.
+            self._send(302, b"", "text/plain", Location=query.get("to", ["/"])[0])
         elif segments[0] == "loop":
             target = "/loop/b" if segments[-1] == "a" else "/loop/a"
             self._send(302, b"", "text/plain", Location=target)
@@ -197,8 +201,8 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 256
 
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        super().__init__((host, 0), _Handler)
         self.stats = SiteStats()
 
     def handle_error(self, request, client_address) -> None:
@@ -220,7 +224,8 @@ class LocalSite:
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
 
     @property
     def stats(self) -> SiteStats:
@@ -231,9 +236,26 @@ class LocalSite:
 
 
 @contextmanager
-def serve_site() -> Iterator[LocalSite]:
-    """The site on a free 127.0.0.1 port, in a background thread, shut down on exit."""
-    server = _Server()
+def allowing_host(base_url: str) -> Iterator[None]:
+    """While inside, content fetches of this process may reach the host of ``base_url`` (and no
+    other non-public address): BATCH_PLATFORM_CONTENT_ALLOWED_NETWORKS names it alone."""
+    name = "BATCH_PLATFORM_CONTENT_ALLOWED_NETWORKS"
+    before = os.environ.get(name)
+    os.environ[name] = f"{urlsplit(base_url).hostname}/32"
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = before
+
+
+@contextmanager
+def serve_site(host: str = "127.0.0.1") -> Iterator[LocalSite]:
+    """The site on a free port of ``host`` (a loopback address), in a background thread, shut
+    down on exit."""
+    server = _Server(host)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
     thread.daemon = True
     thread.start()

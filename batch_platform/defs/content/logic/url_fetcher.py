@@ -22,7 +22,15 @@ from batch_platform.defs.content.logic.bounded_decoding import (
     UnsupportedEncoding,
 )
 from batch_platform.lib.http_retry import RetryPolicy, send_with_retries_async
+from batch_platform.lib.network_guard import (
+    AddressNotAllowed,
+    AddressPolicy,
+    guarded_transport,
+    host_refusal,
+    parse_networks,
+)
 
+ALLOWED_NETWORKS = "BATCH_PLATFORM_CONTENT_ALLOWED_NETWORKS"
 USER_AGENT = "batch-platform-content/0.1 (batch content ingestion; honours robots.txt)"
 ROBOTS_AGENT = "batch-platform-content"
 # Text we can extract; anything else (images, PDFs, archives, octet streams) is skipped.
@@ -47,6 +55,9 @@ class FetchSettings:
     max_bytes: int = 5_000_000
     max_redirects: int = 5
     respect_robots: bool = True
+    # Networks beyond the public internet that URLs may reach (CIDRs, comma-separated): none by
+    # default, so a URL list cannot reach this host, its cloud metadata or a private network.
+    allowed_networks: str = ""
     retry: RetryPolicy = field(default_factory=lambda: RetryPolicy(attempts=3, base=0.5, cap=10))
 
     def __post_init__(self) -> None:
@@ -54,6 +65,7 @@ class FetchSettings:
             raise ValueError("concurrency caps must be at least 1")
         if min(self.connect_timeout, self.read_timeout, self.total_timeout) <= 0:
             raise ValueError("timeouts must be positive")
+        parse_networks(self.allowed_networks, ALLOWED_NETWORKS)  # a typo fails at load, named
 
 
 @dataclass(frozen=True)
@@ -107,7 +119,15 @@ class Fetcher:
         self._hosts: dict[str, asyncio.Semaphore] = {}
         self._robots: dict[str, RobotFileParser | str] = {}
         self._robots_locks: dict[str, asyncio.Lock] = {}
+        self.policy = AddressPolicy(parse_networks(settings.allowed_networks, ALLOWED_NETWORKS))
+        limits = httpx.Limits(
+            max_connections=settings.max_concurrency,
+            max_keepalive_connections=settings.max_concurrency,
+        )
         self.client = httpx.AsyncClient(
+            # Every connection (redirect hops included) is checked where it is opened; proxies
+            # from the environment are not used, as they would resolve the host themselves.
+            transport=guarded_transport(self.policy, limits=limits),
             # Only the encodings BoundedDecoder undoes (httpx would add br and zstd if installed).
             headers={"User-Agent": settings.user_agent, "Accept-Encoding": ACCEPT_ENCODING},
             timeout=httpx.Timeout(
@@ -119,10 +139,6 @@ class Fetcher:
             ),
             follow_redirects=True,
             max_redirects=settings.max_redirects,
-            limits=httpx.Limits(
-                max_connections=settings.max_concurrency,
-                max_keepalive_connections=settings.max_concurrency,
-            ),
             trust_env=False,
         )
 
@@ -227,6 +243,13 @@ class Fetcher:
 
     async def fetch(self, url: str) -> UrlFetchResult:
         started_at = datetime.now(UTC)
+        parts = urlsplit(url)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        refused = await host_refusal(
+            self.policy, parts.hostname or "", port, self.settings.connect_timeout
+        )
+        if refused:
+            return _result(url, "failed", 0, None, refused, started_at)
         refusal = await self.robots_refusal(url)
         if refusal:
             return _result(url, "skipped", 0, None, refusal, started_at)
@@ -259,6 +282,8 @@ class Fetcher:
                 finished_at=datetime.now(UTC),
             )
         last = raised[-1] if raised and response is None else None
+        if isinstance(last, AddressNotAllowed):  # a redirect hop, or a changed DNS answer
+            return _result(url, "failed", attempts, None, str(last), started_at)
         if isinstance(last, UnsupportedContent):
             return _result(url, "skipped", attempts, None, str(last), started_at)
         if isinstance(last, httpx.TooManyRedirects):

@@ -1,18 +1,25 @@
 """The fetcher against real servers on 127.0.0.1: politeness measured on the server's side."""
 
 import asyncio
+import ipaddress
 import json
 import subprocess
 import sys
 import time
 
+import pytest
+
 from batch_platform.defs.content.logic.local_site import double_gzip_zeros, serve_site
 from batch_platform.defs.content.logic.url_fetcher import FetchSettings, fetch_urls
 from batch_platform.lib.http_retry import RetryPolicy
+from batch_platform.lib.network_guard import AddressPolicy, parse_networks
+
+LOCAL_SITE = "127.0.0.1/32"  # where the local site serves; nothing else is allowed
 
 
 def fetch(urls, **settings):
     results = []
+    settings = {"allowed_networks": LOCAL_SITE} | settings
     asyncio.run(fetch_urls(urls, FetchSettings(**settings), results.append))
     return {r.url: r for r in results}
 
@@ -116,7 +123,8 @@ FETCH_AND_MEASURE = """
 import asyncio, json, resource, sys
 from batch_platform.defs.content.logic.url_fetcher import FetchSettings, fetch_urls
 results = []
-asyncio.run(fetch_urls(sys.argv[1:], FetchSettings(), results.append))
+settings = FetchSettings(allowed_networks="127.0.0.1/32")
+asyncio.run(fetch_urls(sys.argv[1:], settings, results.append))
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 print(json.dumps({"results": [[r.url, r.state, r.error] for r in results], "peak": peak}))
 """
@@ -150,3 +158,65 @@ def test_a_body_in_an_encoding_not_offered_fails_with_the_reason():
         "failed",
         "UndecodableBody: unsupported Content-Encoding br",
     )
+
+
+def test_only_allowed_networks_are_reached_redirect_hops_included():
+    with serve_site("127.0.0.2") as allowed, serve_site("127.0.0.1") as forbidden:
+        port = forbidden.base_url.rsplit(":", 1)[1]
+        target = forbidden.url("/page/9")
+        direct = [
+            forbidden.url("/page/1"),
+            f"http://localhost:{port}/page/2",
+            f"http://[::1]:{port}/page/3",
+            f"http://2130706433:{port}/page/4",
+            f"http://0x7f000001:{port}/page/5",
+            f"http://127.1:{port}/page/6",
+        ]
+        page, hop = allowed.url("/page/7"), allowed.url(f"/goto?to={target}")
+        results = fetch([page, hop, *direct], allowed_networks="127.0.0.2/32")
+        assert forbidden.stats.requests == {}  # not even robots.txt
+    assert results[page].state == "succeeded"
+    assert (results[hop].state, results[hop].error) == (
+        "failed",
+        "address not allowed: 127.0.0.1",
+    )
+    for url in direct:
+        assert results[url].state == "failed", url
+        assert results[url].error in (
+            "address not allowed: 127.0.0.1",
+            "address not allowed: ::1",
+        ), url
+
+
+@pytest.mark.parametrize(
+    ("address", "public"),
+    [
+        ("93.184.216.34", True),
+        ("2606:2800:220:1:248:1893:25c8:1946", True),
+        ("127.0.0.1", False),
+        ("10.1.2.3", False),
+        ("172.16.0.1", False),
+        ("192.168.1.1", False),
+        ("169.254.169.254", False),
+        ("100.64.0.1", False),  # CGNAT
+        ("0.0.0.0", False),
+        ("224.0.0.1", False),
+        ("240.0.0.1", False),
+        ("::1", False),
+        ("::", False),
+        ("fe80::1", False),
+        ("fc00::1", False),
+        ("::ffff:127.0.0.1", False),  # v4-mapped v6
+        ("ff02::1", False),
+    ],
+)
+def test_only_public_addresses_pass_without_an_allowance(address, public):
+    policy = AddressPolicy()
+    assert (policy.refusal(ipaddress.ip_address(address)) is None) == public
+    allowed = AddressPolicy(parse_networks("0.0.0.0/0, ::/0", "test"))
+    assert allowed.refusal(ipaddress.ip_address(address)) is None
+
+
+def test_a_bad_network_names_the_setting():
+    with pytest.raises(ValueError, match="BATCH_PLATFORM_CONTENT_ALLOWED_NETWORKS: 'nope'"):
+        FetchSettings(allowed_networks="nope")
