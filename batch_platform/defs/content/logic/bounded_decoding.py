@@ -43,6 +43,7 @@ class BoundedDecoder:
         # The last encoding listed was applied last, so it is undone first.
         self._layers = [zlib.decompressobj(_WBITS[name]) for name in reversed(names)]
         self._produced = [0] * len(self._layers)
+        self._body = 0
         self.limit = limit
 
     def feed(self, data: bytes) -> bytes:
@@ -52,7 +53,7 @@ class BoundedDecoder:
             except zlib.error as error:
                 raise UnsupportedEncoding(f"cannot decode the body: {error}") from None
             self._count(index, len(data))
-        return data
+        return self._counted(data)
 
     def finish(self) -> bytes:
         """What the layers still hold once the raw body has ended."""
@@ -66,7 +67,14 @@ class BoundedDecoder:
                 raise UnsupportedEncoding(f"cannot decode the body: {error}") from None
             self._count(index, len(tail))
             data += tail
-        return data
+        return self._counted(data)
+
+    def _counted(self, body: bytes) -> bytes:
+        """The body as it will be kept, counted also when it has no encoding at all."""
+        self._body += len(body)
+        if self._body > self.limit:
+            raise DecodedTooLarge(f"body over {self.limit:,} bytes")
+        return body
 
     def _count(self, index: int, size: int) -> None:
         self._produced[index] += size

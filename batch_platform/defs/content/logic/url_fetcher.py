@@ -119,6 +119,8 @@ class Fetcher:
         self._hosts: dict[str, asyncio.Semaphore] = {}
         self._robots: dict[str, RobotFileParser | str] = {}
         self._robots_locks: dict[str, asyncio.Lock] = {}
+        self._address_checks: dict[tuple[str, int], str | None] = {}
+        self._address_locks: dict[tuple[str, int], asyncio.Lock] = {}
         self.policy = AddressPolicy(parse_networks(settings.allowed_networks, ALLOWED_NETWORKS))
         limits = httpx.Limits(
             max_connections=settings.max_concurrency,
@@ -231,6 +233,19 @@ class Fetcher:
             self._robots[host] = rules
             return rules
 
+    async def address_refusal(self, url: str) -> str | None:
+        """Why the URL's host must not be contacted, checked once per host and port (callers
+        queue in order behind the first): nothing, robots.txt included, is sent to a refused
+        host. The connection itself is checked again when it is opened."""
+        parts = urlsplit(url)
+        target = (parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80))
+        async with self._address_locks.setdefault(target, asyncio.Lock()):
+            if target not in self._address_checks:
+                self._address_checks[target] = await host_refusal(
+                    self.policy, *target, self.settings.connect_timeout
+                )
+            return self._address_checks[target]
+
     async def robots_refusal(self, url: str) -> str | None:
         if not self.settings.respect_robots:
             return None
@@ -243,11 +258,7 @@ class Fetcher:
 
     async def fetch(self, url: str) -> UrlFetchResult:
         started_at = datetime.now(UTC)
-        parts = urlsplit(url)
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-        refused = await host_refusal(
-            self.policy, parts.hostname or "", port, self.settings.connect_timeout
-        )
+        refused = await self.address_refusal(url)
         if refused:
             return _result(url, "failed", 0, None, refused, started_at)
         refusal = await self.robots_refusal(url)
