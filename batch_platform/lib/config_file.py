@@ -28,14 +28,21 @@ def read_config_file(env: Mapping[str, str]) -> tuple[dict, str]:
         return {}, "environment"
     path = Path(path_value)
     source = f"{path} (${CONFIG_FILE_ENV})"
+    # Errors name the file and a position, never its text: a misnamed file (a key, a catalog
+    # string) must not end up in a step error or a failure webhook.
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
         raise ConfigFileError(f"cannot read {source}: {error.strerror}") from None
+    except UnicodeDecodeError as error:
+        raise ConfigFileError(f"{source} is not UTF-8 text (byte {error.start})") from None
     try:
         data = yaml.safe_load(text) or {}
     except yaml.YAMLError as error:
-        raise ConfigFileError(f"{source} is not valid YAML: {error}") from None
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(error, "problem", None) or "cannot be parsed"
+        raise ConfigFileError(f"{source} is not valid YAML{where}: {problem}") from None
     if not isinstance(data, dict):
         raise ConfigFileError(f"{source}: expected a mapping at the top level")
     return dict(data), source

@@ -14,22 +14,19 @@ from batch_platform.defs.delivery.logic.config import (
     load_delivery_config,
     outbox_dir,
 )
-from batch_platform.lib.config_file import CONFIG_FILE_ENV
 
 
 class DeliveryResource(dg.ConfigurableResource):
-    """Where scores go. Unset fields come from the environment at run time:
-    $BATCH_PLATFORM_DESTINATIONS (the YAML file), $BATCH_PLATFORM_DESTINATION_URL,
-    $BATCH_PLATFORM_WEBHOOK_URLS and $BATCH_PLATFORM_OUTBOX_DIR (default data/outbox)."""
+    """Where scores go: $BATCH_PLATFORM_DESTINATIONS (the YAML file),
+    $BATCH_PLATFORM_DESTINATION_URL and $BATCH_PLATFORM_WEBHOOK_URLS, read from the environment
+    only (run config could otherwise point delivery, and the secrets its ``auth_env`` names, at
+    any file or host); the outbox directory from run config or $BATCH_PLATFORM_OUTBOX_DIR
+    (default data/outbox)."""
 
-    destinations_file: str | None = None
     outbox_dir: str | None = None
 
     def load_config(self) -> DeliveryConfig:
-        env = dict(os.environ)
-        if self.destinations_file:
-            env[CONFIG_FILE_ENV] = self.destinations_file
-        return load_delivery_config(env)
+        return load_delivery_config(dict(os.environ))
 
     @property
     def outbox_path(self) -> Path:

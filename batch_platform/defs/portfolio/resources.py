@@ -24,11 +24,11 @@ class OfficeDataResource(dg.ConfigurableResource):
     default 60), $BATCH_PLATFORM_OFFICE_API_RATE_OVERRIDES (``EM=120,US=30``),
     $BATCH_PLATFORM_OFFICE_API_CONCURRENCY (default 8) and
     $BATCH_PLATFORM_OFFICE_API_TIMEOUT_SECONDS (default 10). The API key is a secret and is read
-    only from $BATCH_PLATFORM_OFFICE_API_KEY, never shown in the UI.
+    only from $BATCH_PLATFORM_OFFICE_API_KEY, never shown in the UI; the URL it is sent to comes
+    from the environment only too, so run config cannot send the key to another host.
     """
 
     source: str | None = None
-    base_url: str | None = None
     requests_per_minute: float | None = None
     rate_overrides: str | None = None
     concurrency: int | None = None
@@ -48,7 +48,7 @@ class OfficeDataResource(dg.ConfigurableResource):
 
     def api_config(self) -> OfficeApiConfig:
         env = os.environ
-        base_url = self.base_url or env.get("BATCH_PLATFORM_OFFICE_API_URL")
+        base_url = env.get("BATCH_PLATFORM_OFFICE_API_URL")
         if not base_url:
             raise ValueError("the office API source needs $BATCH_PLATFORM_OFFICE_API_URL")
         rate = self.requests_per_minute or float(

@@ -10,8 +10,9 @@ from batch_platform_tests.defs.delivery.scores import FAST_RETRY, SECRET, seed_s
 
 
 class DeliveryPlatform:
-    def __init__(self, platform, tmp_path):
+    def __init__(self, platform, tmp_path, monkeypatch):
         self.platform = platform
+        self.monkeypatch = monkeypatch
         self.config_path = tmp_path / "destinations.yaml"
         self.outbox = tmp_path / "outbox"
         self.resources = platform.resources | {
@@ -24,9 +25,8 @@ class DeliveryPlatform:
         if url:
             data["destinations"] = [{"name": "crm", "url": url, "retry": FAST_RETRY, **destination}]
         self.config_path.write_text(yaml.safe_dump(data))
-        self.resources["delivery"] = DeliveryResource(
-            destinations_file=str(self.config_path), outbox_dir=str(self.outbox)
-        )
+        # The destinations file is named by the environment only, as in production.
+        self.monkeypatch.setenv("BATCH_PLATFORM_DESTINATIONS", str(self.config_path))
 
     def seed(self, day: str, scores: dict[str, float]) -> None:
         with self.platform.resources["duckdb"].get_connection() as con:
@@ -51,7 +51,7 @@ def delivery(platform, tmp_path, monkeypatch):
     monkeypatch.delenv("BATCH_PLATFORM_DESTINATIONS", raising=False)
     monkeypatch.delenv("BATCH_PLATFORM_DESTINATION_URL", raising=False)
     monkeypatch.delenv("BATCH_PLATFORM_WEBHOOK_URLS", raising=False)
-    return DeliveryPlatform(platform, tmp_path)
+    return DeliveryPlatform(platform, tmp_path, monkeypatch)
 
 
 def checks_of(result: dg.ExecuteInProcessResult) -> dict[str, bool]:

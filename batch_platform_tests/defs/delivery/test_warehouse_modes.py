@@ -14,7 +14,7 @@ def any_delivery(any_platform, tmp_path, monkeypatch):
     monkeypatch.setenv("BATCH_PLATFORM_SIGNING_SECRET", SECRET)
     for name in ("DESTINATIONS", "DESTINATION_URL", "WEBHOOK_URLS"):
         monkeypatch.delenv(f"BATCH_PLATFORM_{name}", raising=False)
-    return DeliveryPlatform(any_platform, tmp_path)
+    return DeliveryPlatform(any_platform, tmp_path, monkeypatch)
 
 
 def test_sync_retry_reject_and_replay_in_both_warehouse_modes(any_delivery):

@@ -46,10 +46,11 @@ def office_sample(portfolio, monkeypatch):
     return sample, records
 
 
-def _configure(portfolio, url: str, rate: float = RATE_PER_MINUTE) -> None:
+def _configure(portfolio, monkeypatch, url: str, rate: float = RATE_PER_MINUTE) -> None:
+    # The API URL comes from the environment only (run config must not redirect the key).
+    monkeypatch.setenv("BATCH_PLATFORM_OFFICE_API_URL", url)
     portfolio.office = OfficeDataResource(
         source="api",
-        base_url=url,
         requests_per_minute=rate,
         concurrency=4,
         retry_attempts=3,
@@ -70,7 +71,7 @@ def _states(portfolio) -> dict[str, tuple]:
 
 
 def test_rate_limited_failing_api_records_failures_and_rerun_fetches_only_those(
-    portfolio, office_sample
+    portfolio, office_sample, monkeypatch
 ):
     _sample, records = office_sample
     ids = sorted(records)
@@ -84,7 +85,7 @@ def test_rate_limited_failing_api_records_failures_and_rerun_fetches_only_those(
         missing={ids[12]},
     )
     with OfficeApiServer(state) as server:
-        _configure(portfolio, server.url)
+        _configure(portfolio, monkeypatch, server.url)
         assert portfolio.sweep(MONTH, assets=[portfolio_firm_records]).success
         first = portfolio.sweep(MONTH, assets=[office_snapshot])
         assert first.success
@@ -156,11 +157,11 @@ def test_rate_limited_failing_api_records_failures_and_rerun_fetches_only_those(
     assert ids[12] in report and "HTTP 404 Not Found" in report
 
 
-def test_api_records_are_normalised_like_snapshots(portfolio, office_sample):
+def test_api_records_are_normalised_like_snapshots(portfolio, office_sample, monkeypatch):
     _sample, records = office_sample
     state = OfficeState(records=records, api_key=KEY, min_interval=0.0)
     with OfficeApiServer(state) as server:
-        _configure(portfolio, server.url, rate=6000)
+        _configure(portfolio, monkeypatch, server.url, rate=6000)
         assert portfolio.sweep(MONTH, assets=[portfolio_firm_records, office_snapshot]).success
     rows = portfolio.query(
         "SELECT count(*) FILTER (fetch_state = 'succeeded'), count(DISTINCT status), "
@@ -177,7 +178,7 @@ def test_wrong_key_fails_every_item_without_retrying(portfolio, office_sample, m
     monkeypatch.setenv("BATCH_PLATFORM_OFFICE_API_KEY", "wrong")
     state = OfficeState(records=records, api_key=KEY, min_interval=0.0)
     with OfficeApiServer(state) as server:
-        _configure(portfolio, server.url, rate=6000)
+        _configure(portfolio, monkeypatch, server.url, rate=6000)
         result = portfolio.sweep(MONTH, assets=[portfolio_firm_records, office_snapshot])
     assert result.success
     assert len(state.log) == 60
@@ -203,7 +204,7 @@ def test_a_run_that_dies_mid_fetch_resumes_from_its_checkpoints(
     monkeypatch.setattr(module, "write_api_results", dying_write)
     state = OfficeState(records=records, api_key=KEY, min_interval=0.0)
     with OfficeApiServer(state) as server:
-        _configure(portfolio, server.url, rate=6000)
+        _configure(portfolio, monkeypatch, server.url, rate=6000)
         assert portfolio.sweep(MONTH, assets=[portfolio_firm_records]).success
         with pytest.raises(RuntimeError, match="worker lost"):
             portfolio.sweep(MONTH, assets=[office_snapshot])

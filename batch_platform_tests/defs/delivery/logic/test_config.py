@@ -75,3 +75,25 @@ def test_malformed_config_names_file_and_field(tmp_path, text, message):
 def test_missing_file_is_named(tmp_path):
     with pytest.raises(DeliveryConfigError, match=r"cannot read .*nope\.yaml"):
         load_delivery_config({"BATCH_PLATFORM_DESTINATIONS": str(tmp_path / "nope.yaml")})
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "postgresql://user:s3cr3t-catalog@db:5432/lake\n: x\n",  # not YAML: a catalog string
+        "API_KEY=s3cr3t-catalog: [unclosed\n",
+    ],
+)
+def test_a_file_that_is_not_yaml_is_never_echoed(tmp_path, text):
+    env = write(tmp_path, text)
+    with pytest.raises(DeliveryConfigError, match=r"is not valid YAML at line \d+") as error:
+        load_delivery_config(env)
+    assert "s3cr3t" not in str(error.value)
+
+
+def test_a_binary_file_is_named_not_shown(tmp_path):
+    path = tmp_path / "destinations.yaml"
+    path.write_bytes(b"\x89s3cr3t\xff")
+    with pytest.raises(DeliveryConfigError, match="is not UTF-8 text") as error:
+        load_delivery_config({"BATCH_PLATFORM_DESTINATIONS": str(path)})
+    assert "s3cr3t" not in str(error.value)
