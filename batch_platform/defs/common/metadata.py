@@ -58,6 +58,13 @@ def stored_asset(group: str, layer: str, *, kinds: tuple[str, ...] = ("duckdb",)
     }
 
 
+def landing_spec(key: dg.AssetKey, group: str, description: str) -> dg.AssetSpec:
+    """Files users drop into a landing folder: the external source a domain's tables read."""
+    return dg.AssetSpec(
+        key, description=description, group_name=group, kinds={"file"}, owners=list(OWNERS)
+    )
+
+
 def table_spec(key: dg.AssetKey, description: str, deps: list, layer: str) -> dg.AssetSpec:
     """The spec of an asset stored as a DuckDB table (for multi-assets)."""
     return dg.AssetSpec(

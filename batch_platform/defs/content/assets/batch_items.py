@@ -6,7 +6,7 @@ import time
 import dagster as dg
 
 from batch_platform.defs.common.checks import KeyUniqueCheck, RowCountCheck
-from batch_platform.defs.common.metadata import OWNERS, table_metadata, table_spec
+from batch_platform.defs.common.metadata import landing_spec, table_metadata, table_spec
 from batch_platform.defs.common.resources import WAREHOUSE_POOL, LandingResource, WarehouseResource
 from batch_platform.defs.content.assets._common import (
     BATCH_ITEMS,
@@ -74,13 +74,11 @@ ROW_COUNT_CHECKS = (
     ),
 )
 
-landing_url_batches = dg.AssetSpec(
+landing_url_batches = landing_spec(
     LANDING_URL_BATCHES,
-    description="URL lists (.txt one URL a line, or .csv with a url column) in "
+    GROUP,
+    "URL lists (.txt one URL a line, or .csv with a url column) in "
     "<landing>/url_batches/; each file is one batch.",
-    group_name=GROUP,
-    kinds={"file"},
-    owners=OWNERS,
 )
 
 

@@ -3,7 +3,7 @@
 import dagster as dg
 
 from batch_platform.defs.common.checks import RowCountCheck
-from batch_platform.defs.common.metadata import OWNERS, table_metadata, table_spec
+from batch_platform.defs.common.metadata import landing_spec, table_metadata, table_spec
 from batch_platform.defs.common.resources import WAREHOUSE_POOL, LandingResource, WarehouseResource
 from batch_platform.defs.portfolio.assets._common import (
     FIRM_RECORDS,
@@ -31,23 +31,19 @@ REASONS_PRESENT = RowCountCheck(
     "quarantined rows without a reason",
 )
 
-landing_portfolio_firm_records = dg.AssetSpec(
+landing_portfolio_firm_records = landing_spec(
     LANDING_FIRM_RECORDS,
-    description="The firm's records: CSV files in <landing>/portfolio/firm_records/ with "
+    GROUP,
+    "The firm's records: CSV files in <landing>/portfolio/firm_records/ with "
     "registration_id, jurisdiction, mark, owner, status, filing_date, registration_date, "
     "next_renewal_date, classes (';'-separated).",
-    group_name=GROUP,
-    kinds={"file"},
-    owners=OWNERS,
 )
 
-landing_portfolio_office_snapshots = dg.AssetSpec(
+landing_portfolio_office_snapshots = landing_spec(
     LANDING_OFFICE,
-    description="Office export snapshots: CSV or JSONL files in <landing>/portfolio/office/ with "
+    GROUP,
+    "Office export snapshots: CSV or JSONL files in <landing>/portfolio/office/ with "
     "the firm-record fields plus as_of, in each office's date format and status words.",
-    group_name=GROUP,
-    kinds={"file"},
-    owners=OWNERS,
 )
 
 

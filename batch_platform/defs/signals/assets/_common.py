@@ -7,7 +7,7 @@ import dagster as dg
 import duckdb
 
 from batch_platform.defs.common.checks import partitions_count_check
-from batch_platform.defs.common.metadata import OWNERS, stored_asset
+from batch_platform.defs.common.metadata import stored_asset
 from batch_platform.defs.common.resources import WAREHOUSE_POOL
 from batch_platform.lib.sql_files import SqlFolder
 
@@ -22,13 +22,6 @@ DUPLICATES = dg.AssetKey(["clean", "clean_signal_duplicates"])
 QUARANTINED_ROWS = dg.AssetKey(["quarantine", "quarantine_signal_rows"])
 FIRMOGRAPHICS = dg.AssetKey(["clean", "clean_firmographics"])
 PARTITION = "partition_key = $partition_key"
-
-
-def landing_files(key: dg.AssetKey, description: str) -> dg.AssetSpec:
-    """Files users drop into a landing folder: the external source the domain's tables read."""
-    return dg.AssetSpec(
-        key, description=description, group_name="signals", kinds={"file"}, owners=OWNERS
-    )
 
 
 def warehouse_table(layer: str) -> dict:

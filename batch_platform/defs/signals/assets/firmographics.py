@@ -3,15 +3,16 @@
 import dagster as dg
 
 from batch_platform.defs.common.checks import KeyUniqueCheck
-from batch_platform.defs.common.metadata import table_metadata
+from batch_platform.defs.common.metadata import landing_spec, table_metadata
 from batch_platform.defs.common.resources import LandingResource, WarehouseResource
-from batch_platform.defs.signals.assets._common import FIRMOGRAPHICS, landing_files, warehouse_table
+from batch_platform.defs.signals.assets._common import FIRMOGRAPHICS, warehouse_table
 from batch_platform.defs.signals.logic.firmographics_load import load_firmographics
 
 LANDING_FIRMOGRAPHICS = dg.AssetKey(["landing", "landing_firmographics_files"])
 
-landing_firmographics_files = landing_files(
+landing_firmographics_files = landing_spec(
     LANDING_FIRMOGRAPHICS,
+    "signals",
     "CSV files with domain, company_name, industry, employee_count, country.",
 )
 

@@ -4,7 +4,7 @@ per file in raw.signal_files; files that cannot be read at all are quarantined w
 import dagster as dg
 
 from batch_platform.defs.common.checks import check_spec
-from batch_platform.defs.common.metadata import table_metadata, table_spec
+from batch_platform.defs.common.metadata import landing_spec, table_metadata, table_spec
 from batch_platform.defs.common.resources import LandingResource, WarehouseResource
 from batch_platform.defs.signals.assets._common import (
     LANDING_SIGNALS,
@@ -12,7 +12,6 @@ from batch_platform.defs.signals.assets._common import (
     RAW_SIGNAL_FILES,
     RAW_SIGNALS,
     RunCheck,
-    landing_files,
     multi_asset_over,
     partitions_filter,
     run_checks,
@@ -46,8 +45,9 @@ RAW_CHECKS = [
         "quarantined files without a recorded reason",
     ),
 ]
-landing_signal_files = landing_files(
+landing_signal_files = landing_spec(
     LANDING_SIGNALS,
+    "signals",
     "Signal files (.csv, .jsonl, .parquet, optionally .gz) in <landing>/signals/.",
 )
 
