@@ -23,25 +23,28 @@ def hooks(monkeypatch):
     receiver.close()
 
 
-def _run_event(instance, run_id, event_type):
-    return instance.all_logs(run_id, of_type=event_type)[0].dagster_event
+def _status_context(delivery, result, sensor_name: str, event_type):
+    """What a run-status sensor is given after ``result``'s run ended with ``event_type``."""
+    instance = delivery.platform.instance
+    run = instance.get_run_by_id(result.run_id)
+    return dg.build_run_status_sensor_context(
+        sensor_name=sensor_name,
+        dagster_event=instance.all_logs(run.run_id, of_type=event_type)[0].dagster_event,
+        dagster_instance=instance,
+        dagster_run=run,
+    )
 
 
 def test_success_webhook_carries_the_run_summary(delivery, hooks):
     delivery.seed(DAY, {"ann@acme.io": 80, "bob@acme.io": 30})
     result = delivery.deliver(DAY)
-    instance = delivery.platform.instance
-    run = instance.get_run_by_id(result.run_id)
-    context = dg.build_run_status_sensor_context(
-        sensor_name="run_success_webhook_sensor",
-        dagster_event=_run_event(instance, run.run_id, DagsterEventType.RUN_SUCCESS),
-        dagster_instance=instance,
-        dagster_run=run,
+    context = _status_context(
+        delivery, result, "run_success_webhook_sensor", DagsterEventType.RUN_SUCCESS
     )
     run_success_webhook_sensor(context)
     assert hooks.bodies == [
         {
-            "run_id": run.run_id,
+            "run_id": result.run_id,
             "job": "__ephemeral_asset_job__",
             "partition": DAY,
             "status": "SUCCESS",
@@ -53,7 +56,7 @@ def test_success_webhook_carries_the_run_summary(delivery, hooks):
                 f"delivery/delivery_delivered_scores [{DAY}]": "outbox: ok, 2/2 delivered, "
                 "0 failed, 0 rejected, 0 retried, 0 dead-lettered, 0 pending"
             },
-            "url": f"http://dagster.internal:3000/runs/{run.run_id}",
+            "url": f"http://dagster.internal:3000/runs/{result.run_id}",
         }
     ]
 
@@ -62,13 +65,8 @@ def test_failure_webhook_names_the_failed_step_and_checks(delivery, hooks):
     delivery.seed(DAY, {"ann@acme.io": 80})
     delivery.configure("http://127.0.0.1:9/refused")
     result = delivery.deliver(DAY, raise_on_error=False)
-    instance = delivery.platform.instance
-    run = instance.get_run_by_id(result.run_id)
-    context = dg.build_run_status_sensor_context(
-        sensor_name="run_failure_webhook_sensor",
-        dagster_event=_run_event(instance, run.run_id, DagsterEventType.RUN_FAILURE),
-        dagster_instance=instance,
-        dagster_run=run,
+    context = _status_context(
+        delivery, result, "run_failure_webhook_sensor", DagsterEventType.RUN_FAILURE
     ).for_run_failure()
     run_failure_webhook_sensor(context)
     [body] = hooks.bodies
@@ -80,13 +78,8 @@ def test_failure_webhook_names_the_failed_step_and_checks(delivery, hooks):
 def test_no_webhook_configured_skips(delivery, monkeypatch):
     delivery.seed(DAY, {"ann@acme.io": 80})
     result = delivery.deliver(DAY)
-    instance = delivery.platform.instance
-    run = instance.get_run_by_id(result.run_id)
-    context = dg.build_run_status_sensor_context(
-        sensor_name="run_success_webhook_sensor",
-        dagster_event=_run_event(instance, run.run_id, DagsterEventType.RUN_SUCCESS),
-        dagster_instance=instance,
-        dagster_run=run,
+    context = _status_context(
+        delivery, result, "run_success_webhook_sensor", DagsterEventType.RUN_SUCCESS
     )
     skipped = run_success_webhook_sensor(context)
     assert isinstance(skipped, dg.SkipReason) and "no webhook URLs" in skipped.skip_message
