@@ -3,10 +3,13 @@
 The targets are the ``webhooks:`` section of the configuration file
 (:mod:`batch_platform.lib.config_file`) plus the comma-separated URLs in
 $BATCH_PLATFORM_WEBHOOK_URLS. Generic, for any domain: the body is any JSON-serialisable
-mapping, signed like delivery pages (``X-Batch-Platform-Signature``, see
-:mod:`batch_platform.lib.signing`) with the secret in the environment variable each target
-names. A webhook that stays down never raises: the caller gets a :class:`WebhookResult` per URL
-and decides what to log.
+mapping, signed like delivery pages (``webhook-id``, ``webhook-timestamp``,
+``webhook-signature``; see :mod:`batch_platform.lib.signing`) with the secret in the variable
+the target names (``signing_secret_env``), else the shared $BATCH_PLATFORM_SIGNING_SECRET; the
+URLs from the environment use $BATCH_PLATFORM_WEBHOOK_SIGNING_SECRET when that is set. One post
+has one id, the same on every retry and for every target. A webhook that stays down never
+raises, and neither does one without its secret (it is not sent: a configuration error): the
+caller gets a :class:`WebhookResult` per URL and decides what to log.
 """
 
 from __future__ import annotations
@@ -25,9 +28,18 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from batch_platform.lib.config_file import ConfigFileError, describe_errors, read_config_file
 from batch_platform.lib.http_retry import RetryPolicy, send_with_retries
-from batch_platform.lib.signing import DEFAULT_SIGNING_SECRET_ENV, SIGNATURE_HEADER, sign
+from batch_platform.lib.signing import (
+    SigningConfigError,
+    check_secret_env_name,
+    is_message_id,
+    new_message_id,
+    resolve_secret,
+    signed_headers,
+)
 
 WEBHOOK_URLS_ENV = "BATCH_PLATFORM_WEBHOOK_URLS"
+# The secret of the webhooks listed in $BATCH_PLATFORM_WEBHOOK_URLS, when set (else the shared one).
+WEBHOOK_SIGNING_SECRET_ENV = "BATCH_PLATFORM_WEBHOOK_SIGNING_SECRET"
 
 # Sensors post these: short, so a dead webhook cannot hold a sensor tick for long.
 WEBHOOK_RETRY = RetryPolicy(attempts=3, base=0.5, cap=4.0, max_retry_after=10.0)
@@ -37,7 +49,8 @@ class WebhookTarget(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     url: str
-    signing_secret_env: str = DEFAULT_SIGNING_SECRET_ENV
+    # The variable holding this target's secret; None: the shared $BATCH_PLATFORM_SIGNING_SECRET.
+    signing_secret_env: str | None = None
     timeout_seconds: float = Field(default=5.0, gt=0, le=60)
 
     @field_validator("url")
@@ -46,6 +59,11 @@ class WebhookTarget(BaseModel):
         if not re.match(r"^https?://[^/\s]+", value):
             raise ValueError(f"must be an http(s) URL, got {value!r}")
         return value
+
+    @field_validator("signing_secret_env")
+    @classmethod
+    def _secret_env(cls, value: str | None) -> str | None:
+        return None if value is None else check_secret_env_name(value)
 
 
 class _WebhooksSection(BaseModel):
@@ -56,11 +74,18 @@ class _WebhooksSection(BaseModel):
 
 
 def with_env_webhooks(data: Mapping[str, Any], env: Mapping[str, str]) -> dict:
-    """``data`` (the configuration file) with the URLs of $BATCH_PLATFORM_WEBHOOK_URLS added."""
+    """``data`` (the configuration file) with the URLs of $BATCH_PLATFORM_WEBHOOK_URLS added,
+    signed with $BATCH_PLATFORM_WEBHOOK_SIGNING_SECRET when that is set."""
     urls = [u.strip() for u in (env.get(WEBHOOK_URLS_ENV) or "").split(",") if u.strip()]
     if not urls:
         return dict(data)
-    return {**data, "webhooks": [*(data.get("webhooks") or []), *({"url": u} for u in urls)]}
+    own = (
+        {"signing_secret_env": WEBHOOK_SIGNING_SECRET_ENV}
+        if env.get(WEBHOOK_SIGNING_SECRET_ENV)
+        else {}
+    )
+    added = [{"url": u, **own} for u in urls]
+    return {**data, "webhooks": [*(data.get("webhooks") or []), *added]}
 
 
 def load_webhook_targets(env: Mapping[str, str] | None = None) -> list[WebhookTarget]:
@@ -81,6 +106,11 @@ class WebhookResult:
     attempts: int
     error: str | None
 
+    @property
+    def not_sent(self) -> bool:
+        """Nothing was sent: a configuration error (no usable signing secret), not an outage."""
+        return self.attempts == 0
+
 
 def encode(payload: Mapping[str, Any]) -> bytes:
     return json.dumps(payload, separators=(",", ":"), default=str, sort_keys=True).encode()
@@ -90,32 +120,44 @@ def post_json(
     targets: Sequence[WebhookTarget],
     payload: Mapping[str, Any],
     *,
+    message_id: str | None = None,
     env: Mapping[str, str] | None = None,
     policy: RetryPolicy = WEBHOOK_RETRY,
     client: httpx.Client | None = None,
     rng: random.Random | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> list[WebhookResult]:
-    """POST ``payload`` to every target, signed; one result per target, never raising."""
+    """POST ``payload`` to every target, signed; one result per target, never raising.
+
+    Every target gets the same ``message_id`` (default: a new one), on every attempt; pass a
+    stable one (:func:`batch_platform.lib.signing.message_id_for`) when the same event may be
+    posted again, so receivers can tell (a malformed one is the caller's bug: ValueError,
+    before anything is sent).
+    """
     env = os.environ if env is None else env
     body = encode(payload)
+    message_id = message_id or new_message_id()
+    if not is_message_id(message_id):
+        raise ValueError("message_id must be 1 to 256 ASCII letters, digits, '_' or '-'")
     results = []
     own_client = client is None
     client = client or httpx.Client()
     try:
         for target in targets:
-            secret = env.get(target.signing_secret_env)
-            if not secret:
-                results.append(
-                    WebhookResult(
-                        target.url, False, None, 0,
-                        f"not sent: ${target.signing_secret_env} (signing_secret_env) is not set",
-                    )
-                )  # fmt: skip
+            try:
+                secret = resolve_secret(
+                    env, target.signing_secret_env, "not sent, configuration error"
+                )
+            except SigningConfigError as error:
+                results.append(WebhookResult(target.url, False, None, 0, str(error)))
                 continue
 
             def send(target=target, secret=secret) -> httpx.Response:
-                headers = {"Content-Type": "application/json", SIGNATURE_HEADER: sign(secret, body)}
+                # Signed again on every attempt (a fresh timestamp), under the same id.
+                headers = {
+                    "Content-Type": "application/json",
+                    **signed_headers(secret, body, message_id),
+                }
                 return client.post(
                     target.url, content=body, headers=headers, timeout=target.timeout_seconds
                 )

@@ -9,7 +9,9 @@ from batch_platform.defs.common.run_webhooks import (
     run_failure_webhook_sensor,
     run_success_webhook_sensor,
 )
+from batch_platform.lib.signing import message_id_for, verify_request
 from batch_platform_tests.defs.common.hooks import Hooks
+from batch_platform_tests.defs.delivery.scores import SECRET
 
 DAY = "2026-05-04"
 
@@ -90,3 +92,61 @@ def test_webhook_sensors_run_by_default_and_watch_the_whole_location():
     for name in ("run_success_webhook_sensor", "run_failure_webhook_sensor"):
         sensor = definitions.resolve_sensor_def(name)
         assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
+
+
+def _config_with_webhook(delivery, url: str, secret_env: str) -> None:
+    path = delivery.config_path.parent / "webhooks.yaml"
+    path.write_text(f"webhooks:\n  - {{url: '{url}', signing_secret_env: {secret_env}}}\n")
+    delivery.monkeypatch.setenv("BATCH_PLATFORM_DESTINATIONS", str(path))
+
+
+def test_the_webhook_is_signed_with_its_own_secret_under_a_stable_id(delivery, monkeypatch):
+    receiver = Hooks(secret="the-hooks-own-secret")
+    try:
+        delivery.seed(DAY, {"ann@acme.io": 80})
+        result = delivery.deliver(DAY)
+        _config_with_webhook(delivery, receiver.url, "HOOKS_SECRET")
+        monkeypatch.setenv("HOOKS_SECRET", "the-hooks-own-secret")
+        context = _status_context(
+            delivery, result, "run_success_webhook_sensor", DagsterEventType.RUN_SUCCESS
+        )
+        run_success_webhook_sensor(context)
+        run_success_webhook_sensor(context)  # the same run's end, posted again
+    finally:
+        receiver.close()
+    assert receiver.statuses == [204, 204]
+    (first, body), (second, _) = receiver.requests
+    assert verify_request("the-hooks-own-secret", first, body)
+    assert not verify_request(SECRET, first, body)  # not the shared secret
+    # Both posts stand for one event: the receiver can drop the second by its id.
+    assert (
+        first["webhook-id"]
+        == second["webhook-id"]
+        == message_id_for("run-status", result.run_id, "SUCCESS")
+    )
+
+
+def test_a_webhook_without_its_secret_is_not_sent_and_logged_as_an_error(
+    delivery, monkeypatch, capsys
+):
+    receiver = Hooks()
+    try:
+        delivery.seed(DAY, {"ann@acme.io": 80})
+        result = delivery.deliver(DAY)
+        _config_with_webhook(delivery, receiver.url, "HOOKS_SECRET")
+        monkeypatch.setenv("HOOKS_SECRET", "")
+        context = _status_context(
+            delivery, result, "run_success_webhook_sensor", DagsterEventType.RUN_SUCCESS
+        )
+        capsys.readouterr()
+        assert run_success_webhook_sensor(context) is None
+    finally:
+        receiver.close()
+    assert receiver.requests == []  # not sent unsigned, nor with the shared secret
+    logged = capsys.readouterr().err  # the sensor's log, as dg dev shows it
+    expected = (
+        f"ERROR - run {result.run_id} SUCCESS: webhook {receiver.url} not sent, configuration "
+        "error: $HOOKS_SECRET (its signing_secret_env) is not set or is empty"
+    )
+    assert expected in logged, logged
+    assert SECRET not in logged

@@ -2,20 +2,25 @@
 
 The file is validated with pydantic, so a malformed config fails when the definitions load, with
 a message naming the field (``destinations[0].page_size: Input should be greater than 0``).
-Secrets never sit in the file: it names the environment variables that hold them.
+Secrets never sit in the file: it names the environment variables that hold them. Each
+destination and webhook signs with the secret its ``signing_secret_env`` names; one naming none
+uses the shared $BATCH_PLATFORM_SIGNING_SECRET (the destination from the environment uses
+$BATCH_PLATFORM_DESTINATION_SIGNING_SECRET when that is set). A named variable that is unset or
+empty fails the run before anything is sent (:func:`batch_platform.lib.signing.resolve_secret`).
 
     destinations:
       - name: crm
         url: https://crm.example.com/api/lead-scores
         auth_header: Authorization       # sent with the value of $CRM_TOKEN
         auth_env: CRM_TOKEN
-        signing_secret_env: CRM_SIGNING_SECRET
+        signing_secret_env: CRM_SIGNING_SECRET   # default: $BATCH_PLATFORM_SIGNING_SECRET
         page_size: 500                   # records per request
         max_records_per_run: 10000
         rate_limit_per_second: 20        # requests per second
         timeout_seconds: 10
     webhooks:
       - url: https://hooks.example.com/batch-platform
+        signing_secret_env: HOOKS_SIGNING_SECRET
     sync:
       score_threshold: 5
       dead_letter_after_runs: 3
@@ -35,11 +40,12 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from batch_platform.lib.config_file import ConfigFileError, describe_errors, read_config_file
-from batch_platform.lib.signing import DEFAULT_SIGNING_SECRET_ENV
+from batch_platform.lib.signing import check_secret_env_name
 from batch_platform.lib.webhooks import WebhookTarget, with_env_webhooks
 
 DESTINATION_URL_ENV = "BATCH_PLATFORM_DESTINATION_URL"
 DESTINATION_AUTH_ENV = "BATCH_PLATFORM_DESTINATION_AUTH"
+DESTINATION_SIGNING_SECRET_ENV = "BATCH_PLATFORM_DESTINATION_SIGNING_SECRET"
 OUTBOX_URL = "http://outbox.invalid/records"
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 
@@ -65,7 +71,9 @@ class Destination(_Strict):
     url: str | None = Field(default=None, description="Where pages are POSTed (http kind)")
     auth_header: str = "Authorization"
     auth_env: str | None = Field(default=None, description="Env var holding the auth value")
-    signing_secret_env: str = DEFAULT_SIGNING_SECRET_ENV
+    signing_secret_env: str | None = Field(
+        default=None, description="Env var holding its signing secret (default: the shared one)"
+    )
     page_size: int = Field(default=500, gt=0, le=10_000, description="Records per request")
     max_records_per_run: int = Field(default=10_000, gt=0, description="Records per run")
     rate_limit_per_second: float | None = Field(default=None, gt=0, description="Requests/s")
@@ -78,6 +86,11 @@ class Destination(_Strict):
         if not _NAME.fullmatch(value):
             raise ValueError("must be lower-case letters, digits, '_' or '-' (at most 63)")
         return value
+
+    @field_validator("signing_secret_env")
+    @classmethod
+    def _secret_env(cls, value: str | None) -> str | None:
+        return None if value is None else check_secret_env_name(value)
 
     @model_validator(mode="before")
     @classmethod
@@ -140,6 +153,8 @@ def load_delivery_config(env: dict[str, str] | None = None) -> DeliveryConfig:
         from_env = {"name": "default", "url": env[DESTINATION_URL_ENV]}
         if env.get(DESTINATION_AUTH_ENV):
             from_env["auth_env"] = DESTINATION_AUTH_ENV
+        if env.get(DESTINATION_SIGNING_SECRET_ENV):
+            from_env["signing_secret_env"] = DESTINATION_SIGNING_SECRET_ENV
         data["destinations"] = [*(data.get("destinations") or []), from_env]
     try:
         return DeliveryConfig.model_validate(with_env_webhooks(data, env))

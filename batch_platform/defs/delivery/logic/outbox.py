@@ -17,7 +17,7 @@ import httpx
 import pyarrow as pa
 
 from batch_platform.defs.delivery.logic.sync import load_sql
-from batch_platform.lib.signing import SIGNATURE_HEADER, SignatureError, verify_signature
+from batch_platform.lib.signing import verify_request
 from batch_platform.lib.warehouse import atomically
 
 
@@ -31,10 +31,10 @@ class OutboxTransport(httpx.BaseTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         body = request.read()
-        try:
-            verify_signature(self.secret, request.headers.get(SIGNATURE_HEADER), body)
-        except SignatureError as error:
-            return httpx.Response(401, json={"error": str(error)}, request=request)
+        if not verify_request(self.secret, request.headers, body):
+            return httpx.Response(
+                401, json={"error": "missing, stale or wrong signature"}, request=request
+            )
         try:
             payload = json.loads(body)
             destination = str(payload["destination"])

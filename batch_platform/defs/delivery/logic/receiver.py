@@ -1,9 +1,12 @@
 """A reference receiver: what a destination should do with our pages (and what tests run).
 
-It checks each request's signature over the raw body, keeps each idempotency key once (a
-repeat is acknowledged but not applied again) and can reject single records by listing them in
-a 2xx response. ``fault`` lets a caller make it misbehave per request (the tests' flaky
-receiver, the benchmark's clean one); ``down()``/``up()`` close and reopen its port.
+It checks each request's signature (``webhook-id``, ``webhook-timestamp``,
+``webhook-signature``) over the raw body, keeps each idempotency key once (a repeat is
+acknowledged but not applied again) and can reject single records by listing them in a 2xx
+response. With a ``replay_guard`` it also refuses a request whose id it has already accepted,
+and forgets the id of a request it answered with an error, so the sender's retry (same id) gets
+through. ``fault`` lets a caller make it misbehave per request (the tests' flaky receiver, the
+benchmark's clean one); ``down()``/``up()`` close and reopen its port.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from batch_platform.lib.signing import SIGNATURE_HEADER, SignatureError, verify_signature
+from batch_platform.lib.signing import ReplayGuard, request_id, verify_request
 
 
 class _QuietServer(ThreadingHTTPServer):
@@ -53,11 +56,16 @@ class Receiver:
         fault: Callable[[int, list[dict]], Fault | None] | None = None,
         reject: Callable[[dict], str | None] | None = None,
         port: int = 0,
+        replay_guard: ReplayGuard | None = None,
+        keep_bodies: bool = False,
     ):
         self.secret = secret
         self.fault = fault
         self.reject = reject
         self.port = port
+        self.replay_guard = replay_guard
+        self.keep_bodies = keep_bodies
+        self.request_bodies: list[bytes] = []  # with keep_bodies, in the order of request_headers
         self.records: dict[str, dict] = {}
         self.applied: Counter[str] = Counter()
         self.seen: Counter[str] = Counter()
@@ -86,7 +94,9 @@ class Receiver:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 with receiver._lock:
                     receiver.request_headers.append(dict(self.headers))
-                status, payload, headers = receiver.handle(body, self.headers.get(SIGNATURE_HEADER))
+                    if receiver.keep_bodies:
+                        receiver.request_bodies.append(body)
+                status, payload, headers = receiver.handle(body, self.headers)
                 data = json.dumps(payload).encode()
                 self.send_response(status)
                 for name, value in headers.items():
@@ -116,15 +126,19 @@ class Receiver:
     def __exit__(self, *exc) -> None:
         self.down()
 
-    def handle(self, body: bytes, signature: str | None) -> tuple[int, dict, dict[str, str]]:
+    def handle(self, body: bytes, headers) -> tuple[int, dict, dict[str, str]]:
         """Answer one request; requests are numbered in order of arrival from 1."""
         with self._lock:
             self._arrivals += 1
             number = self._arrivals
-        try:
-            verify_signature(self.secret, signature, body)
-        except SignatureError as error:
-            return self._logged(number, [], 401, {"error": str(error)})
+        if not verify_request(self.secret, headers, body, replay_guard=self.replay_guard):
+            return self._logged(number, [], 401, {"error": "missing, stale, wrong or replayed"})
+        status, payload, answer_headers = self._answer(number, body)
+        if self.replay_guard is not None and not 200 <= status < 300:
+            self.replay_guard.release(request_id(headers))  # not processed: the retry is welcome
+        return status, payload, answer_headers
+
+    def _answer(self, number: int, body: bytes) -> tuple[int, dict, dict[str, str]]:
         try:
             records = list(json.loads(body)["records"])
         except (ValueError, KeyError, TypeError) as error:

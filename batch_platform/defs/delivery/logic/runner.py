@@ -25,6 +25,7 @@ from batch_platform.defs.delivery.logic.sender import Sender
 from batch_platform.defs.delivery.logic.sync import finish_run, sync_destination
 from batch_platform.defs.delivery.logic.sync_report import report_paths, summary_text, write_report
 from batch_platform.defs.delivery.logic.sync_result import SyncResult
+from batch_platform.lib.signing import SigningConfigError, resolve_secret
 
 # The outbox is local; without a configured secret its pages are signed with a per-run one.
 _OUTBOX_SECRET = secrets.token_hex(16)
@@ -42,15 +43,22 @@ class DeliveryRun:
 
 
 def credentials(destination: Destination, env: dict[str, str]) -> tuple[str, str | None]:
-    """(signing secret, auth header value) from the environment variables the config names."""
-    secret = env.get(destination.signing_secret_env)
-    if destination.kind == "outbox":
-        return secret or _OUTBOX_SECRET, None
-    if not secret:
-        raise DeliveryConfigError(
-            f"destination {destination.name!r}: ${destination.signing_secret_env} "
-            "(signing_secret_env) is not set; requests must be signed"
+    """(signing secret, auth header value) from the environment variables the config names.
+
+    The secret is the one the destination's ``signing_secret_env`` names, else the shared one;
+    an unset or empty variable is a :class:`DeliveryConfigError` naming it (never its value).
+    Only the outbox, naming none, may do without: it is signed with a per-process secret.
+    """
+    try:
+        secret = resolve_secret(
+            env, destination.signing_secret_env, f"destination {destination.name!r}"
         )
+    except SigningConfigError as error:
+        if destination.kind == "outbox" and not destination.signing_secret_env:
+            return _OUTBOX_SECRET, None
+        raise DeliveryConfigError(str(error)) from None
+    if destination.kind == "outbox":
+        return secret, None
     auth = None
     if destination.auth_env:
         auth = env.get(destination.auth_env)

@@ -1,5 +1,9 @@
 """Sending pages of records to one destination: signed, rate-limited, retried, every call recorded.
 
+Each request (a page, or half of one after a split) is one delivery with its own ``webhook-id``;
+every retry of it carries the same id, signed again with a fresh timestamp
+(:func:`batch_platform.lib.signing.signed_headers`).
+
 A page that a destination rejects as a whole with a 4xx (other than 429) is split in halves and
 each half sent again, so one bad record does not take its page down with it; a single record
 rejected that way is a permanent failure. A 2xx response may also reject single records by
@@ -20,7 +24,7 @@ import httpx
 
 from batch_platform.defs.delivery.logic.config import Destination
 from batch_platform.lib.http_retry import Outcome, RetryPolicy, send_with_retries
-from batch_platform.lib.signing import SIGNATURE_HEADER, sign
+from batch_platform.lib.signing import new_message_id, signed_headers
 
 USER_AGENT = "batch-platform-delivery/1"
 # 4xx answers about the destination, not the records (credentials, URL): the records stay
@@ -154,14 +158,16 @@ class Sender:
         self._deliver(rows, result)
         return result
 
-    def _post(self, body: bytes, calls: list[tuple[int, dt.datetime]]) -> httpx.Response:
+    def _post(
+        self, body: bytes, message_id: str, calls: list[tuple[int, dt.datetime]]
+    ) -> httpx.Response:
         self.limiter.wait()
         self.request_seq += 1
         calls.append((self.request_seq, dt.datetime.now(dt.UTC).replace(tzinfo=None)))
         headers = {
             "Content-Type": "application/json",
             "User-Agent": USER_AGENT,
-            SIGNATURE_HEADER: sign(self.secret, body),
+            **signed_headers(self.secret, body, message_id),
         }
         if self.auth_value is not None:
             headers[self.destination.auth_header] = self.auth_value
@@ -175,8 +181,12 @@ class Sender:
     def _deliver(self, rows: list[dict], result: PageResult) -> None:
         body = encode_page(self.destination.name, [public_record(r) for r in rows])
         calls: list[tuple[int, dt.datetime]] = []
+        message_id = new_message_id()  # the same on every retry of this request
         outcome = send_with_retries(
-            lambda: self._post(body, calls), self.policy, rng=self.rng, sleep=self.sleep
+            lambda: self._post(body, message_id, calls),
+            self.policy,
+            rng=self.rng,
+            sleep=self.sleep,
         )
         result.requests += len(outcome.attempts)
         rejected = _rejected_in_body(outcome.response) if outcome.ok else {}
