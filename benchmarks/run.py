@@ -22,6 +22,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
 from batch_platform.lib.charts import plt  # noqa: E402
+from benchmarks.bad_row import markdown as bad_row_markdown  # noqa: E402
 
 CONTENDERS = {
     "duckdb": "hand-written DuckDB SQL (the limit)",
@@ -104,6 +105,24 @@ def overhead_markdown(overhead: dict, scaled: list[dict]) -> str:
         for row in scaled
     )
     return "\n".join(lines) + "\n"
+
+
+def measure_bad_row(work: Path, rows: int) -> dict | None:
+    """One invalid byte in a big CSV against the same file clean (benchmarks/bad_row.py)."""
+    if not rows:
+        return None
+    output = subprocess.run(
+        [sys.executable, "-W", "ignore", "-m", "benchmarks.bad_row", str(work), "--rows",
+         str(rows)],
+        cwd=ROOT,
+        check=True,
+        stdout=subprocess.PIPE,
+        text=True,
+    ).stdout  # fmt: skip
+    result = json.loads(output.strip().splitlines()[-1])
+    print(f"  one bad byte in {rows:,} rows: time {result['time_ratio']}×, peak RSS "
+          f"{result['rss_ratio']}× the clean file's", flush=True)  # fmt: skip
+    return result
 
 
 def throughput_domains() -> list[str]:
@@ -230,6 +249,12 @@ def main() -> None:
         default=",".join(throughput_domains()),
         help="comma-separated throughput benchmarks of other domains (empty for none)",
     )
+    parser.add_argument(
+        "--bad-row-rows",
+        type=int,
+        default=5_000_000,
+        help="rows of the one-bad-byte file benchmark (0 to skip)",
+    )
     args = parser.parse_args()
     scales = [int(s) for s in args.scales.split(",")]
     layouts = [int(f) for f in args.files.split(",")]
@@ -238,6 +263,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="batch-platform-bench-") as work:
         results = run(scales, layouts, Path(work))
         overhead = measure_overhead(Path(work) / "overhead")
+        bad_row = measure_bad_row(Path(work) / "bad_row", args.bad_row_rows)
         throughput = [measure_throughput(d, Path(work) / "throughput" / d) for d in domains]
     scaled = scaling(results)
     (HERE / "results.json").write_text(
@@ -247,6 +273,7 @@ def main() -> None:
                 "results": results,
                 "scaling": scaled,
                 "overhead": overhead,
+                "bad_row": bad_row,
                 "throughput": throughput,
             },
             indent=2,
@@ -255,6 +282,7 @@ def main() -> None:
     table = (
         markdown(results, machine)
         + overhead_markdown(overhead, scaled)
+        + (bad_row_markdown(bad_row) if bad_row else "")
         + throughput_markdown(throughput)
     )
     (HERE / "results.md").write_text(table)

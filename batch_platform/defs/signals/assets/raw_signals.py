@@ -144,6 +144,7 @@ def file_metadata(loads: list[FileLoad]) -> dict:
             "file_format": load.file_format or "unreadable",
             "size_bytes": load.size_bytes,
             "exact_fallback_parser": load.used_fallback,
+            "rejected_rows_read_again": load.rows_read_again,
         }
     table = markdown_table(
         ["file", "format", "rows", "quarantined"],
@@ -158,6 +159,7 @@ def file_metadata(loads: list[FileLoad]) -> dict:
         "files": len(loads),
         "size_bytes": sum(load.size_bytes for load in loads),
         "exact_fallback_parser": sum(load.used_fallback for load in loads),
+        "rejected_rows_read_again": sum(load.rows_read_again for load in loads),
         "source_files": dg.MetadataValue.md(
             table + (f"\n\n… and {len(loads) - 200} more" if len(loads) > 200 else "")
         ),

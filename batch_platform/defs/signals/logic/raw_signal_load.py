@@ -28,6 +28,7 @@ class FileLoad:
     file_format: str | None
     quarantine_reason: str | None = None
     used_fallback: bool = False
+    rows_read_again: int = 0
 
 
 def load_signal_file(
@@ -60,6 +61,7 @@ def load_signal_file(
         file_format=staged.file_format if staged else None,
         quarantine_reason=reason,
         used_fallback=staged.used_fallback if staged else False,
+        rows_read_again=staged.rows_read_again if staged else 0,
     )
     where = {"partition_key": partition_key}
     file_params = {"partition_key": partition_key, "source_file": source_file}

@@ -1,5 +1,6 @@
-"""Reading a signal CSV file into ``signal_stage``: DuckDB's reader first, and Python's ``csv``
-module as the exact fallback that keeps and explains every malformed row."""
+"""Reading a signal CSV file into ``signal_stage``: DuckDB's reader, with the rows it rejects read
+again alone (see ``signal_rejected_lines``); Python's ``csv`` module as the exact fallback for the
+files DuckDB cannot place rows in, keeping and explaining every malformed row."""
 
 from __future__ import annotations
 
@@ -10,68 +11,184 @@ from pathlib import Path
 
 from batch_platform.defs.signals.logic.signal_file_format import (
     CONTRACT_COLUMNS,
+    OverlongLine,
     has_bad_bytes,
     map_columns,
     replace_bad_bytes,
     text_lines,
 )
+from batch_platform.defs.signals.logic.signal_rejected_lines import (
+    MAX_KEPT_LINE_BYTES,
+    MAX_NUMBERING_STEPS,
+    MAX_REJECTED_LINES,
+    LineReadBack,
+    RejectedLine,
+    in_order,
+    numbered_sql,
+    numbering,
+    read_lines_back,
+    rejected_lines,
+    same_line,
+)
 from batch_platform.defs.signals.logic.signal_stage import (
     BATCH_ROWS,
     STAGE_COLUMNS,
     contract_select,
+    create_stage,
     drop_tables,
     insert_stage_rows,
     json_object_sql,
 )
 
 MAX_RECORD_LINES = 10_000
+DUCKDB_MAX_LINE_BYTES = 2_000_000
 
 
-def stage_csv_fast(con, path: Path, names: list[str], compressed: bool) -> bool:
-    """DuckDB's CSV reader; False when it rejected any row (the caller falls back)."""
+def stage_csv_fast(con, path: Path, names: list[str], compressed: bool) -> int | None:
+    """DuckDB's CSV reader, with the rows it rejects read again alone and put in their place.
+
+    Returns how many rows were read again, or None when the exact reader must read the file
+    (too many rejected rows, or a file DuckDB's line numbers cannot be trusted on).
+    """
     drop_tables(con, "csv_rejects", "csv_scans")
     columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(names))) + "}"
     # Rows whose fields are all blank are not data rows (the exact reader skips them too).
-    not_blank = " OR ".join(f"coalesce(trim(c{i}), '') <> ''" for i in range(len(names)))
+    blank = " AND ".join(f"coalesce(trim(c{i}), '') = ''" for i in range(len(names)))
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE csv_read AS SELECT * FROM read_csv(?, header = true, "
+        f"CREATE OR REPLACE TEMP TABLE csv_read AS SELECT *, ({blank}) AS is_blank "
+        "FROM read_csv(?, header = true, "
         f"auto_detect = false, columns = {columns}, delim = ',', quote = '\"', escape = '\"', "
         "null_padding = true, store_rejects = true, rejects_table = 'csv_rejects', "
-        f"rejects_scan = 'csv_scans', compression = '{'gzip' if compressed else 'none'}') "
-        f"WHERE {not_blank}",
+        f"rejects_scan = 'csv_scans', max_line_size = {DUCKDB_MAX_LINE_BYTES}, "
+        f"compression = '{'gzip' if compressed else 'none'}')",
         [str(path)],
     )
-    rejected = con.execute("SELECT count(*) FROM csv_rejects").fetchone()[0]
-    if rejected:
-        drop_tables(con, "csv_read")
-        return False
+    numbered = _number_csv_rows(con, path, names, compressed)
+    if numbered is None:
+        drop_tables(con, "csv_read", "csv_kept", "csv_rejects", "csv_scans")
+        return None
+    relation, line_sql, rejected_rows = numbered
     contract, extra = map_columns(names)
     # A view, not a copy: csv_read's rowid is its insertion (file) order. Views take no bound
     # parameters, so the extra columns' names (from the file header) become escaped literals.
     extra_sql, _ = json_object_sql(extra, "c{position}", literal_keys=True)
-    con.execute("DROP TABLE signal_stage")
-    con.execute(
-        "CREATE TEMP VIEW signal_stage AS SELECT rowid + 1 AS source_line, "
-        f"{contract_select(contract, 'c{position}')}, {extra_sql} AS extra_columns, "
-        "NULL::VARCHAR AS parse_error FROM csv_read"
+    kept = (
+        f"SELECT {line_sql} AS source_line, {contract_select(contract, 'c{position}')}, "
+        f"{extra_sql} AS extra_columns, NULL::VARCHAR AS parse_error "
+        f"FROM {relation} WHERE NOT is_blank"
     )
+    con.execute("DROP TABLE signal_stage")
+    if rejected_rows:
+        _stage_rejected_rows(con, rejected_rows)
+        kept += " UNION ALL SELECT * FROM csv_rejected"
+    con.execute(f"CREATE TEMP VIEW signal_stage AS {kept}")
     drop_tables(con, "csv_rejects", "csv_scans")
-    return True
+    return len(rejected_rows)
+
+
+def _number_csv_rows(
+    con, path: Path, names: list[str], compressed: bool
+) -> tuple[str, str, list[tuple]] | None:
+    """(relation, data row number SQL, staged rejected rows), or None to read exactly."""
+    rejected = rejected_lines(con, "csv_rejects")
+    if len(rejected) > MAX_REJECTED_LINES:
+        return None
+    kept_rows = con.execute("SELECT count(*) FROM csv_read").fetchone()[0]
+    blanks = [
+        row[0]
+        for row in con.execute(
+            "SELECT rowid FROM csv_read WHERE is_blank ORDER BY rowid LIMIT ?",
+            [MAX_NUMBERING_STEPS + 1],
+        ).fetchall()
+    ]
+    relation = "csv_read"
+    if not rejected:
+        if len(blanks) > MAX_NUMBERING_STEPS:
+            con.execute(
+                "CREATE OR REPLACE TEMP TABLE csv_kept AS SELECT * FROM csv_read WHERE NOT is_blank"
+            )
+            relation, blanks = "csv_kept", []
+        steps, _ = numbering([], blanks) or ([], [])
+        return relation, numbered_sql(steps), []
+    if _has_multiline_values(con, len(names)):
+        return None  # physical lines are not rows: DuckDB's line numbers cannot place them
+    read_back = read_lines_back(path, compressed, [r.line for r in rejected])
+    if len(read_back) != len(rejected) or not all(
+        same_line(back, rejection) for back, rejection in zip(read_back, rejected, strict=True)
+    ):
+        return None
+    # Lines before a rejected line: the header, empty lines, rows kept and rows rejected.
+    good_before = [
+        rejection.line - 2 - back.empty_lines_before - j
+        for j, (rejection, back) in enumerate(zip(rejected, read_back, strict=True))
+    ]
+    numbered = numbering(good_before, blanks) if in_order(good_before, kept_rows) else None
+    if numbered is None:
+        return None
+    steps, numbers = numbered
+    contract, extra = map_columns(names)
+    rows = [
+        _rejected_row(number, back, rejection, names, contract, extra)
+        for number, back, rejection in zip(numbers, read_back, rejected, strict=True)
+    ]
+    return relation, numbered_sql(steps), rows
+
+
+def _has_multiline_values(con, columns: int) -> bool:
+    breaks = " OR ".join(f"regexp_matches(c{i}, '[\\r\\n]')" for i in range(columns))
+    return bool(con.execute(f"SELECT count(*) FROM csv_read WHERE {breaks}").fetchone()[0])
+
+
+def _rejected_row(
+    number: int,
+    back: LineReadBack,
+    rejection: RejectedLine,
+    names: list[str],
+    contract: dict[str, int],
+    extra: dict[str, int],
+) -> tuple:
+    if back.truncated:
+        problem = (
+            f"line of {back.length:,} bytes is longer than the "
+            f"{MAX_KEPT_LINE_BYTES // (1024 * 1024)} MiB a row may have"
+        )
+        return (number, *([None] * (len(STAGE_COLUMNS) - 2)), problem)
+    record, problem = next(_csv_records(iter([back.text])))
+    if record is None:
+        return (number, *([None] * (len(STAGE_COLUMNS) - 2)), problem)
+    known = {"TOO MANY COLUMNS", "INVALID ENCODING", "LINE SIZE OVER MAXIMUM"}
+    unexplained = [rejection.message] if set(rejection.problems) - known else []
+    return record_row(number, record, names, contract, extra, unexplained)
+
+
+def _stage_rejected_rows(con, rows: list[tuple]) -> None:
+    create_stage(con, "csv_rejected")
+    for start in range(0, len(rows), 1000):
+        insert_stage_rows(con, rows[start : start + 1000], table="csv_rejected")
 
 
 def _csv_records(lines: Iterator[str]) -> Iterator[tuple[list[str] | None, str | None]]:
     """Split physical lines into CSV records: (fields, None) or (None, problem).
 
-    A record is complete when its quotes balance. A quote left open for MAX_RECORD_LINES lines
-    or until the end of the file makes its first line a bad record, and reading resumes on the
-    line after it, so one stray quote never swallows the rows that follow.
+    A record is complete when its quotes balance. A quote left open for MAX_RECORD_LINES lines,
+    over MAX_KEPT_LINE_BYTES or until the end of the file makes its first line a bad record, and
+    reading resumes on the line after it, so one stray quote never swallows the rows that follow.
+    A line longer than MAX_KEPT_LINE_BYTES is a bad record of its own (only its start was read).
     """
     pending: list[str] = []
-    quotes = 0
+    quotes = size = 0
     for text in lines:
+        if isinstance(text, OverlongLine):
+            if pending:
+                yield None, "a quoted field is never closed"
+                yield from _csv_records(iter(pending[1:]))
+                pending, quotes, size = [], 0, 0
+            yield None, text.problem
+            continue
         pending.append(text)
         quotes += text.count('"')
-        if quotes % 2 and len(pending) < MAX_RECORD_LINES:
+        size += len(text)
+        if quotes % 2 and len(pending) < MAX_RECORD_LINES and size < MAX_KEPT_LINE_BYTES:
             continue
         if quotes % 2:
             yield None, "a quoted field is never closed"
@@ -81,7 +198,7 @@ def _csv_records(lines: Iterator[str]) -> Iterator[tuple[list[str] | None, str |
                 yield next(csv.reader(["".join(pending)], strict=False), []), None
             except csv.Error as error:
                 yield None, str(error)
-        pending, quotes = [], 0
+        pending, quotes, size = [], 0, 0
     if pending:
         yield None, "a quoted field is never closed"
         yield from _csv_records(iter(pending[1:]))
@@ -104,33 +221,40 @@ def stage_csv_exact(con, path: Path, names: list[str], compressed: bool) -> None
             continue
         line += 1
         if record is None:
-            batch.append(
-                (line, *([None] * (len(STAGE_COLUMNS) - 2)), f"unparseable row: {problem}")
-            )
+            batch.append((line, *([None] * (len(STAGE_COLUMNS) - 2)), problem))
             continue
-        problems = []
-        if len(record) > len(names):
-            problems.append(f"{len(record)} fields where the header has {len(names)}")
-        if any(has_bad_bytes(v) for v in record):
-            problems.append("invalid UTF-8 bytes")
-            record = [replace_bad_bytes(v) for v in record]
-        padded = record + [""] * (len(names) - len(record))
-        values = [
-            (padded[contract[c]] or None) if c in contract else None for c in CONTRACT_COLUMNS
-        ]
-        # Like DuckDB's path: every extra column present, empty ones as null.
-        extras: dict[str, object] = {k: padded[p] or None for k, p in extra.items()}
-        if len(record) > len(names):
-            extras["_unexpected_fields"] = record[len(names) :]
-        batch.append(
-            (
-                line,
-                *values,
-                json.dumps(extras, ensure_ascii=False, separators=(",", ":")) if extras else None,
-                "; ".join(problems) or None,
-            )
-        )
+        batch.append(record_row(line, record, names, contract, extra))
         if len(batch) >= BATCH_ROWS:
             insert_stage_rows(con, batch)
             batch = []
     insert_stage_rows(con, batch)
+
+
+def record_row(
+    line: int,
+    record: list[str],
+    names: list[str],
+    contract: dict[str, int],
+    extra: dict[str, int],
+    problems: list[str] | None = None,
+) -> tuple:
+    """One parsed CSV record as a staging row, with what is wrong with it."""
+    found = []
+    if len(record) > len(names):
+        found.append(f"{len(record)} fields where the header has {len(names)}")
+    if any(has_bad_bytes(v) for v in record):
+        found.append("invalid UTF-8 bytes")
+        record = [replace_bad_bytes(v) for v in record]
+    problems = found + [p for p in problems or [] if p not in found]
+    padded = record + [""] * (len(names) - len(record))
+    values = [(padded[contract[c]] or None) if c in contract else None for c in CONTRACT_COLUMNS]
+    # Like DuckDB's path: every extra column present, empty ones as null.
+    extras: dict[str, object] = {k: padded[p] or None for k, p in extra.items()}
+    if len(record) > len(names):
+        extras["_unexpected_fields"] = record[len(names) :]
+    return (
+        line,
+        *values,
+        json.dumps(extras, ensure_ascii=False, separators=(",", ":")) if extras else None,
+        "; ".join(problems) or None,
+    )

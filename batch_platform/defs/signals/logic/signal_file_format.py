@@ -123,9 +123,35 @@ def csv_header(head: bytes) -> list[str]:
     return first_record
 
 
+MAX_LINE_CHARS = 16 * 1024 * 1024
+
+
+class OverlongLine(str):
+    """The start of a line longer than ``MAX_LINE_CHARS``; the rest was skipped, not held."""
+
+    def __new__(cls, start: str, length: int):
+        line = super().__new__(cls, start)
+        line.problem = (
+            f"line of {length:,} characters is longer than the "
+            f"{MAX_LINE_CHARS // (1024 * 1024)} Mi characters a row may have"
+        )
+        return line
+
+
 def text_lines(path: Path, compressed: bool) -> Iterator[str]:
+    """The file's lines as text (invalid bytes kept as surrogates); a line longer than
+    ``MAX_LINE_CHARS`` comes as an ``OverlongLine`` holding only its start."""
     with open_bytes(path, compressed) as raw:
-        yield from io.TextIOWrapper(raw, encoding="utf-8-sig", errors="surrogateescape", newline="")
+        text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="surrogateescape", newline="")
+        while line := text.readline(MAX_LINE_CHARS):
+            if len(line) < MAX_LINE_CHARS or line.endswith(("\n", "\r")):
+                yield line
+                continue
+            length = len(line)
+            while (rest := text.readline(MAX_LINE_CHARS)) and not rest.endswith(("\n", "\r")):
+                length += len(rest)
+            length += len(rest)
+            yield OverlongLine(line[:1000], length)
 
 
 def has_bad_bytes(value: str) -> bool:

@@ -6,9 +6,12 @@ Data rows are numbered from 1 in file order (blank lines are not data rows). A f
 read at all raises ``FileRejected`` with a reason a user can act on; a single row that cannot be
 parsed is kept with ``parse_error`` set, so that nothing is lost.
 
-Fast path: DuckDB's own readers. Exact fallback: when DuckDB rejects any row of a CSV or JSONL
-file (wrong field count, invalid UTF-8), the file is re-read by Python's ``csv``/line reader,
-which keeps those rows and says what was wrong with them.
+Fast path: DuckDB's own readers. The rows they reject (wrong field count, invalid UTF-8, a line
+over DuckDB's size limit) are read again alone and put back in their place, so one bad row among
+millions costs that row (``signal_rejected_lines``). Exact fallback: for the files DuckDB cannot
+place rows in (quoted line breaks together with rejected rows, more than ``MAX_REJECTED_LINES``
+rejected rows) Python's ``csv``/line reader reads the file as a stream, keeps every row and says
+what was wrong with it.
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ class StagedFile:
     file_format: str
     data_rows: int
     used_fallback: bool
+    rows_read_again: int = 0
 
 
 def _stage_parquet(con, path: Path) -> None:
@@ -87,8 +91,9 @@ def _stage_parquet(con, path: Path) -> None:
         raise FileRejected(f"cannot read the Parquet file: {str(error).splitlines()[0]}") from None
 
 
-def _fast_or_false(stage: Callable[[], bool]) -> bool:
-    """Run a DuckDB fast path; any parser error means: use the exact reader instead."""
+def _fast_or_none(stage: Callable[[], int | None]) -> int | None:
+    """Run a DuckDB fast path (rows read again, or None); any parser error means: use the
+    exact reader instead."""
     try:
         return stage()
     except duckdb.Error as error:
@@ -96,16 +101,21 @@ def _fast_or_false(stage: Callable[[], bool]) -> bool:
             raise FileRejected(
                 f"cannot decompress the file: {str(error).splitlines()[0]}"
             ) from error
-        return False
+        return None
 
 
 def stage_signal_file(
-    con: duckdb.DuckDBPyConnection, path: Path, name: str | None = None
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    name: str | None = None,
+    *,
+    exact: bool = False,
 ) -> StagedFile:
     """Load ``path`` into the temp table ``signal_stage``; raise ``FileRejected`` if unreadable.
 
     ``name`` is the landed file's name, which says its format, when ``path`` names the open
-    file (see :func:`batch_platform.lib.landing.open_landed_file`).
+    file (see :func:`batch_platform.lib.landing.open_landed_file`). ``exact`` skips DuckDB's
+    readers for CSV and JSONL (the fallback, on purpose: tests compare both).
     """
     name = name or path.name
     detected = file_format(name)
@@ -116,7 +126,7 @@ def stage_signal_file(
         )
     kind, compressed = detected
     create_stage(con)
-    fallback = False
+    fallback, read_again = False, 0
     if kind == "parquet":
         _stage_parquet(con, path)
     else:
@@ -127,12 +137,22 @@ def stage_signal_file(
             if kind == "csv":
                 names = csv_header(head)
                 check_required(names, map_columns(names)[0])
-                fallback = not _fast_or_false(lambda: stage_csv_fast(con, path, names, compressed))
+                fast = (
+                    None
+                    if exact
+                    else _fast_or_none(lambda: stage_csv_fast(con, path, names, compressed))
+                )
+                fallback, read_again = fast is None, fast or 0
                 if fallback:
                     create_stage(con)
                     stage_csv_exact(con, path, names, compressed)
             else:
-                fallback = not _fast_or_false(lambda: stage_jsonl_fast(con, path, compressed))
+                fast = (
+                    None
+                    if exact
+                    else _fast_or_none(lambda: stage_jsonl_fast(con, path, compressed))
+                )
+                fallback, read_again = fast is None, fast or 0
                 if fallback:
                     create_stage(con)
                     stage_jsonl_exact(con, path, compressed)
@@ -144,4 +164,6 @@ def stage_signal_file(
     rows = con.execute("SELECT count(*) FROM signal_stage").fetchone()[0]
     if rows == 0:
         raise FileRejected("no data rows (the file has a header or blank lines only)")
-    return StagedFile(file_format=kind, data_rows=int(rows), used_fallback=fallback)
+    return StagedFile(
+        file_format=kind, data_rows=int(rows), used_fallback=fallback, rows_read_again=read_again
+    )

@@ -1,5 +1,6 @@
-"""Reading a signal JSONL file into ``signal_stage``: DuckDB reads the lines, or Python does when
-a line is not valid UTF-8; either way DuckDB's JSON functions pick the contract's keys."""
+"""Reading a signal JSONL file into ``signal_stage``: DuckDB reads the lines (the lines it rejects,
+invalid UTF-8 or over its size limit, are read again alone), or Python streams them when DuckDB
+cannot; either way DuckDB's JSON functions pick the contract's keys."""
 
 from __future__ import annotations
 
@@ -7,15 +8,30 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from batch_platform.defs.signals.logic.signal_csv_reader import DUCKDB_MAX_LINE_BYTES
 from batch_platform.defs.signals.logic.signal_file_format import (
     CONTRACT_COLUMNS,
+    OverlongLine,
     has_bad_bytes,
     normalise_column_name,
     replace_bad_bytes,
     text_lines,
 )
-from batch_platform.defs.signals.logic.signal_stage import drop_tables
-from batch_platform.lib.warehouse import stage_rows
+from batch_platform.defs.signals.logic.signal_rejected_lines import (
+    MAX_KEPT_LINE_BYTES,
+    MAX_NUMBERING_STEPS,
+    MAX_REJECTED_LINES,
+    LineReadBack,
+    in_order,
+    numbered_sql,
+    numbering,
+    read_lines_back,
+    rejected_lines,
+    same_line,
+)
+from batch_platform.defs.signals.logic.signal_stage import BATCH_ROWS, drop_tables
+
+_READ_COLUMNS = "source_line BIGINT, line VARCHAR, read_problem VARCHAR"
 
 
 def _json_key_mapping(con) -> tuple[dict[str, list[str]], list[str]]:
@@ -74,58 +90,126 @@ def _stage_jsonl_from_lines(con) -> None:
     con.execute(
         "INSERT INTO signal_stage SELECT source_line, "
         f"{', '.join(selects)}, CASE WHEN is_object THEN {extra_sql} END AS extra_columns, "
-        "CASE WHEN NOT is_valid THEN 'not valid JSON: ' || left(line, 200) "
-        "WHEN NOT is_object THEN 'JSON value is not an object' "
-        "ELSE bad_bytes END AS parse_error "
+        "CASE WHEN NOT is_valid THEN concat_ws('; ', read_problem, "
+        "'not valid JSON: ' || left(line, 200)) "
+        "WHEN NOT is_object THEN concat_ws('; ', read_problem, 'JSON value is not an object') "
+        "ELSE read_problem END AS parse_error "
         "FROM jsonl_objects ORDER BY source_line",
         params,
     )
 
 
-def stage_jsonl_fast(con, path: Path, compressed: bool) -> bool:
+def stage_jsonl_fast(con, path: Path, compressed: bool) -> int | None:
+    """DuckDB reads the lines; the lines it rejects are read again alone. Returns how many were
+    read again, or None when the exact reader must read the file."""
     drop_tables(con, "csv_rejects", "csv_scans")
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE jsonl_lines AS SELECT line FROM read_csv(?, header = false, "
+        "CREATE OR REPLACE TEMP TABLE jsonl_lines AS SELECT line, "
+        "line IS NULL OR trim(line) = '' AS is_blank FROM read_csv(?, header = false, "
         "auto_detect = false, columns = {'line': 'VARCHAR'}, delim = '\x1f', quote = '', "
         "escape = '', strict_mode = false, store_rejects = true, rejects_table = 'csv_rejects', "
-        f"rejects_scan = 'csv_scans', compression = '{'gzip' if compressed else 'none'}') "
-        "WHERE line IS NOT NULL AND trim(line) <> ''",
+        f"rejects_scan = 'csv_scans', max_line_size = {DUCKDB_MAX_LINE_BYTES}, "
+        f"compression = '{'gzip' if compressed else 'none'}')",
         [str(path)],
     )
-    if con.execute("SELECT count(*) FROM csv_rejects").fetchone()[0]:
-        drop_tables(con, "jsonl_lines")
-        return False
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE jsonl_read AS SELECT rowid + 1 AS source_line, line, "
-        "NULL::VARCHAR AS bad_bytes FROM jsonl_lines"
-    )
+    read_again = _number_jsonl_lines(con, path, compressed)
+    drop_tables(con, "jsonl_lines", "jsonl_kept", "csv_rejects", "csv_scans")
+    if read_again is None:
+        return None
     _stage_jsonl_from_lines(con)
-    drop_tables(con, "jsonl_lines", "jsonl_read", "jsonl_objects", "csv_rejects", "csv_scans")
-    return True
+    drop_tables(con, "jsonl_read", "jsonl_objects")
+    return read_again
+
+
+def _number_jsonl_lines(con, path: Path, compressed: bool) -> int | None:
+    """Fill ``jsonl_read`` from ``jsonl_lines`` and the rejected lines; None to read exactly."""
+    rejected = rejected_lines(con, "csv_rejects")
+    if len(rejected) > MAX_REJECTED_LINES:
+        return None
+    kept_rows = con.execute("SELECT count(*) FROM jsonl_lines").fetchone()[0]
+    blanks = [
+        row[0]
+        for row in con.execute(
+            "SELECT rowid FROM jsonl_lines WHERE is_blank ORDER BY rowid LIMIT ?",
+            [MAX_NUMBERING_STEPS + 1],
+        ).fetchall()
+    ]
+    relation = "jsonl_lines"
+    if not rejected and len(blanks) > MAX_NUMBERING_STEPS:
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE jsonl_kept AS "
+            "SELECT line, false AS is_blank FROM jsonl_lines WHERE NOT is_blank"
+        )
+        relation, blanks = "jsonl_kept", []
+    read_back = read_lines_back(path, compressed, [r.line for r in rejected]) if rejected else []
+    if len(read_back) != len(rejected) or not all(
+        same_line(back, rejection) for back, rejection in zip(read_back, rejected, strict=True)
+    ):
+        return None
+    # Every line, empty or not, is a row of DuckDB's one-column read, so a rejected line has
+    # (its line number - 1) lines before it, kept or rejected.
+    good_before = [rejection.line - 1 - j for j, rejection in enumerate(rejected)]
+    numbered = numbering(good_before, blanks) if in_order(good_before, kept_rows) else None
+    if numbered is None:
+        return None
+    steps, numbers = numbered
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE jsonl_read AS SELECT {numbered_sql(steps)} AS source_line, "
+        f"line, NULL::VARCHAR AS read_problem FROM {relation} WHERE NOT is_blank"
+    )
+    rows = [_read_back_line(number, back) for number, back in zip(numbers, read_back, strict=True)]
+    _append_read_lines(con, rows)
+    return len(rows)
+
+
+def _read_back_line(number: int, back: LineReadBack) -> tuple[int, str, str | None]:
+    text = back.text
+    if back.truncated:
+        problem = (
+            f"line of {back.length:,} bytes is longer than the "
+            f"{MAX_KEPT_LINE_BYTES // (1024 * 1024)} MiB a row may have"
+        )
+        return number, replace_bad_bytes(text[:1000]), problem
+    if has_bad_bytes(text):
+        return number, replace_bad_bytes(text), "invalid UTF-8 bytes"
+    return number, text, None
+
+
+def _append_read_lines(con, rows: list[tuple[int, str, str | None]]) -> None:
+    if not rows:
+        return
+    numbers, lines, problems = zip(*rows, strict=True)
+    table = pa.table(
+        {
+            "source_line": pa.array(numbers, pa.int64()),
+            "line": pa.array(lines, pa.string()),
+            "read_problem": pa.array(problems, pa.string()),
+        }
+    )
+    con.register("jsonl_batch", table)
+    con.execute("INSERT INTO jsonl_read SELECT * FROM jsonl_batch")
+    con.unregister("jsonl_batch")
 
 
 def stage_jsonl_exact(con, path: Path, compressed: bool) -> None:
-    """Python reads the lines, so a line with invalid UTF-8 is kept and flagged, not lost."""
-    numbers: list[int] = []
-    lines: list[str] = []
-    bad_bytes: list[str | None] = []
+    """Python streams the lines, so a line with invalid UTF-8 is kept and flagged, not lost;
+    memory holds one batch of lines."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE jsonl_read ({_READ_COLUMNS})")
+    batch: list[tuple[int, str, str | None]] = []
+    number = 0
     for text in text_lines(path, compressed):
         if not text.strip():
             continue
-        bad = "invalid UTF-8 bytes" if has_bad_bytes(text) else None
-        numbers.append(len(numbers) + 1)
-        lines.append((replace_bad_bytes(text) if bad else text).rstrip("\r\n"))
-        bad_bytes.append(bad)
-    stage_rows(
-        con,
-        "jsonl_read",
-        pa.table(
-            {
-                "source_line": pa.array(numbers, pa.int64()),
-                "line": pa.array(lines, pa.string()),
-                "bad_bytes": pa.array(bad_bytes, pa.string()),
-            }
-        ),
-    )
+        number += 1
+        if isinstance(text, OverlongLine):
+            batch.append((number, replace_bad_bytes(str(text)), text.problem))
+        elif has_bad_bytes(text):
+            batch.append((number, replace_bad_bytes(text).rstrip("\r\n"), "invalid UTF-8 bytes"))
+        else:
+            batch.append((number, text.rstrip("\r\n"), None))
+        if len(batch) >= BATCH_ROWS:
+            _append_read_lines(con, batch)
+            batch = []
+    _append_read_lines(con, batch)
     _stage_jsonl_from_lines(con)
     drop_tables(con, "jsonl_read", "jsonl_objects")

@@ -18,13 +18,16 @@ def drop_tables(con: duckdb.DuckDBPyConnection, *tables: str) -> None:
         con.execute(f"DROP TABLE IF EXISTS {table}")
 
 
-def create_stage(con: duckdb.DuckDBPyConnection) -> None:
-    """An empty ``signal_stage`` table (what an unreadable file stages)."""
-    drop_stage(con)
+def create_stage(con: duckdb.DuckDBPyConnection, table: str = "signal_stage") -> None:
+    """An empty ``signal_stage`` table (what an unreadable file stages), or a table shaped
+    like it."""
+    if table == "signal_stage":
+        drop_stage(con)
+    drop_tables(con, table)
     columns = ", ".join(
         f"{c} BIGINT" if c == "source_line" else f"{c} VARCHAR" for c in STAGE_COLUMNS
     )
-    con.execute(f"CREATE TEMP TABLE signal_stage ({columns})")
+    con.execute(f"CREATE TEMP TABLE {table} ({columns})")
 
 
 def drop_stage(con: duckdb.DuckDBPyConnection) -> None:
@@ -35,21 +38,21 @@ def drop_stage(con: duckdb.DuckDBPyConnection) -> None:
     ).fetchall()
     if kind:
         con.execute(f"DROP {'VIEW' if kind[0][0] == 'VIEW' else 'TABLE'} signal_stage")
-    drop_tables(con, "csv_read")
+    drop_tables(con, "csv_read", "csv_kept", "csv_rejected")
 
 
-def insert_stage_rows(con, batch: list[tuple]) -> None:
+def insert_stage_rows(con, batch: list[tuple], table: str = "signal_stage") -> None:
     if not batch:
         return
     columns = list(zip(*batch, strict=True))
-    table = pa.table(
+    rows = pa.table(
         {
             name: pa.array(values, type=pa.int64() if name == "source_line" else pa.string())
             for name, values in zip(STAGE_COLUMNS, columns, strict=True)
         }
     )
-    con.register("stage_batch", table)
-    con.execute("INSERT INTO signal_stage SELECT * FROM stage_batch")
+    con.register("stage_batch", rows)
+    con.execute(f"INSERT INTO {table} SELECT * FROM stage_batch")
     con.unregister("stage_batch")
 
 

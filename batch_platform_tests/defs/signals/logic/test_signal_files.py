@@ -78,9 +78,9 @@ def staged_rows(con: duckdb.DuckDBPyConnection) -> list[dict]:
     return [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
 
 
-def stage(con, path: Path, data_rows: int) -> tuple[StagedFile, list[dict]]:
+def stage(con, path: Path, data_rows: int, *, exact: bool = False) -> tuple[StagedFile, list[dict]]:
     """Stage ``path`` and check the invariants every staged file must hold."""
-    result = stage_signal_file(con, path)
+    result = stage_signal_file(con, path, exact=exact)
     rows = staged_rows(con)
     assert result.data_rows == data_rows
     assert len(rows) == data_rows
@@ -143,6 +143,7 @@ class Case:
     content: bytes | Callable[[Path], None]
     expected: list[dict]
     fallback: bool = False
+    read_again: int = 0
     kind: str = ""
 
     @property
@@ -162,11 +163,11 @@ STAGED_CASES = [
         [event(1), event(2)],
     ),
     Case(
-        "utf8_bom_on_the_exact_fallback",
+        "utf8_bom_and_a_rejected_row",
         "events.csv",
         csv_bytes(HEADER, line(1), line(2, "surplus"), bom=True),
         [event(1), event(2, parse_error="8 fields where the header has 7")],
-        fallback=True,
+        read_again=1,
     ),
     Case(
         "quoted_newlines_inside_a_field",
@@ -201,11 +202,11 @@ STAGED_CASES = [
         [event(1, properties="p1"), event(2, properties="p2")],
     ),
     Case(
-        "crlf_line_endings_on_the_exact_fallback",
+        "crlf_line_endings_and_a_rejected_row",
         "events.csv",
         csv_bytes(HEADER, line(1)[:-1] + ",p1", line(2, "surplus"), newline="\r\n"),
         [event(1, properties="p1"), event(2, parse_error="8 fields")],
-        fallback=True,
+        read_again=1,
     ),
     Case(
         "header_names_in_other_case_and_with_spaces",
@@ -279,10 +280,10 @@ STAGED_CASES = [
             ),
             event(3, extra_columns=None),
         ],
-        fallback=True,
+        read_again=1,
     ),
     Case(
-        "short_and_long_rows_together_on_the_exact_fallback",
+        "short_and_long_rows_together_and_a_rejected_row",
         "events.csv",
         csv_bytes(HEADER, "e1,2024-01-01T10:00:00Z", line(2, "X"), line(3)),
         [
@@ -290,7 +291,7 @@ STAGED_CASES = [
             event(2, parse_error="8 fields where the header has 7"),
             event(3),
         ],
-        fallback=True,
+        read_again=1,
     ),
     Case(
         "invalid_utf8_bytes_in_a_row",
@@ -299,7 +300,7 @@ STAGED_CASES = [
         + line(2).replace("user2", "us\xffer2").encode("latin-1")  # a lone 0xFF byte
         + f"\n{line(3)}\n".encode(),
         [event(1), event(2, email="us\ufffder2@acme.com", parse_error="UTF-8"), event(3)],
-        fallback=True,
+        read_again=1,
     ),
     Case(
         "blank_lines_are_not_data_rows",
@@ -308,11 +309,11 @@ STAGED_CASES = [
         [event(1), event(2), event(3)],
     ),
     Case(
-        "blank_lines_on_the_exact_fallback",
+        "blank_lines_and_a_rejected_row",
         "events.csv",
         csv_bytes(HEADER, "", line(1), "", line(2, "surplus"), "", line(3), "", newline="\r\n"),
         [event(1), event(2, parse_error="8 fields"), event(3)],
-        fallback=True,
+        read_again=1,
     ),
     Case(
         "gzip_csv",
@@ -321,11 +322,11 @@ STAGED_CASES = [
         [event(1), event(2)],
     ),
     Case(
-        "gzip_csv_on_the_exact_fallback",
+        "gzip_csv_and_a_rejected_row",
         "events.CSV.GZ",
         gzip.compress(csv_bytes(HEADER, line(1), line(2, "surplus"), line(3)), mtime=0),
         [event(1), event(2, parse_error="8 fields"), event(3)],
-        fallback=True,
+        read_again=1,
     ),
     Case(
         "unicode_values_are_preserved",
@@ -408,7 +409,7 @@ STAGED_CASES = [
             {"email": None, "parse_error": "not valid JSON"},
             {"email": "d@x"},
         ],
-        fallback=True,
+        read_again=1,
     ),
     Case(
         "jsonl_extra_keys_with_odd_characters",
@@ -490,6 +491,18 @@ def test_messy_files_are_staged_row_for_row(con, tmp_path, case):
     result, rows = stage(con, path, data_rows=len(case.expected))
     assert result.file_format == case.file_kind
     assert result.used_fallback is case.fallback
+    assert result.rows_read_again == case.read_again
+    assert_rows(rows, case.expected)
+
+
+TEXT_CASES = [c for c in STAGED_CASES if c.file_kind != "parquet"]
+
+
+@pytest.mark.parametrize("case", TEXT_CASES, ids=[c.id for c in TEXT_CASES])
+def test_the_exact_reader_stages_every_file_alike(con, tmp_path, case):
+    path = write(tmp_path / case.name, case.content)
+    result, rows = stage(con, path, data_rows=len(case.expected), exact=True)
+    assert result.used_fallback
     assert_rows(rows, case.expected)
 
 
@@ -523,16 +536,93 @@ def test_large_csv_keeps_file_order_on_the_fast_path(con, tmp_path):
     assert all(r["event_id"] == f"e{r['source_line']}" for r in rows)
 
 
-def test_large_csv_keeps_file_order_on_the_exact_fallback(con, tmp_path):
+@pytest.mark.parametrize("exact", [False, True], ids=["fast", "exact"])
+def test_large_csv_keeps_file_order_with_a_bad_row_at_the_end(con, tmp_path, exact):
     """More rows than one insert batch of the exact reader, with the bad row at the very end."""
     n = 60_001
     path = tmp_path / "large.csv"
     body = "".join(f"e{i},2024-01-01,website,page_view,a@x,,\n" for i in range(1, n))
     path.write_text(HEADER + "\n" + body + f"e{n},2024-01-01,website,page_view,a@x,,,surplus\n")
-    result, rows = stage(con, path, data_rows=n)
-    assert result.used_fallback
+    result, rows = stage(con, path, data_rows=n, exact=exact)
+    assert result.used_fallback is exact
     assert all(r["event_id"] == f"e{r['source_line']}" for r in rows)
     assert [r["source_line"] for r in rows if r["parse_error"]] == [n]
+
+
+def _messy_large_csv(n: int, gzipped: bool) -> tuple[bytes, dict[int, str]]:
+    """n data rows over several DuckDB buffers, with bad rows, blank lines and blank-field rows
+    scattered through it; returns the bytes and the expected problem per data row number."""
+    out = [HEADER.encode()]
+    problems: dict[int, str] = {}
+    number = 0
+    for i in range(1, n + 1):
+        if i % 9_973 == 0:
+            out.append(b"")  # an empty line: not a data row
+        if i % 12_347 == 0:
+            out.append(b",,,,,,")  # all fields blank: not a data row
+        number += 1
+        row = f"e{number},2024-01-01,website,page_view,a{number}@x,,".encode()
+        if i % 15_001 == 0:
+            row = row.replace(b"a", b"\xff", 1)
+            problems[number] = "invalid UTF-8 bytes"
+        elif i % 20_011 == 0:
+            row += b",surplus"
+            problems[number] = "8 fields where the header has 7"
+        out.append(row)
+    data = b"\n".join(out) + b"\n"
+    return (gzip.compress(data, mtime=0) if gzipped else data), problems
+
+
+@pytest.mark.parametrize("gzipped", [False, True], ids=["csv", "csv.gz"])
+def test_bad_rows_among_many_cost_only_those_rows(con, tmp_path, gzipped):
+    """DuckDB keeps reading past each bad row; those rows alone are read again and numbered in
+    their place among blank lines and blank rows, so the file is never read row by row."""
+    n = 200_000
+    data, problems = _messy_large_csv(n, gzipped)
+    path = write(tmp_path / ("big.csv.gz" if gzipped else "big.csv"), data)
+    result, rows = stage(con, path, data_rows=n)
+    assert not result.used_fallback
+    assert result.rows_read_again == len(problems)
+    assert all(r["event_id"] == f"e{r['source_line']}" for r in rows)
+    assert {r["source_line"]: r["parse_error"] for r in rows if r["parse_error"]} == problems
+
+
+def test_bad_jsonl_lines_among_many_cost_only_those_lines(con, tmp_path):
+    n = 100_000
+    lines = []
+    bad = set()
+    for i in range(1, n + 1):
+        if i % 7_919 == 0:
+            lines.append(b"   ")
+        text = f'{{"event_id": "e{i}", "email": "a{i}@x"}}'.encode()
+        if i % 11_113 == 0:
+            text = text.replace(b"a", b"\xfe", 1)
+            bad.add(i)
+        lines.append(text)
+    path = write(tmp_path / "big.jsonl", b"\n".join(lines) + b"\n")
+    result, rows = stage(con, path, data_rows=n)
+    assert not result.used_fallback
+    assert result.rows_read_again == len(bad)
+    assert all(r["event_id"] == f"e{r['source_line']}" for r in rows)
+    assert {r["source_line"] for r in rows if r["parse_error"]} == bad
+
+
+@pytest.mark.parametrize("kind", ["csv", "jsonl"])
+def test_a_line_over_duckdbs_limit_is_read_again_whole(con, tmp_path, kind):
+    long_value = "v" * 3_000_000
+    if kind == "csv":
+        content = csv_bytes(HEADER, line(1), line(2)[:-1] + "," + long_value, line(3))
+    else:
+        content = jsonl_bytes(
+            '{"event_id": "e1"}',
+            f'{{"event_id": "e2", "properties": "{long_value}"}}',
+            '{"event_id": "e3"}',
+        )
+    result, rows = stage(con, write(tmp_path / f"e.{kind}", content), data_rows=3)
+    assert (result.used_fallback, result.rows_read_again) == (False, 1)
+    assert [r["event_id"] for r in rows] == ["e1", "e2", "e3"]
+    assert not any(r["parse_error"] for r in rows)
+    assert len(rows[1]["properties"]) >= len(long_value)
 
 
 def test_stage_table_has_the_documented_columns(con, tmp_path):
@@ -551,8 +641,8 @@ def test_staging_again_replaces_the_previous_stage(con, tmp_path):
 
 
 def test_a_good_file_after_a_fallback_file_uses_the_fast_path(con, tmp_path):
-    bad = write(tmp_path / "bad.csv", csv_bytes(HEADER, line(1, "surplus")))
-    assert stage(con, bad, 1)[0].used_fallback
+    bad = write(tmp_path / "bad.csv", csv_bytes(HEADER, line(1)[:-1] + ',"a\nb"', line(2, "x")))
+    assert stage(con, bad, 2)[0].used_fallback
     good = write(tmp_path / "good.csv", csv_bytes(HEADER, line(1), line(2)))
     result, rows = stage(con, good, 2)
     assert not result.used_fallback
@@ -765,7 +855,7 @@ def test_good_rows_stage_alike_on_the_fast_and_exact_paths(con, tmp_path):
     exact = write(tmp_path / "exact.csv", csv_bytes(HEADER + ",ua", *rows, line(3, "x", "surplus")))
     assert not stage(con, fast, 2)[0].used_fallback
     fast_rows = staged_rows(con)
-    assert stage(con, exact, 3)[0].used_fallback
+    assert stage(con, exact, 3, exact=True)[0].used_fallback
     exact_rows = staged_rows(con)[:2]
 
     def comparable(row: dict) -> dict:
