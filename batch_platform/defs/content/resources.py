@@ -23,9 +23,12 @@ class ContentResource(dg.ConfigurableResource):
     retry_base: float | None = None
     max_retry_after: float | None = None
     respect_robots: bool | None = None
+    max_crawl_delay: float | None = None
     cache_max_age: float | None = None
     chunk_size: int | None = None
     chunk_overlap: int | None = None
+    clean_batch_pages: int | None = None
+    clean_batch_bytes: int | None = None
     near_duplicate_bits: int | None = None
     max_failure_rate: float | None = None
 

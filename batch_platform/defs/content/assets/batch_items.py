@@ -34,7 +34,11 @@ from batch_platform.lib.landing import find_landed_file
 from batch_platform.lib.markdown import markdown_table
 
 PROGRESS_EVERY_SECONDS = 2.0
-FAILURES_SHOWN = 50  # rows of the failures table; the JSON lists them all
+# Failed, skipped and canceled items in the metadata and the step error: the rows of the table
+# (and lines of the error), and the entries of the JSON, each reason at most MAX_REASON_CHARS;
+# the others are counted, not listed (content.batch_items has them all).
+FAILURES_SHOWN = 50
+FAILURES_LISTED = 200
 ITEM_KEY_UNIQUE = KeyUniqueCheck(
     BATCH_ITEMS,
     "content.batch_items",
@@ -196,7 +200,8 @@ def fetch_url_batch(
         report(force=True)
         seconds = time.monotonic() - started
         counts = state_counts(con, key)
-        failed = failures(con, key)
+        failed = failures(con, key, limit=FAILURES_LISTED)
+        unsuccessful = sum(counts.get(state, 0) for state in ("failed", "skipped", "canceled"))
         total = len(listed.items)
         failure_rate = counts.get("failed", 0) / total if total else 0.0
         params = {"partition_key": key}
@@ -227,10 +232,11 @@ def fetch_url_batch(
             | summary
             | {
                 "completed": total,
-                "failures": _failures_table(failed),
+                "failures": _failures_table(failed[:FAILURES_SHOWN], unsuccessful),
                 "failures_json": dg.MetadataValue.json(
                     [{"url": u, "state": s, "reason": r} for u, s, r in failed]
                 ),
+                "failures_not_listed": unsuccessful - len(failed),
             },
         )
         yield dg.MaterializeResult(
@@ -243,7 +249,10 @@ def fetch_url_batch(
         f"{summary['skipped']} skipped of {total} in {seconds:.1f}s"
     )
     if failure_rate > settings.max_failure_rate:
-        listing = "\n".join(f"- {u}: {r}" for u, s, r in failed if s == "failed")
+        shown = [(u, r) for u, s, r in failed if s == "failed"][:FAILURES_SHOWN]
+        listing = "\n".join(f"- {u}: {r}" for u, r in shown)
+        if summary["failed"] > len(shown):
+            listing += f"\n… and {summary['failed'] - len(shown)} more"
         raise dg.Failure(
             description=f"{summary['failed']} of {total} URLs failed "
             f"({failure_rate:.1%} > max {settings.max_failure_rate:.1%}):\n{listing}",
@@ -251,10 +260,10 @@ def fetch_url_batch(
         )
 
 
-def _failures_table(failed: list[tuple[str, str, str]]) -> dg.MetadataValue:
-    table = markdown_table(["url", "state", "reason"], failed[:FAILURES_SHOWN], max_chars=120)
-    if len(failed) > FAILURES_SHOWN:
-        table += f"\n\n… and {len(failed) - FAILURES_SHOWN} more"
+def _failures_table(shown: list[tuple[str, str, str]], total: int) -> dg.MetadataValue:
+    table = markdown_table(["url", "state", "reason"], shown, max_chars=120)
+    if total > len(shown):
+        table += f"\n\n… and {total - len(shown)} more"
     return dg.MetadataValue.md(table)
 
 

@@ -85,13 +85,15 @@ def clean_url_batch(
                 chunk_size=settings.chunk_size,
                 chunk_overlap=settings.chunk_overlap,
                 near_duplicate_bits=settings.near_duplicate_bits,
+                batch_pages=settings.clean_batch_pages,
+                batch_bytes=settings.clean_batch_bytes,
             ),
         )
         by_status = counts.by_status
         context.log.info(
             f"{counts.pages} pages: {by_status['unique']} unique, {by_status['exact_duplicate']} "
             f"exact and {by_status['near_duplicate']} near duplicates, {by_status['empty']} "
-            f"without text; {counts.chunks} chunks"
+            f"without text, {by_status['failed']} unreadable; {counts.chunks} chunks"
         )
         yield dg.MaterializeResult(
             asset_key=PAGES,
@@ -101,6 +103,7 @@ def clean_url_batch(
                 "exact_duplicates": by_status["exact_duplicate"],
                 "near_duplicates": by_status["near_duplicate"],
                 "empty": by_status["empty"],
+                "unreadable": by_status["failed"],
                 "duplicate_ratio": round(counts.duplicate_ratio, 4),
                 "kinds": dg.MetadataValue.json(dict(counts.by_kind)),
             },

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import duckdb
 import pyarrow.compute as pc
 
+from batch_platform.defs.content.logic.reasons import short_reason
 from batch_platform.defs.content.logic.url_fetcher import UrlFetchResult
 from batch_platform.defs.content.logic.urls import UrlList, metadata_json
 from batch_platform.lib.sql_files import SqlFolder
@@ -131,7 +132,7 @@ class ResultWriter:
                 "state": result.state,
                 "attempts": result.attempts,
                 "http_status": result.http_status,
-                "error": result.error,
+                "error": short_reason(result.error) if result.error is not None else None,
                 "final_url": result.final_url,
                 "content_type": result.content_type,
                 "content_language": result.content_language,
@@ -240,10 +241,14 @@ def cancel_unfinished(con: duckdb.DuckDBPyConnection, partition_key: str, run_id
     return atomically(con, write)
 
 
-def failures(con: duckdb.DuckDBPyConnection, partition_key: str) -> list[tuple[str, str, str]]:
-    """(url, state, reason) of every item that failed or was skipped, in list order."""
-    params = {"partition_key": partition_key}
-    return con.execute(load_sql("select_failed_batch_items"), params).fetchall()
+def failures(
+    con: duckdb.DuckDBPyConnection, partition_key: str, limit: int | None = None
+) -> list[tuple[str, str, str]]:
+    """(url, state, reason) of the items that failed, were skipped or canceled, in list order:
+    the first ``limit`` (default all), each reason at most MAX_REASON_CHARS."""
+    params = {"partition_key": partition_key, "limit": limit}
+    rows = con.execute(load_sql("select_failed_batch_items"), params).fetchall()
+    return [(url, state, short_reason(reason)) for url, state, reason in rows]
 
 
 def state_counts(con: duckdb.DuckDBPyConnection, partition_key: str) -> dict[str, int]:

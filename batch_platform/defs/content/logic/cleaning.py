@@ -1,6 +1,12 @@
 """Staged responses → pages (clean text, title, language, duplicate flags) → chunks.
 
 Reads only content.raw_responses, so it re-runs without refetching. No Dagster here.
+
+Memory is bounded by a cleaning batch, not by the URL batch: staged bodies are read and extracted
+a few at a time (``CleanSettings.batch_pages`` bodies, ``batch_bytes`` bytes), their pages and
+chunks set aside in temp tables (DuckDB's memory, which spills to disk). Per page only its URL,
+line and hashes stay in Python, for the duplicate flags, which depend on list order and are set
+once every page is extracted; then pages and chunks replace the partition's in one transaction.
 """
 
 from __future__ import annotations
@@ -8,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -18,6 +25,7 @@ import pyarrow as pa
 from batch_platform.defs.content.logic.chunking import chunk_text
 from batch_platform.defs.content.logic.dedup import content_hash, nearest, simhash
 from batch_platform.defs.content.logic.extract import Extracted, extract
+from batch_platform.defs.content.logic.reasons import short_reason
 from batch_platform.lib.sql_files import SqlFolder
 from batch_platform.lib.warehouse import atomically, write_partition
 from batch_platform.lib.warehouse_rows import staged, typed_rows, warehouse_schema
@@ -30,6 +38,14 @@ class CleanSettings:
     chunk_size: int = 1000
     chunk_overlap: int = 200
     near_duplicate_bits: int = 6  # SimHash bits that may differ for a near duplicate
+    # A cleaning batch: at most this many staged bodies, and this many bytes of them (a body
+    # over it is a batch of its own; fetched bodies are at most MAX_BYTES anyway).
+    batch_pages: int = 200
+    batch_bytes: int = 50_000_000
+
+    def __post_init__(self) -> None:
+        if self.batch_pages < 1 or self.batch_bytes < 1:
+            raise ValueError("cleaning batches need at least one page and one byte")
 
 
 @dataclass(frozen=True)
@@ -50,36 +66,59 @@ class PageCleanCounts:
         return duplicates / self.pages if self.pages else 0.0
 
 
-def _pages(con: duckdb.DuckDBPyConnection, partition_key: str) -> list[dict]:
-    rows = con.execute(load_sql("select_pages_to_clean"), {"partition_key": partition_key})
-    now = datetime.now(UTC)
-    pages = []
-    for url, final_url, line, metadata, content_type, language, body in rows.fetchall():
-        try:
-            found, error = extract(bytes(body), content_type, language), None
-        except Exception as exc:  # one page the extractor cannot read must not fail the batch
-            found, error = Extracted("unreadable", None, None, ""), f"{type(exc).__name__}: {exc}"
-        pages.append(
-            {
-                "url": url,
-                "final_url": final_url,
-                "line_number": line,
-                "kind": found.kind,
-                "title": found.title,
-                "language": found.language,
-                "text": found.text,
-                "characters": len(found.text),
-                "content_hash": content_hash(found.text),
-                "simhash": simhash(found.text),
-                "dup_status": "failed" if error else "unique" if found.text else "empty",
-                "duplicate_of_batch": None,
-                "duplicate_of_url": None,
-                "simhash_distance": None,
-                "metadata": _with_error(metadata, error),
-                "cleaned_at": now,
-            }
-        )
-    return pages
+def staged_batches(
+    con: duckdb.DuckDBPyConnection, partition_key: str, settings: CleanSettings
+) -> Iterator[list[tuple]]:
+    """The batch's staged responses (url, final_url, line, metadata, content type, language,
+    body), a cleaning batch at a time: consecutive URLs (in URL order, so a batch is a range that
+    the scan filters before reading a body) up to ``batch_pages`` bodies and ``batch_bytes``."""
+    key = {"partition_key": partition_key}
+    sizes = con.execute(load_sql("select_sizes_to_clean"), key).fetchall()
+    start, held = 0, 0
+    for index, (_, size) in enumerate(sizes):
+        full = index - start == settings.batch_pages or held + size > settings.batch_bytes
+        if index > start and full:
+            yield _batch(con, key, sizes[start][0], sizes[index - 1][0])
+            start, held = index, 0
+        held += size
+    if start < len(sizes):
+        yield _batch(con, key, sizes[start][0], sizes[-1][0])
+
+
+def _batch(con: duckdb.DuckDBPyConnection, key: dict, first: str, last: str) -> list[tuple]:
+    params = key | {"first": first, "last": last}
+    return con.execute(load_sql("select_pages_to_clean"), params).fetchall()
+
+
+def _page(row: tuple, now: datetime) -> dict:
+    url, final_url, line, metadata, content_type, language, body = row
+    try:
+        found, error = extract(bytes(body), content_type, language), None
+    except Exception as exc:  # one page the extractor cannot read must not fail the batch
+        found, error = Extracted("unreadable", None, None, ""), f"{type(exc).__name__}: {exc}"
+    return {
+        "url": url,
+        "final_url": final_url,
+        "line_number": line,
+        "kind": found.kind,
+        "title": found.title,
+        "language": found.language,
+        "text": found.text,
+        "characters": len(found.text),
+        "content_hash": content_hash(found.text),
+        "simhash": simhash(found.text),
+        "dup_status": "failed" if error else "unique" if found.text else "empty",
+        "duplicate_of_batch": None,
+        "duplicate_of_url": None,
+        "simhash_distance": None,
+        "metadata": _with_error(metadata, error),
+        "cleaned_at": now,
+    }
+
+
+# What stays in memory of a page once its batch is set aside: enough to flag duplicates.
+_FACTS = ("url", "line_number", "kind", "content_hash", "simhash", "dup_status")
+_FLAGS = ("url", "dup_status", "duplicate_of_batch", "duplicate_of_url", "simhash_distance")
 
 
 def _with_error(metadata: str | None, error: str | None) -> str | None:
@@ -88,7 +127,7 @@ def _with_error(metadata: str | None, error: str | None) -> str | None:
         return metadata
     loaded = json.loads(metadata) if metadata else {}
     merged = loaded if isinstance(loaded, dict) else {"metadata": loaded}
-    return json.dumps(merged | {"clean_error": error[:500]})
+    return json.dumps(merged | {"clean_error": short_reason(error)})
 
 
 def _flag_duplicates(
@@ -145,6 +184,8 @@ def _flag_duplicates(
 
 
 def _chunks(pages: list[dict], settings: CleanSettings) -> list[dict]:
+    """Chunks of every page with text. Those of pages that turn out to be exact duplicates are
+    dropped when the batch is written (duplicates are known only once every page is read)."""
     return [
         {
             "url": page["url"],
@@ -155,7 +196,7 @@ def _chunks(pages: list[dict], settings: CleanSettings) -> list[dict]:
             "chunk_hash": hashlib.sha256(chunk.text.encode("utf-8")).hexdigest(),
         }
         for page in pages
-        if page["dup_status"] in ("unique", "near_duplicate")
+        if page["dup_status"] == "unique"
         for chunk in chunk_text(page["text"], settings.chunk_size, settings.chunk_overlap)
     ]
 
@@ -164,39 +205,54 @@ def clean_batch(
     con: duckdb.DuckDBPyConnection, partition_key: str, settings: CleanSettings
 ) -> PageCleanCounts:
     """Rebuild the batch's pages and chunks from staging, in one transaction."""
-    pages = _pages(con, partition_key)
-    _flag_duplicates(con, partition_key, pages, settings.near_duplicate_bits)
-    chunks = _chunks(pages, settings)
-    page_table = typed_rows(pages, _columns_of(con, "content.pages"))
-    chunk_table = typed_rows(chunks, _columns_of(con, "content.chunks"))
-    where = {"partition_key": partition_key}
+    now = datetime.now(UTC)
+    page_columns = _columns_of(con, "content.pages")
+    chunk_columns = _columns_of(con, "content.chunks")
+    facts: list[dict] = []
+    with (
+        staged(con, "clean_pages", typed_rows([], page_columns)),
+        staged(con, "clean_chunks", typed_rows([], chunk_columns)),
+    ):
+        for rows in staged_batches(con, partition_key, settings):
+            pages = [_page(row, now) for row in rows]
+            chunks = _chunks(pages, settings)
+            _append(con, "clean_pages", typed_rows(pages, page_columns))
+            _append(con, "clean_chunks", typed_rows(chunks, chunk_columns))
+            counted = Counter(chunk["url"] for chunk in chunks)
+            facts += [
+                {k: page[k] for k in _FACTS} | {"chunks": counted[page["url"]]} for page in pages
+            ]
+            del rows, pages, chunks  # before the next batch is read
+        facts.sort(key=lambda fact: (fact["line_number"], fact["url"]))
+        _flag_duplicates(con, partition_key, facts, settings.near_duplicate_bits)
+        flags = typed_rows(facts, warehouse_schema(con, "content.pages", _FLAGS))
+        where = {"partition_key": partition_key}
 
-    def write() -> None:
-        # Both tables change in one transaction: chunks never point at pages of another run.
-        write_partition(
-            con,
-            "content.pages",
-            where,
-            "SELECT $partition_key AS partition_key, * FROM new_pages",
-            where,
-            in_transaction=True,
-        )
-        write_partition(
-            con,
-            "content.chunks",
-            where,
-            "SELECT $partition_key AS partition_key, * FROM new_chunks",
-            where,
-            in_transaction=True,
-        )
+        def write() -> None:
+            # Both tables change in one transaction: chunks never point at pages of another run.
+            for table, select in (
+                ("content.pages", "select_cleaned_pages"),
+                ("content.chunks", "select_cleaned_chunks"),
+            ):
+                write_partition(con, table, where, load_sql(select), where, in_transaction=True)
 
-    with staged(con, "new_pages", page_table), staged(con, "new_chunks", chunk_table):
-        atomically(con, write)
+        with staged(con, "clean_flags", flags):
+            atomically(con, write)
+    kept = [fact for fact in facts if fact["dup_status"] in ("unique", "near_duplicate")]
     return PageCleanCounts(
-        by_status=Counter(page["dup_status"] for page in pages),
-        by_kind=Counter(page["kind"] for page in pages),
-        chunks=len(chunks),
+        by_status=Counter(fact["dup_status"] for fact in facts),
+        by_kind=Counter(fact["kind"] for fact in facts),
+        chunks=sum(fact["chunks"] for fact in kept),
     )
+
+
+def _append(con: duckdb.DuckDBPyConnection, name: str, rows: pa.Table) -> None:
+    """Add ``rows`` to temp table ``name`` (made by ``staged``)."""
+    con.register("clean_rows", rows)
+    try:
+        con.execute(f"INSERT INTO temp.{name} BY NAME SELECT * FROM clean_rows")
+    finally:
+        con.unregister("clean_rows")
 
 
 def _columns_of(con: duckdb.DuckDBPyConnection, table: str) -> pa.Schema:

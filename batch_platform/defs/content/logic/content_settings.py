@@ -5,14 +5,16 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, fields, replace
 
+from batch_platform.defs.content.logic.cleaning import CleanSettings
 from batch_platform.defs.content.logic.url_fetcher import FetchSettings
 from batch_platform.lib.http_retry import RetryPolicy
 
 PREFIX = "BATCH_PLATFORM_CONTENT_"
 
 
-# The fetcher's own defaults, so that they are written in one place.
+# The fetcher's and the cleaner's own defaults, so that they are written in one place.
 _FETCH = FetchSettings()
+_CLEAN = CleanSettings()
 
 
 @dataclass(frozen=True)
@@ -29,10 +31,13 @@ class ContentSettings:
     retry_base: float = _FETCH.retry.base
     max_retry_after: float = 60.0
     respect_robots: bool = _FETCH.respect_robots
+    max_crawl_delay: float = _FETCH.max_crawl_delay
     allowed_networks: str = _FETCH.allowed_networks
     cache_max_age: float = 86_400.0
     chunk_size: int = 1000
     chunk_overlap: int = 200
+    clean_batch_pages: int = _CLEAN.batch_pages
+    clean_batch_bytes: int = _CLEAN.batch_bytes
     near_duplicate_bits: int = 6
     max_failure_rate: float = 0.1
 

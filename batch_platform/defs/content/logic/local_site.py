@@ -2,8 +2,9 @@
 
 It serves generated articles plus every case a batch must survive: exact and near duplicates,
 slow pages, 404, 429 with Retry-After, 500s, redirects and a redirect loop, a huge body, binary
-content, plain text, Markdown and a robots.txt that disallows /private/. It counts the
-connections open at once, which is how the per-host cap is measured from the server's side.
+content, plain text, Markdown and a robots.txt that disallows /private/ (or any robots.txt given).
+It counts the connections open at once, which is how the per-host cap is measured from the
+server's side, and logs when each request arrived, which is how a Crawl-delay is measured.
 """
 
 from __future__ import annotations
@@ -70,6 +71,7 @@ class SiteStats:
         self.max_open_connections = 0
         self.requests: Counter[str] = Counter()
         self.user_agents: set[str] = set()
+        self.log: list[tuple[float, str]] = []  # (time.monotonic() on arrival, path)
 
     def opened(self) -> None:
         with self.lock:
@@ -112,6 +114,7 @@ class _Handler(BaseHTTPRequestHandler):
         path, query = parts.path, parse_qs(parts.query)
         stats = self.server.stats
         with stats.lock:
+            stats.log.append((time.monotonic(), path))
             stats.requests[path] += 1
             seen = stats.requests[path]
             stats.user_agents.add(self.headers.get("User-Agent", ""))
@@ -124,7 +127,7 @@ class _Handler(BaseHTTPRequestHandler):
                 )
             self._send(200, body.encode(), "application/json")
         elif path == "/robots.txt":
-            self._send(200, ROBOTS.encode(), "text/plain")
+            self._send(200, self.server.robots.encode(), "text/plain")
         elif segments[0] in ("page", "private"):
             self._send(200, article_html(number))
         elif segments[0] == "dup":
@@ -201,9 +204,10 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 256
 
-    def __init__(self, host: str = "127.0.0.1") -> None:
+    def __init__(self, host: str = "127.0.0.1", robots: str = ROBOTS) -> None:
         super().__init__((host, 0), _Handler)
         self.stats = SiteStats()
+        self.robots = robots
 
     def handle_error(self, request, client_address) -> None:
         """A client that gave up (a timeout, a size limit) is expected here, not an error."""
@@ -252,10 +256,10 @@ def allowing_host(base_url: str) -> Iterator[None]:
 
 
 @contextmanager
-def serve_site(host: str = "127.0.0.1") -> Iterator[LocalSite]:
+def serve_site(host: str = "127.0.0.1", robots: str = ROBOTS) -> Iterator[LocalSite]:
     """The site on a free port of ``host`` (a loopback address), in a background thread, shut
-    down on exit."""
-    server = _Server(host)
+    down on exit; ``robots`` is the robots.txt it serves."""
+    server = _Server(host, robots)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
     thread.daemon = True
     thread.start()

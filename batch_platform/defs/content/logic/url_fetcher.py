@@ -1,13 +1,18 @@
-"""The async fetcher: politeness (global and per-host caps, robots.txt), limits and retries.
+"""The async fetcher: politeness (global and per-host caps, robots.txt, Crawl-delay), limits and
+retries.
 
-Every request goes through ``send_with_retries_async`` (lib/http_retry.py): timeouts, connection
-errors, 429 and 5xx are retried with exponential backoff and full jitter, honouring Retry-After.
+Redirects are followed here, hop by hop, not by httpx: every hop is a request like the first one,
+to a host whose address is checked, whose robots.txt allows the path, under that host's
+concurrency cap and spaced by its Crawl-delay. Every request goes through
+``send_with_retries_async`` (lib/http_retry.py): timeouts, connection errors, 429 and 5xx are
+retried with exponential backoff and full jitter, honouring Retry-After.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
@@ -21,6 +26,7 @@ from batch_platform.defs.content.logic.bounded_decoding import (
     DecodedTooLarge,
     UnsupportedEncoding,
 )
+from batch_platform.defs.content.logic.reasons import short_reason
 from batch_platform.lib.http_retry import RetryPolicy, send_with_retries_async
 from batch_platform.lib.network_guard import (
     AddressNotAllowed,
@@ -41,7 +47,9 @@ ACCEPTED_TYPES = (
     "text/markdown",
     "text/x-markdown",
 )
-MAX_ROBOTS_BYTES = 500_000
+MAX_ROBOTS_BYTES = 500_000  # RFC 9309 asks parsers to read at least 500 KiB
+# The body of a redirect response is read (to keep its connection) up to this, else dropped.
+MAX_REDIRECT_BODY_BYTES = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -55,6 +63,9 @@ class FetchSettings:
     max_bytes: int = 5_000_000
     max_redirects: int = 5
     respect_robots: bool = True
+    # robots.txt's Crawl-delay spaces the requests to its host, up to this many seconds (a site
+    # asking for more is still fetched, this far apart); 0 ignores Crawl-delay.
+    max_crawl_delay: float = 30.0
     # Networks beyond the public internet that URLs may reach (CIDRs, comma-separated): none by
     # default, so a URL list cannot reach this host, its cloud metadata or a private network.
     allowed_networks: str = ""
@@ -65,6 +76,8 @@ class FetchSettings:
             raise ValueError("concurrency caps must be at least 1")
         if min(self.connect_timeout, self.read_timeout, self.total_timeout) <= 0:
             raise ValueError("timeouts must be positive")
+        if self.max_crawl_delay < 0:
+            raise ValueError("max_crawl_delay must not be negative")
         parse_networks(self.allowed_networks, ALLOWED_NETWORKS)  # a typo fails at load, named
 
 
@@ -101,9 +114,24 @@ class UnsupportedContent(httpx.HTTPError):
     """Not text we can extract (binary, images, PDFs): the URL is skipped, not failed."""
 
 
-def host_of(url: str) -> str:
-    """The politeness key: host and port, as in the URL."""
-    return urlsplit(url).netloc
+class RedirectRefused(httpx.HTTPError):
+    """A redirect points where the host's robots.txt does not let us go: the URL is skipped and
+    nothing is requested from the hop. Permanent: never retried."""
+
+
+@dataclass
+class _Pace:
+    """When the last request to a host started, and the lock that spaces the next ones."""
+
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    last_start: float | None = None
+
+
+def host_of(url: str | httpx.URL) -> str:
+    """The politeness key (per-host cap, Crawl-delay, robots.txt): host and port as requested
+    (lower case, IDNA-encoded, no default port), so a URL and a redirect to it share one key."""
+    parsed = url if isinstance(url, httpx.URL) else httpx.URL(url)
+    return parsed.netloc.decode("ascii")
 
 
 def media_type(content_type: str | None) -> str:
@@ -117,6 +145,8 @@ class Fetcher:
         self.settings = settings
         self._global = asyncio.Semaphore(settings.max_concurrency)
         self._hosts: dict[str, asyncio.Semaphore] = {}
+        self._paces: dict[str, _Pace] = {}
+        self._crawl_delays: dict[str, float] = {}
         self._robots: dict[str, RobotFileParser | str] = {}
         self._robots_locks: dict[str, asyncio.Lock] = {}
         self._address_checks: dict[tuple[str, int], str | None] = {}
@@ -139,8 +169,8 @@ class Fetcher:
                 write=settings.read_timeout,
                 pool=settings.total_timeout,
             ),
-            follow_redirects=True,
-            max_redirects=settings.max_redirects,
+            # Redirects are followed by _exchange, one hop at a time, each hop a polite request.
+            follow_redirects=False,
             trust_env=False,
         )
 
@@ -155,21 +185,77 @@ class Fetcher:
             self._hosts[host] = asyncio.Semaphore(self.settings.per_host_concurrency)
         return self._hosts[host]
 
-    async def _get(self, url: str, accept: tuple[str, ...] | None, max_bytes: int):
-        """One attempt under the host and global caps: the response with its body read."""
-        async with self._host_slot(host_of(url)), self._global:
+    @asynccontextmanager
+    async def _turn(self, host: str) -> AsyncIterator[None]:
+        """A request to ``host`` may start: within the host's cap, its Crawl-delay after the
+        previous request to it started, and within the global cap. A host waiting out its delay
+        holds no global slot."""
+        async with self._host_slot(host):
+            loop = asyncio.get_running_loop()
+            pace = self._paces.setdefault(host, _Pace())
+            delay = self._crawl_delays.get(host, 0.0)
+            if delay > 0:
+                async with pace.lock:  # one at a time, in order, each a delay after the last
+                    if pace.last_start is not None:
+                        await asyncio.sleep(max(0.0, pace.last_start + delay - loop.time()))
+                    await self._global.acquire()
+                    pace.last_start = loop.time()
+            else:
+                await self._global.acquire()
+                pace.last_start = loop.time()
             try:
-                async with asyncio.timeout(self.settings.total_timeout):
-                    request = self.client.build_request("GET", url)
+                yield
+            finally:
+                self._global.release()
+
+    async def _send(
+        self, request: httpx.Request, accept, max_bytes: int, budget: float
+    ) -> tuple[httpx.Response, float]:
+        """One request, no redirect followed, in its host's turn and within ``budget`` seconds:
+        the response with its body read (a redirect's dropped, its ``next_request`` kept) and
+        the seconds it took."""
+        async with self._turn(host_of(request.url)):
+            loop = asyncio.get_running_loop()
+            started = loop.time()
+            try:
+                async with asyncio.timeout(max(budget, 0.0)):
                     response = await self.client.send(request, stream=True)
                     try:
-                        return await self._read(response, accept, max_bytes)
+                        if response.next_request is not None:
+                            await _drain(response)
+                            return response, loop.time() - started
+                        read = await self._read(response, accept, max_bytes)
+                        return read, loop.time() - started
                     finally:
                         await response.aclose()
             except TimeoutError:
                 raise TotalTimeout(
                     f"no complete response within {self.settings.total_timeout:g} s"
                 ) from None
+
+    async def _exchange(
+        self,
+        url: str,
+        accept: tuple[str, ...] | None,
+        max_bytes: int,
+        may_follow: Callable[[str], Awaitable[None]],
+    ) -> httpx.Response:
+        """One attempt: the URL, then each redirect hop ``may_follow`` lets through (it raises to
+        stop the chain). ``total_timeout`` bounds the time spent on all hops together; waiting
+        for a host's turn (its cap, its Crawl-delay) is not counted."""
+        request = self.client.build_request("GET", url)
+        budget = self.settings.total_timeout
+        redirects = 0
+        while True:
+            response, seconds = await self._send(request, accept, max_bytes, budget)
+            budget -= seconds
+            if response.next_request is None:
+                return response
+            if redirects == self.settings.max_redirects:
+                raise httpx.TooManyRedirects("Exceeded maximum allowed redirects.", request=request)
+            redirects += 1
+            request = response.next_request
+            await may_follow(str(request.url))
 
     async def _read(self, response: httpx.Response, accept, max_bytes: int) -> httpx.Response:
         declared = response.headers.get("content-length", "")
@@ -206,22 +292,23 @@ class Fetcher:
 
     async def _robots_for(self, url: str) -> RobotFileParser | str:
         """The host's parsed robots.txt, or a reason string meaning "disallow everything"."""
-        parts = urlsplit(url)
-        host = parts.netloc
+        parsed = httpx.URL(url)
+        host = host_of(parsed)
         lock = self._robots_locks.setdefault(host, asyncio.Lock())
         async with lock:
             if host in self._robots:
                 return self._robots[host]
-            robots_url = f"{parts.scheme}://{host}/robots.txt"
+            robots_url = f"{parsed.scheme}://{host}/robots.txt"
+            # Its redirects are followed too (RFC 9309 §2.3.1.2), each hop's address checked.
             outcome = await send_with_retries_async(
-                lambda: self._get(robots_url, None, MAX_ROBOTS_BYTES), self.settings.retry
+                lambda: self._exchange(robots_url, None, MAX_ROBOTS_BYTES, self._may_connect),
+                self.settings.retry,
             )
             parser = RobotFileParser(robots_url)
             response = outcome.response
             status = response.status_code if response is not None else None
             if response is not None and response.is_success:
-                parser.parse(response.text.splitlines())
-                rules: RobotFileParser | str = parser
+                rules: RobotFileParser | str = self._parse_robots(parser, response.content, host)
             elif status in (401, 403):
                 rules = f"robots.txt answered HTTP {status}: treated as disallow all"
             elif status is not None and 400 <= status < 500:
@@ -232,6 +319,22 @@ class Fetcher:
                 rules = f"robots.txt unreachable ({outcome.error}): treated as disallow all"
             self._robots[host] = rules
             return rules
+
+    def _parse_robots(
+        self, parser: RobotFileParser, body: bytes, host: str
+    ) -> RobotFileParser | str:
+        """The rules of a robots.txt body (at most MAX_ROBOTS_BYTES once decoded: the decoder's
+        limit), read as UTF-8 (RFC 9309 §2.3) whatever charset the Content-Type names; its
+        Crawl-delay, capped, kept for the host. One the parser chokes on disallows all."""
+        try:
+            parser.parse(body.decode("utf-8-sig", errors="replace").splitlines())
+        except ValueError as error:  # e.g. a Crawl-delay of thousands of digits
+            reason = short_reason(f"{type(error).__name__}: {error}", 200)
+            return f"robots.txt unreadable ({reason}): treated as disallow all"
+        delay = parser.crawl_delay(ROBOTS_AGENT)  # whole seconds, as robotparser reads them
+        if delay and self.settings.max_crawl_delay > 0:
+            self._crawl_delays[host] = float(min(delay, self.settings.max_crawl_delay))
+        return parser
 
     async def address_refusal(self, url: str) -> str | None:
         """Why the URL's host must not be contacted, checked once per host and port (callers
@@ -256,6 +359,20 @@ class Fetcher:
             return "disallowed by robots.txt"
         return None
 
+    async def _may_connect(self, hop: str) -> None:
+        """A redirect of robots.txt: only the hop's address is checked."""
+        refused = await self.address_refusal(hop)
+        if refused:
+            raise AddressNotAllowed(refused)
+
+    async def _may_follow(self, hop: str) -> None:
+        """A redirect of a page: checked like the first URL, address first (a refused host is
+        sent nothing, not even a request for its robots.txt), then its host's robots.txt."""
+        await self._may_connect(hop)
+        refusal = await self.robots_refusal(hop)
+        if refusal:
+            raise RedirectRefused(f"redirect to {hop}: {refusal}")
+
     async def fetch(self, url: str) -> UrlFetchResult:
         started_at = datetime.now(UTC)
         refused = await self.address_refusal(url)
@@ -268,7 +385,9 @@ class Fetcher:
 
         async def attempt() -> httpx.Response:
             try:
-                return await self._get(url, ACCEPTED_TYPES, self.settings.max_bytes)
+                return await self._exchange(
+                    url, ACCEPTED_TYPES, self.settings.max_bytes, self._may_follow
+                )
             except httpx.HTTPError as error:
                 raised.append(error)
                 raise
@@ -295,7 +414,7 @@ class Fetcher:
         last = raised[-1] if raised and response is None else None
         if isinstance(last, AddressNotAllowed):  # a redirect hop, or a changed DNS answer
             return _result(url, "failed", attempts, None, str(last), started_at)
-        if isinstance(last, UnsupportedContent):
+        if isinstance(last, UnsupportedContent | RedirectRefused):
             return _result(url, "skipped", attempts, None, str(last), started_at)
         if isinstance(last, httpx.TooManyRedirects):
             message = f"too many redirects (more than {self.settings.max_redirects}, or a loop)"
@@ -322,6 +441,16 @@ class Fetcher:
         async with asyncio.TaskGroup() as group:
             for url in urls:
                 group.create_task(one(url))
+
+
+async def _drain(response: httpx.Response) -> None:
+    """Read a redirect's body, which is not kept, so that its connection serves the next
+    request; one over MAX_REDIRECT_BODY_BYTES is dropped with its connection instead."""
+    size = 0
+    async for chunk in response.aiter_raw():
+        size += len(chunk)
+        if size > MAX_REDIRECT_BODY_BYTES:
+            break
 
 
 def _result(url, state, attempts, status, error, started_at) -> UrlFetchResult:

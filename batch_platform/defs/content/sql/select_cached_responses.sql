@@ -1,6 +1,7 @@
--- The newest staged response per URL still to fetch, if fetched within the max age.
+-- The newest staged response per URL still to fetch, if fetched within the max age (without its
+-- body: select_copied_responses copies bodies inside the warehouse).
 SELECT r.url, r.partition_key AS cached_from, r.final_url, r.http_status, r.content_type,
-    r.content_language, r.body, r.fetched_at
+    r.content_language, r.fetched_at
 FROM content.raw_responses AS r
 JOIN content.batch_items AS i ON i.url = r.url
 WHERE i.partition_key = $partition_key

@@ -2,10 +2,12 @@
 
 import asyncio
 import ipaddress
+import itertools
 import json
 import subprocess
 import sys
 import time
+from urllib.parse import quote
 
 import pytest
 
@@ -220,3 +222,111 @@ def test_only_public_addresses_pass_without_an_allowance(address, public):
 def test_a_bad_network_names_the_setting():
     with pytest.raises(ValueError, match="BATCH_PLATFORM_CONTENT_ALLOWED_NETWORKS: 'nope'"):
         FetchSettings(allowed_networks="nope")
+
+
+# Redirect hops are polite like the first URL: robots.txt, the per-host cap and Crawl-delay of
+# the host each hop goes to.
+LOOPBACKS = "127.0.0.1/32, 127.0.0.2/32, 127.0.0.3/32"
+
+
+def goto(site, target: str) -> str:
+    return site.url(f"/goto?to={quote(target, safe='')}")
+
+
+def test_a_redirect_into_a_path_its_host_disallows_is_skipped_and_never_requested():
+    with serve_site("127.0.0.2") as first, serve_site("127.0.0.1") as other:
+        disallowed, allowed = other.url("/private/1"), other.url("/page/2")
+        hop, fine = goto(first, disallowed), goto(first, allowed)
+        results = fetch([hop, fine], allowed_networks=LOOPBACKS)
+        assert other.stats.requests["/private/1"] == 0
+        assert other.stats.requests["/robots.txt"] == 1  # read once, for both hops
+        assert other.stats.requests["/page/2"] == 1
+    assert (results[hop].state, results[hop].error) == (
+        "skipped",
+        f"redirect to {disallowed}: disallowed by robots.txt",
+    )
+    assert (results[fine].state, results[fine].final_url) == ("succeeded", allowed)
+
+
+def test_a_redirect_to_a_host_whose_robots_txt_forbids_all_is_skipped():
+    with serve_site("127.0.0.1") as gone:
+        target = gone.url("/page/1")
+    # The hop's host is gone: its robots.txt is unreachable, so nothing of it is fetched.
+    with serve_site("127.0.0.2") as first:
+        hop = goto(first, target)
+        result = fetch(
+            [hop], allowed_networks=LOOPBACKS, connect_timeout=0.5, retry=RetryPolicy(attempts=1)
+        )[hop]
+    assert result.state == "skipped"
+    assert result.error.startswith(f"redirect to {target}: robots.txt unreachable (ConnectError")
+
+
+def test_redirect_chains_into_a_host_stay_within_its_per_host_cap():
+    with (
+        serve_site("127.0.0.1") as target,
+        serve_site("127.0.0.2") as first,
+        serve_site("127.0.0.3") as second,
+    ):
+        slow = [target.url(f"/slow/{n}?seconds=0.1") for n in range(36)]
+        urls = (
+            [goto(first, goto(second, url)) for url in slow[:12]]  # two hops
+            + [goto(second, url) for url in slow[12:24]]  # one hop
+            + slow[24:]  # direct
+        )
+        results = fetch(
+            urls, allowed_networks=LOOPBACKS, max_concurrency=16, per_host_concurrency=2
+        )
+        assert {r.state for r in results.values()} == {"succeeded"}
+        assert sorted(r.final_url for r in results.values()) == sorted(slow)
+        # Measured by each server: connections open at the same time, hops included.
+        assert target.stats.max_open_connections == 2
+        assert first.stats.max_open_connections <= 2
+        assert second.stats.max_open_connections <= 2
+        assert target.stats.requests["/robots.txt"] == 1
+
+
+def arrivals(site, prefix: str = "/") -> list[float]:
+    return [at for at, path in site.stats.log if path.startswith(prefix)]
+
+
+def test_crawl_delay_spaces_the_requests_to_its_host_and_no_other():
+    polite = "User-agent: *\nCrawl-delay: 1\nDisallow: /private/\n"
+    with serve_site("127.0.0.1", robots=polite) as slow, serve_site("127.0.0.2") as fast:
+        urls = [site.url(f"/page/{n}") for n in range(3) for site in (slow, fast)]
+        started = time.monotonic()
+        results = fetch(urls, allowed_networks=LOOPBACKS)
+        assert {r.state for r in results.values()} == {"succeeded"}
+        pages = arrivals(slow, "/page/")
+        assert len(pages) == 3
+        # Starts are 1 s apart on the client (robots.txt counts as a request too); the server's
+        # clock sees them as they arrive, a connection set-up's few milliseconds later or not.
+        assert pages[-1] - pages[0] >= 1.95
+        everything = arrivals(slow)
+        assert all(b - a >= 0.95 for a, b in itertools.pairwise(everything))
+        # The other host is not slowed: all its requests arrive at once.
+        assert max(arrivals(fast)) - started < 0.8
+
+
+def test_a_crawl_delay_over_the_maximum_is_capped():
+    greedy = "User-agent: *\nCrawl-delay: " + "9" * 400 + "\n"  # more than a float holds
+    with serve_site("127.0.0.1", robots=greedy) as site:
+        urls = [site.url(f"/page/{n}") for n in range(3)]
+        started = time.monotonic()
+        results = fetch(urls, max_crawl_delay=0.3)
+        seconds = time.monotonic() - started
+        assert {r.state for r in results.values()} == {"succeeded"}
+        pages = arrivals(site, "/page/")
+        assert pages[-1] - pages[0] >= 0.55
+    assert seconds < 5
+
+
+def test_a_robots_txt_the_parser_chokes_on_disallows_all():
+    choking = "User-agent: *\nCrawl-delay: " + "9" * 5000 + "\n"  # over int()'s digit limit
+    with serve_site("127.0.0.1", robots=choking) as site:
+        results = fetch([site.url("/page/1"), site.url("/page/2")])
+        assert site.stats.requests["/robots.txt"] == 1  # read once, not again for each URL
+        assert site.stats.requests["/page/1"] == site.stats.requests["/page/2"] == 0
+    for result in results.values():
+        assert result.state == "skipped"
+        assert result.error.startswith("robots.txt unreadable (ValueError: Exceeds the limit")
+        assert result.error.endswith("): treated as disallow all")
