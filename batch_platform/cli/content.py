@@ -222,16 +222,20 @@ RESULT_QUERIES = {
 
 
 def results(args: argparse.Namespace) -> int:
-    from batch_platform.lib.warehouse import connect
+    from batch_platform.lib.warehouse import WarehouseError, connect, open_warehouse
 
-    warehouse = Path(args.warehouse) if args.warehouse else load_settings().warehouse
-    if not warehouse.exists():
-        raise CliError(f"no warehouse at {warehouse}")
     if args.page < 1 or args.page_size < 1:
         raise CliError("--page and --page-size must be at least 1")
     select, count = RESULT_QUERIES["chunks" if args.chunks else "pages"]
     params = {"batch": args.batch_id}
-    con = connect(warehouse, read_only=True)
+    try:  # read-only: answers while runs write
+        con = (
+            connect(Path(args.warehouse), read_only=True)
+            if args.warehouse
+            else open_warehouse(read_only=True)
+        )
+    except WarehouseError as error:
+        raise CliError(str(error)) from None
     try:
         total = con.execute(count, params).fetchone()[0]
         cursor = con.execute(
@@ -286,6 +290,8 @@ def register(subparsers) -> None:
     results_parser.add_argument("--page", type=int, default=1)
     results_parser.add_argument("--page-size", type=int, default=20)
     results_parser.add_argument("--chunks", action="store_true", help="chunks instead of pages")
-    results_parser.add_argument("--warehouse", help="default: $BATCH_PLATFORM_WAREHOUSE")
+    results_parser.add_argument(
+        "--warehouse", help="warehouse directory (default: $BATCH_PLATFORM_WAREHOUSE)"
+    )
     results_parser.add_argument("--json", action="store_true", help="one JSON object")
     results_parser.set_defaults(handler=_run(results))

@@ -11,6 +11,8 @@ import json
 import sys
 from pathlib import Path
 
+import duckdb
+
 from batch_platform.defs import delivery as delivery_domain
 from batch_platform.defs.delivery.logic.config import (
     DeliveryConfigError,
@@ -20,7 +22,7 @@ from batch_platform.defs.delivery.logic.config import (
 from batch_platform.defs.delivery.logic.replay import dead_letters, replay
 from batch_platform.lib.settings import load_settings
 from batch_platform.lib.sql_files import SqlFolder
-from batch_platform.lib.warehouse import connect
+from batch_platform.lib.warehouse import WarehouseError, connect, open_warehouse
 
 load_sql = SqlFolder.of_domain(delivery_domain.__file__)
 
@@ -38,12 +40,29 @@ def _table(rows: list[dict], columns: list[str]) -> str:
     return "\n".join(lines)
 
 
-def _warehouse(args) -> Path:
-    return Path(args.warehouse) if args.warehouse else load_settings().warehouse
+def _open(args, *, read_only: bool) -> duckdb.DuckDBPyConnection:
+    """The warehouse of --warehouse, else the environment's; read-only ones answer while runs
+    write."""
+    if args.warehouse:
+        return connect(Path(args.warehouse), read_only=read_only)
+    return open_warehouse(read_only=read_only)
+
+
+def _warehouse_errors(handler):
+    """A warehouse that cannot be opened (none yet, say) is one line on stderr, exit code 1."""
+
+    def run(args) -> int:
+        try:
+            return handler(args)
+        except WarehouseError as error:
+            sys.stderr.write(f"error: {error}\n")
+            return 1
+
+    return run
 
 
 def _runs(args) -> int:
-    con = connect(_warehouse(args))
+    con = _open(args, read_only=True)
     try:
         cursor = con.execute(load_sql("select_recent_sync_runs"), {"limit": args.limit})
         columns = [d[0] for d in cursor.description]
@@ -64,7 +83,7 @@ def _print_letters(letters: list[dict], as_json: bool) -> None:
 
 
 def _dead_letters(args) -> int:
-    con = connect(_warehouse(args))
+    con = _open(args, read_only=True)
     try:
         letters = dead_letters(con, args.destination, args.key)
     finally:
@@ -79,7 +98,7 @@ def _retry(args) -> int:
     except DeliveryConfigError as error:
         out(f"error: {error}")
         return 2
-    con = connect(_warehouse(args))
+    con = _open(args, read_only=args.dry_run)
     try:
         letters = dead_letters(con, args.destination, args.key)
         _print_letters(letters, args.json)
@@ -110,12 +129,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "deliveries", help="inspect delivery runs and dead letters; replay dead letters"
     )
-    parser.add_argument("--warehouse", help="DuckDB file (default $BATCH_PLATFORM_WAREHOUSE)")
+    parser.add_argument(
+        "--warehouse", help="warehouse directory (default $BATCH_PLATFORM_WAREHOUSE)"
+    )
     commands = parser.add_subparsers(dest="deliveries_command", required=True, metavar="ACTION")
 
     runs = commands.add_parser("runs", help="the latest sync runs, one row per destination")
     runs.add_argument("--limit", type=int, default=20)
-    runs.set_defaults(handler=_runs)
+    runs.set_defaults(handler=_warehouse_errors(_runs))
 
     for name, handler, text in (
         ("dead-letters", _dead_letters, "list dead letters not replayed yet"),
@@ -127,4 +148,4 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         sub.add_argument("--json", action="store_true", help="print the dead letters as JSON")
         if name == "retry":
             sub.add_argument("--dry-run", action="store_true", help="list only; send nothing")
-        sub.set_defaults(handler=handler)
+        sub.set_defaults(handler=_warehouse_errors(handler))

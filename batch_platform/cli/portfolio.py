@@ -15,7 +15,7 @@ import sys
 from batch_platform.defs.portfolio.logic.office_data import failed_fetches, fetch_states
 from batch_platform.defs.portfolio.logic.sample_portfolio import generate_portfolio_sample
 from batch_platform.lib.settings import load_settings
-from batch_platform.lib.warehouse import connect
+from batch_platform.lib.warehouse import WarehouseError, open_warehouse
 
 FAILED_SHOWN = 50
 
@@ -59,12 +59,12 @@ def _sample(args) -> int:
 
 
 def _status(args) -> int:
-    settings = load_settings()
     month = args.month or _this_month()
-    if not settings.warehouse.exists():
-        sys.stderr.write(f"no warehouse at {settings.warehouse}\n")
+    try:  # read-only: answers while runs write
+        con = open_warehouse(read_only=True)
+    except WarehouseError as error:
+        sys.stderr.write(f"{error}\n")
         return 1
-    con = connect(settings.warehouse, read_only=True)
     try:
         params = {"month": month}
         report = con.execute(

@@ -1,0 +1,1 @@
+"""Tests of the command line: `batch-platform sql` and `batch-platform warehouse`."""
