@@ -18,25 +18,21 @@ from batch_platform_tests.support.postgres import PostgresCluster, start_cluster
 
 
 class Platform:
-    """A throwaway platform: landing dirs, a warehouse (file or DuckLake), an ephemeral instance."""
+    """A throwaway platform: landing dirs, a warehouse (DuckLake on SQLite, or on Postgres when
+    the ``lake_catalog`` fixture exported a catalog), an ephemeral instance."""
 
-    def __init__(self, root: Path, mode: str = "file"):
-        self.mode = mode
+    def __init__(self, root: Path):
         self.root = root
         self.landing = root / "landing"
         self.signals_dir = self.landing / "signals"
         self.firmographics_dir = self.landing / "firmographics"
         self.reports_dir = root / "reports"
-        self.warehouse = root / "warehouse.duckdb"
+        self.warehouse = root / "warehouse"
         for directory in (self.signals_dir, self.firmographics_dir):
             directory.mkdir(parents=True)
         self.instance = dg.DagsterInstance.ephemeral()
         self.resources = {
-            "duckdb": WarehouseResource(
-                database=str(self.warehouse),
-                mode=mode,
-                ducklake_data_path=str(root / "lake"),
-            ),
+            "duckdb": WarehouseResource(database=str(self.warehouse)),
             "landing": LandingResource(
                 landing_dir=str(self.landing), reports_dir=str(self.reports_dir), settle_seconds=0
             ),
@@ -115,11 +111,12 @@ def platform(tmp_path: Path) -> Iterator[Platform]:
     platform.instance.dispose()
 
 
-@pytest.fixture(params=["file", "ducklake"])
+@pytest.fixture(params=["sqlite_catalog", "postgres_catalog"])
 def any_platform(request, tmp_path: Path) -> Iterator[Platform]:
-    """The same test against the DuckDB file and against DuckLake on Postgres."""
-    if request.param == "ducklake":
+    """The same test on the embedded lake (SQLite catalog) and on the production catalog
+    (Postgres)."""
+    if request.param == "postgres_catalog":
         request.getfixturevalue("lake_catalog")
-    platform = Platform(tmp_path, mode=request.param)
+    platform = Platform(tmp_path)
     yield platform
     platform.instance.dispose()

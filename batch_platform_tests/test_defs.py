@@ -8,6 +8,7 @@ from pathlib import Path
 import dagster as dg
 
 from batch_platform.definitions import defs
+from batch_platform.defs.common.resources import warehouse_pool
 
 ROOT = Path(__file__).resolve().parents[1]
 # Asset groups are the domain folders under batch_platform/defs.
@@ -50,11 +51,13 @@ def test_definitions_load_with_expected_assets_and_checks():
         assert node.description
 
 
-def test_every_warehouse_step_is_in_the_duckdb_pool():
+def test_every_warehouse_step_is_in_its_domains_pool():
     definitions = defs()
-    for assets_def in definitions.resolve_asset_graph().assets_defs:
+    graph = definitions.resolve_asset_graph()
+    for assets_def in graph.assets_defs:
         if assets_def.is_executable:
-            assert assets_def.op.pool == "duckdb_warehouse", assets_def.keys
+            group = graph.get(next(iter(assets_def.keys))).group_name
+            assert assets_def.op.pool == warehouse_pool(group), assets_def.keys
 
 
 def test_jobs_schedules_and_sensors_exist_and_run_by_default():

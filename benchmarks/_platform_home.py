@@ -11,7 +11,7 @@ def prepare_platform_home(work: Path) -> Path:
     os.environ.update(
         DAGSTER_HOME=str(work),
         BATCH_PLATFORM_LANDING_DIR=str(landing),
-        BATCH_PLATFORM_WAREHOUSE=str(work / "warehouse.duckdb"),
+        BATCH_PLATFORM_WAREHOUSE=str(work / "warehouse"),
         BATCH_PLATFORM_REPORTS_DIR=str(work / "reports"),
         BATCH_PLATFORM_SETTLE_SECONDS="0",
     )

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -65,7 +66,7 @@ def load(path: Path, warehouse_path: Path) -> dict:
 
 
 def measure(path: Path, warehouse_path: Path) -> dict:
-    warehouse_path.unlink(missing_ok=True)
+    shutil.rmtree(warehouse_path, ignore_errors=True)
     process = subprocess.Popen(
         [sys.executable, "-W", "ignore", "-m", "benchmarks.bad_row", "--load", str(path),
          str(warehouse_path)],
@@ -77,7 +78,7 @@ def measure(path: Path, warehouse_path: Path) -> dict:
     _, status, usage = os.wait4(process.pid, 0)
     if status != 0:
         raise RuntimeError(f"loading {path.name} failed with status {status}")
-    warehouse_path.unlink(missing_ok=True)
+    shutil.rmtree(warehouse_path, ignore_errors=True)
     return json.loads(output.strip().splitlines()[-1]) | {
         "peak_rss_mib": round(usage.ru_maxrss / 1024, 1)
     }
@@ -95,8 +96,8 @@ def run(work: Path, rows: int, rounds: int) -> dict:
     plant_bad_byte(clean, bad)
     runs: dict[str, list[dict]] = {"clean": [], "bad": []}
     for _ in range(rounds):
-        runs["clean"].append(measure(clean, work / "warehouse.duckdb"))
-        runs["bad"].append(measure(bad, work / "warehouse.duckdb"))
+        runs["clean"].append(measure(clean, work / "warehouse"))
+        runs["bad"].append(measure(bad, work / "warehouse"))
     best = {kind: min(results, key=lambda r: r["seconds"]) for kind, results in runs.items()}
     peak = {kind: max(r["peak_rss_mib"] for r in results) for kind, results in runs.items()}
     clean_best, bad_best = best["clean"], best["bad"]

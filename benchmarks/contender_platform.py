@@ -53,7 +53,7 @@ def main(data_dir: str) -> dict:
         asset_selection=[LEAD_SCORES],
     )
     checks += sum(e.passed for e in result.get_asset_check_evaluations())
-    con = connect(work / "warehouse.duckdb", read_only=True)
+    con = connect(work / "warehouse", read_only=True)
     cleaned = con.execute("SELECT count(*) FROM clean.signals").fetchone()[0]
     scored = con.execute("SELECT count(*) FROM scores.lead_scores").fetchone()[0]
     con.close()

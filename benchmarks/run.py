@@ -23,6 +23,7 @@ sys.path.insert(0, str(ROOT))
 
 from batch_platform.lib.charts import plt  # noqa: E402
 from benchmarks.bad_row import markdown as bad_row_markdown  # noqa: E402
+from benchmarks.lake_write import markdown as lake_write_markdown  # noqa: E402
 
 CONTENDERS = {
     "duckdb": "hand-written DuckDB SQL (the limit)",
@@ -122,6 +123,24 @@ def measure_bad_row(work: Path, rows: int) -> dict | None:
     result = json.loads(output.strip().splitlines()[-1])
     print(f"  one bad byte in {rows:,} rows: time {result['time_ratio']}×, peak RSS "
           f"{result['rss_ratio']}× the clean file's", flush=True)  # fmt: skip
+    return result
+
+
+def measure_lake_write(work: Path, rows: int) -> dict | None:
+    """The raw load into the lake against the old DuckDB file (benchmarks/lake_write.py)."""
+    if not rows:
+        return None
+    output = subprocess.run(
+        [sys.executable, "-W", "ignore", "-m", "benchmarks.lake_write", str(work), "--rows",
+         str(rows)],
+        cwd=ROOT,
+        check=True,
+        stdout=subprocess.PIPE,
+        text=True,
+    ).stdout  # fmt: skip
+    result = json.loads(output.strip().splitlines()[-1])
+    print(f"  raw load of {rows:,} rows: lake {result['lake']['seconds']} s, DuckDB file "
+          f"{result['file']['seconds']} s ({result['lake_vs_file']}×)", flush=True)  # fmt: skip
     return result
 
 
@@ -255,6 +274,12 @@ def main() -> None:
         default=5_000_000,
         help="rows of the one-bad-byte file benchmark (0 to skip)",
     )
+    parser.add_argument(
+        "--lake-write-rows",
+        type=int,
+        default=10_000_000,
+        help="rows of the lake-against-DuckDB-file write benchmark (0 to skip)",
+    )
     args = parser.parse_args()
     scales = [int(s) for s in args.scales.split(",")]
     layouts = [int(f) for f in args.files.split(",")]
@@ -264,6 +289,7 @@ def main() -> None:
         results = run(scales, layouts, Path(work))
         overhead = measure_overhead(Path(work) / "overhead")
         bad_row = measure_bad_row(Path(work) / "bad_row", args.bad_row_rows)
+        lake_write = measure_lake_write(Path(work) / "lake_write", args.lake_write_rows)
         throughput = [measure_throughput(d, Path(work) / "throughput" / d) for d in domains]
     scaled = scaling(results)
     (HERE / "results.json").write_text(
@@ -274,6 +300,7 @@ def main() -> None:
                 "scaling": scaled,
                 "overhead": overhead,
                 "bad_row": bad_row,
+                "lake_write": lake_write,
                 "throughput": throughput,
             },
             indent=2,
@@ -283,6 +310,7 @@ def main() -> None:
         markdown(results, machine)
         + overhead_markdown(overhead, scaled)
         + (bad_row_markdown(bad_row) if bad_row else "")
+        + (lake_write_markdown(lake_write) if lake_write else "")
         + throughput_markdown(throughput)
     )
     (HERE / "results.md").write_text(table)

@@ -7,15 +7,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 DEFAULT_LANDING_DIR = "data/landing"
-DEFAULT_WAREHOUSE = "data/warehouse.duckdb"
+DEFAULT_WAREHOUSE = "data/warehouse"
 DEFAULT_REPORTS_DIR = "data/reports"
 DEFAULT_SETTLE_SECONDS = 10.0
-DEFAULT_DUCKLAKE_DATA = "data/lake"
 # DuckDB spills to disk beyond this; keeps a 10-million-row run under 4 GiB of RSS.
 DEFAULT_DUCKDB_MEMORY_LIMIT = "3GB"
 # Signal files that land together are loaded by one run over their range of partitions.
 DEFAULT_MAX_FILES_PER_RUN = 100
-WAREHOUSE_MODES = ("file", "ducklake")
 DEFAULT_UI_URL = "http://127.0.0.1:3000"
 
 
@@ -45,9 +43,8 @@ class Settings(LandingFolders):
     warehouse: Path
     reports_dir: Path
     settle_seconds: float
-    warehouse_mode: str
     ducklake_catalog: str | None
-    ducklake_data_path: str
+    ducklake_data_path: str | None
     duckdb_memory_limit: str
     duckdb_threads: int | None
     max_files_per_run: int
@@ -64,9 +61,8 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         warehouse=Path(env.get("BATCH_PLATFORM_WAREHOUSE") or DEFAULT_WAREHOUSE),
         reports_dir=Path(env.get("BATCH_PLATFORM_REPORTS_DIR") or DEFAULT_REPORTS_DIR),
         settle_seconds=float(env.get("BATCH_PLATFORM_SETTLE_SECONDS") or DEFAULT_SETTLE_SECONDS),
-        warehouse_mode=(env.get("BATCH_PLATFORM_WAREHOUSE_MODE") or "file").lower(),
         ducklake_catalog=env.get("BATCH_PLATFORM_DUCKLAKE_CATALOG") or None,
-        ducklake_data_path=env.get("BATCH_PLATFORM_DUCKLAKE_DATA_PATH") or DEFAULT_DUCKLAKE_DATA,
+        ducklake_data_path=env.get("BATCH_PLATFORM_DUCKLAKE_DATA_PATH") or None,
         duckdb_memory_limit=env.get("BATCH_PLATFORM_DUCKDB_MEMORY_LIMIT")
         or DEFAULT_DUCKDB_MEMORY_LIMIT,
         duckdb_threads=_positive_int(env, "BATCH_PLATFORM_DUCKDB_THREADS"),

@@ -1,10 +1,15 @@
-"""The one way into the DuckDB warehouse: connecting, creating tables, replacing partitions."""
+"""The one way into the warehouse (DuckLake): connecting, creating tables, replacing partitions."""
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -55,10 +60,6 @@ def checked_table(name: str) -> str:
     return name
 
 
-def is_lock_error(error: Exception) -> bool:
-    return "Could not set lock" in str(error) or "Conflicting lock" in str(error)
-
-
 def _apply_schema(con: duckdb.DuckDBPyConnection) -> None:
     schema = "\n".join(path.read_text() for path in SCHEMA_FILES)
     atomically(con, lambda: con.execute(schema))
@@ -71,37 +72,6 @@ def _config(memory_limit: str | None, threads: int | None) -> dict[str, Any]:
     if threads:
         config["threads"] = threads
     return config
-
-
-def connect(
-    database: str | Path,
-    *,
-    memory_limit: str | None = None,
-    threads: int | None = None,
-    read_only: bool = False,
-) -> duckdb.DuckDBPyConnection:
-    """Open the warehouse file, retrying a lock held by another process with backoff and jitter."""
-    path = Path(database)
-    if str(database) != ":memory:":
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as error:
-            raise WarehouseError(
-                f"cannot create the warehouse directory {path.parent}: {error.strerror}"
-            ) from error
-    config = _config(memory_limit, threads)
-
-    def open_connection() -> duckdb.DuckDBPyConnection:
-        return duckdb.connect(str(database), read_only=read_only, config=config)
-
-    try:
-        con = retry_with_jitter(open_connection, is_retryable=is_lock_error, attempts=12, cap=10)
-    except duckdb.Error as error:
-        raise WarehouseError(f"cannot open the warehouse {path}: {error}") from error
-    con.execute("SET TimeZone = 'UTC'")
-    if not read_only:
-        _apply_schema(con)
-    return con
 
 
 def extension_directory() -> str | None:
@@ -118,42 +88,233 @@ def sql_literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def connect_lake(
-    catalog: str,
-    data_path: str | Path,
+# ---------------------------------------------------------------- the lake
+LAKE_CATALOG_FILE = "catalog.sqlite"
+LAKE_DATA_DIR = "data"
+# Lakes attached to this process's DuckDB at once; the least recently used is detached beyond.
+MAX_ATTACHED_LAKES = 8
+
+
+@dataclass(frozen=True)
+class Lake:
+    """Where a DuckLake warehouse lives: its catalog and its Parquet data files.
+
+    Locally (the default) both are in one directory: ``catalog.sqlite`` and ``data/``. In
+    production the catalog is a Postgres database (a libpq connection string, a secret: never
+    shown) and the data path any directory or object-store URL.
+    """
+
+    directory: Path
+    postgres_catalog: str | None = None
+    data_path: str | None = None
+
+    @property
+    def catalog_target(self) -> str:
+        if self.postgres_catalog:
+            return f"ducklake:postgres:{self.postgres_catalog}"
+        return f"ducklake:sqlite:{self.directory.resolve() / LAKE_CATALOG_FILE}"
+
+    @property
+    def data_location(self) -> str:
+        if self.data_path:
+            return (
+                self.data_path if "://" in self.data_path else str(Path(self.data_path).resolve())
+            )
+        return str(self.directory.resolve() / LAKE_DATA_DIR)
+
+    @property
+    def shown(self) -> str:
+        """The lake as messages name it (never the Postgres connection string)."""
+        if self.postgres_catalog:
+            return f"the DuckLake warehouse on its Postgres catalog (data in {self.data_location})"
+        return f"the warehouse at {self.directory}"
+
+    def alias(self, *, read_only: bool = False, snapshot: int | None = None) -> str:
+        digest = hashlib.sha256(f"{self.catalog_target}|{self.data_location}".encode()).hexdigest()
+        suffix = f"_at_{snapshot}" if snapshot is not None else ("_ro" if read_only else "")
+        return f"lake_{digest[:16]}{suffix}"
+
+    def exists(self) -> bool:
+        return bool(self.postgres_catalog) or (self.directory / LAKE_CATALOG_FILE).is_file()
+
+
+class _ProcessDatabase:
+    """One in-memory DuckDB per process that every warehouse connection is a cursor of.
+
+    Loading the DuckLake and SQLite extensions verifies their signatures (about 0.3 s each) and
+    attaching a lake reads its catalog: done once per process, not per connection. A fork gets
+    its own database (DuckDB's state does not survive a fork).
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self._pid = -1
+        self._database: duckdb.DuckDBPyConnection | None = None
+        self._attached: OrderedDict[str, None] = OrderedDict()
+        self._schema_applied: set[str] = set()
+
+    def _ensure_database(self) -> duckdb.DuckDBPyConnection:
+        if self._database is None or self._pid != os.getpid():
+            directory = extension_directory()
+            if directory is None:
+                raise WarehouseError(
+                    "the warehouse needs the duckdb-ext-ducklake and duckdb-ext-sqlite packages "
+                    "(run `make setup`)"
+                )
+            database = duckdb.connect(
+                ":memory:",
+                config={"extension_directory": directory, "autoinstall_known_extensions": False},
+            )
+            database.execute("LOAD ducklake")
+            database.execute("LOAD sqlite")
+            self._database, self._pid = database, os.getpid()
+            self._attached.clear()
+            self._schema_applied.clear()
+        return self._database
+
+    def cursor(
+        self,
+        lake: Lake,
+        *,
+        read_only: bool,
+        snapshot: int | None,
+        memory_limit: str | None,
+        threads: int | None,
+    ) -> duckdb.DuckDBPyConnection:
+        with self._lock:
+            database = self._ensure_database()
+            for name, value in _config(memory_limit, threads).items():
+                database.execute(f"SET {name} = {sql_literal(str(value))}")
+            alias = lake.alias(read_only=read_only, snapshot=snapshot)
+            if alias not in self._attached:
+                self._attach(database, lake, alias, read_only=read_only, snapshot=snapshot)
+            self._attached.move_to_end(alias)
+            con = database.cursor()
+        con.execute("SET TimeZone = 'UTC'")
+        con.execute(f"USE {alias}")
+        if not read_only and snapshot is None and alias not in self._schema_applied:
+            _apply_schema(con)
+            self._schema_applied.add(alias)
+        return con
+
+    def _attach(
+        self,
+        database: duckdb.DuckDBPyConnection,
+        lake: Lake,
+        alias: str,
+        *,
+        read_only: bool,
+        snapshot: int | None,
+    ) -> None:
+        if lake.postgres_catalog:
+            database.execute("LOAD postgres")
+        elif read_only or snapshot is not None:
+            if not lake.exists():
+                raise WarehouseError(
+                    f"no warehouse at {lake.directory}: run the platform (make demo) first"
+                )
+        else:
+            try:
+                lake.directory.mkdir(parents=True, exist_ok=True)
+            except OSError as error:
+                raise WarehouseError(
+                    f"cannot create the warehouse directory {lake.directory}: {error.strerror}"
+                ) from error
+        if "://" not in lake.data_location and not (read_only or snapshot is not None):
+            Path(lake.data_location).mkdir(parents=True, exist_ok=True)
+        options = [f"DATA_PATH {sql_literal(lake.data_location)}"]
+        if not lake.postgres_catalog and not lake.data_path:
+            # The embedded lake is one directory: its data is always <directory>/data, wherever
+            # the directory was moved or copied to (file paths in the catalog are relative).
+            options.append("OVERRIDE_DATA_PATH true")
+        if snapshot is not None:
+            options.append(f"SNAPSHOT_VERSION {int(snapshot)}")
+        if read_only or snapshot is not None:
+            options.append("READ_ONLY")
+        statement = f"ATTACH {sql_literal(lake.catalog_target)} AS {alias} ({', '.join(options)})"
+        try:
+            retry_with_jitter(
+                lambda: database.execute(statement), is_retryable=is_conflict, attempts=12, cap=5
+            )
+        except duckdb.Error as error:
+            message = str(error)
+            if lake.postgres_catalog:
+                message = message.replace(lake.postgres_catalog, "<catalog>")
+            raise WarehouseError(f"cannot attach {lake.shown}: {message}") from None
+        self._attached[alias] = None
+        while len(self._attached) > MAX_ATTACHED_LAKES:
+            oldest, _ = self._attached.popitem(last=False)
+            self._schema_applied.discard(oldest)
+            database.execute(f"DETACH DATABASE IF EXISTS {oldest}")
+
+
+_PROCESS_DATABASE = _ProcessDatabase()
+
+
+def connect(
+    warehouse: str | Path,
     *,
+    postgres_catalog: str | None = None,
+    data_path: str | Path | None = None,
     memory_limit: str | None = None,
     threads: int | None = None,
+    read_only: bool = False,
+    snapshot: int | None = None,
 ) -> duckdb.DuckDBPyConnection:
-    """Attach the DuckLake warehouse (catalog in Postgres, Parquet under ``data_path``).
+    """A connection to the warehouse: the DuckLake in directory ``warehouse``.
 
-    Several processes may write at once; commits that conflict are retried by ``atomically``.
-    ``catalog`` is a libpq connection string and may hold a password: it is never logged.
+    Locally the lake's catalog is ``<warehouse>/catalog.sqlite`` and its data ``<warehouse>/data``
+    (created on first use, zero setup); with ``postgres_catalog`` the catalog is that Postgres
+    database. Any number of processes read and write at once: readers never wait, writers that
+    conflict are retried whole by ``atomically``. ``read_only`` connections cannot write;
+    ``snapshot`` reads the lake as it was at that snapshot id. ``":memory:"`` gives a plain
+    in-memory DuckDB with the schema (for scratch work and unit tests).
     """
-    directory = extension_directory()
-    if directory is None:
-        raise WarehouseError(
-            "DuckLake mode needs the duckdb-ext-ducklake and duckdb-ext-postgres packages"
-        )
-    config = _config(memory_limit, threads) | {
-        "extension_directory": directory,
-        "autoinstall_known_extensions": False,
-    }
-    con = duckdb.connect(":memory:", config=config)
-    con.execute("SET TimeZone = 'UTC'")
-    con.execute("LOAD ducklake")
-    con.execute("LOAD postgres")
-    if "://" not in str(data_path):
-        Path(data_path).mkdir(parents=True, exist_ok=True)
-    target = sql_literal(f"ducklake:postgres:{catalog}")
+    if str(warehouse) == ":memory:":
+        con = duckdb.connect(":memory:", config=_config(memory_limit, threads))
+        con.execute("SET TimeZone = 'UTC'")
+        _apply_schema(con)
+        return con
+    lake = Lake(
+        Path(warehouse),
+        postgres_catalog=postgres_catalog,
+        data_path=str(data_path) if data_path else None,
+    )
+    return _PROCESS_DATABASE.cursor(
+        lake,
+        read_only=read_only,
+        snapshot=snapshot,
+        memory_limit=memory_limit,
+        threads=threads,
+    )
+
+
+def open_warehouse(
+    *, read_only: bool = False, snapshot: int | None = None, env: dict[str, str] | None = None
+) -> duckdb.DuckDBPyConnection:
+    """The warehouse the environment names (``BATCH_PLATFORM_WAREHOUSE``, and in production
+    ``BATCH_PLATFORM_DUCKLAKE_CATALOG``/``_DATA_PATH``), as the platform's runs open it: what
+    the command line uses."""
+    from batch_platform.lib.settings import load_settings
+
+    settings = load_settings(env)
+    return connect(
+        settings.warehouse,
+        postgres_catalog=settings.ducklake_catalog,
+        data_path=settings.ducklake_data_path,
+        memory_limit=settings.duckdb_memory_limit,
+        threads=settings.duckdb_threads,
+        read_only=read_only,
+        snapshot=snapshot,
+    )
+
+
+def current_snapshot(con: duckdb.DuckDBPyConnection) -> int | None:
+    """The id of the lake's latest snapshot (what a run's metadata names), or None."""
     try:
-        con.execute(f"ATTACH {target} AS lake (DATA_PATH {sql_literal(str(data_path))})")
-    except duckdb.Error as error:
-        message = str(error).replace(catalog, "<catalog>")
-        raise WarehouseError(f"cannot attach the DuckLake catalog: {message}") from None
-    con.execute("USE lake")
-    _apply_schema(con)
-    return con
+        return scalar(con, "SELECT id FROM current_snapshot()")
+    except duckdb.Error:
+        return None
 
 
 @contextmanager
@@ -169,8 +330,10 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
 
 
 def is_conflict(error: Exception) -> bool:
-    """A concurrent writer committed first (DuckLake); the whole write can simply run again."""
-    return "conflict" in str(error).lower()
+    """A concurrent writer committed first, or holds the catalog for a moment (DuckLake on
+    SQLite: "database is locked"); the whole write can simply run again."""
+    message = str(error).lower()
+    return "conflict" in message or "database is locked" in message or "busy" in message
 
 
 _STORAGE_FAILURES = ("No space left on device", "Permission denied", "Read-only file system")

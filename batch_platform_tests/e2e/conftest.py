@@ -62,9 +62,8 @@ def running_dev_server(
         **os.environ,
         "DAGSTER_HOME": str(home),
         "BATCH_PLATFORM_LANDING_DIR": str(landing),
-        "BATCH_PLATFORM_WAREHOUSE": str(root / "warehouse.duckdb"),
+        "BATCH_PLATFORM_WAREHOUSE": str(root / "warehouse"),
         "BATCH_PLATFORM_REPORTS_DIR": str(root / "reports"),
-        "BATCH_PLATFORM_DUCKLAKE_DATA_PATH": str(root / "lake"),
         "VIRTUAL_ENV": str(venv),
         "PATH": f"{venv / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}",
         **(extra_env or {}),
@@ -79,7 +78,7 @@ def running_dev_server(
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    server = DevServer(f"http://127.0.0.1:{port}", landing, root / "warehouse.duckdb", log)
+    server = DevServer(f"http://127.0.0.1:{port}", landing, root / "warehouse", log)
     try:
         deadline = time.monotonic() + 180
         while True:
@@ -128,7 +127,6 @@ def production_server(tmp_path_factory, postgres_cluster) -> Iterator[DevServer]
     postgres_cluster.create_database(lake_db)
     env = {
         "DAGSTER_POSTGRES_URL": postgres_cluster.url(dagster_db),
-        "BATCH_PLATFORM_WAREHOUSE_MODE": "ducklake",
         # A run per file, so that eight runs write the lake at once.
         "BATCH_PLATFORM_MAX_FILES_PER_RUN": "1",
         "BATCH_PLATFORM_DUCKLAKE_CATALOG": postgres_cluster.conninfo(lake_db),
@@ -138,5 +136,4 @@ def production_server(tmp_path_factory, postgres_cluster) -> Iterator[DevServer]
         server.postgres = postgres_cluster
         server.dagster_db = dagster_db
         server.lake_catalog = env["BATCH_PLATFORM_DUCKLAKE_CATALOG"]
-        server.lake_data = root / "lake"
         yield server

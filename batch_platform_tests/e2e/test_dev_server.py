@@ -6,6 +6,7 @@ import time
 import duckdb
 
 from batch_platform.lib.keys import partition_key_for
+from batch_platform.lib.warehouse import connect
 from batch_platform_tests.e2e.runs import check_results, wait_for_runs
 
 HEADER = "event_id,occurred_at,source,event_type,email\n"
@@ -35,7 +36,7 @@ def test_dropped_file_is_picked_up_by_the_sensor_and_cleaned(dev_server):
     queued, started = run["creationTime"] - completed_at, run["startTime"] - completed_at
     print(f"steady state: file complete → run created {queued:.1f} s, started {started:.1f} s")
     assert run["status"] == "SUCCESS"
-    con = duckdb.connect(str(dev_server.warehouse), read_only=True)
+    con = connect(dev_server.warehouse, read_only=True)
     try:
         cleaned = con.execute("SELECT event_id, email, occurred_at FROM clean.signals").fetchall()
         quarantined = con.execute(
@@ -59,7 +60,7 @@ def test_eight_files_at_once_queue_on_the_pool_and_all_succeed(dev_server):
     runs = wait_for_runs(dev_server, names)
     assert {r["status"] for r in runs.values()} == {"SUCCESS"}, dev_server.log.read_text()[-3000:]
     assert "Could not set lock" not in dev_server.log.read_text()
-    con = duckdb.connect(str(dev_server.warehouse), read_only=True)
+    con = connect(dev_server.warehouse, read_only=True)
     try:
         count = con.execute(
             "SELECT count(*) FROM clean.signals WHERE source_file LIKE 'burst_%'"

@@ -1,6 +1,6 @@
 """Production mode end to end: Postgres instance storage, DuckLake on Postgres, parallel writers."""
 
-from batch_platform.lib.warehouse import connect_lake
+from batch_platform.lib.warehouse import connect
 from batch_platform_tests.e2e.runs import check_results, wait_for_runs
 
 HEADER = "event_id,occurred_at,source,event_type,email\n"
@@ -27,7 +27,7 @@ def test_sensor_run_and_checks_with_postgres_storage_and_parallel_ducklake_write
     # The instance really is in Postgres.
     stored = server.postgres.psql(server.dagster_db, "SELECT count(*) FROM runs")
     assert int(stored) >= 8
-    con = connect_lake(server.lake_catalog, server.lake_data)
+    con = connect(server.warehouse, postgres_catalog=server.lake_catalog, read_only=True)
     try:
         counts = con.execute(
             "SELECT (SELECT count(*) FROM clean.signals), "

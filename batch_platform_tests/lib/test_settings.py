@@ -10,10 +10,10 @@ from batch_platform.lib.settings import load_settings
 def test_defaults_when_nothing_is_set():
     settings = load_settings({})
     assert settings.landing_dir == Path("data/landing")
-    assert settings.warehouse == Path("data/warehouse.duckdb")
+    assert settings.warehouse == Path("data/warehouse")
     assert settings.duckdb_memory_limit == "3GB"
     assert settings.duckdb_threads is None
-    assert settings.warehouse_mode == "file"
+    assert settings.ducklake_catalog is None  # the embedded lake: a SQLite catalog
 
 
 def test_duckdb_memory_limit_and_threads_from_the_environment():
@@ -34,7 +34,7 @@ def test_the_warehouse_connection_uses_the_configured_limit(tmp_path, monkeypatc
 
     monkeypatch.setenv("BATCH_PLATFORM_DUCKDB_MEMORY_LIMIT", "700MB")
     monkeypatch.setenv("BATCH_PLATFORM_DUCKDB_THREADS", "1")
-    with WarehouseResource(database=str(tmp_path / "w.duckdb")).get_connection() as con:
+    with WarehouseResource(database=str(tmp_path / "w")).get_connection() as con:
         limit, threads = con.execute(
             "SELECT current_setting('memory_limit'), current_setting('threads')"
         ).fetchone()

@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
+import time
 
 import duckdb
 import pyarrow as pa
 import pytest
 
-from batch_platform.lib import warehouse
 from batch_platform.lib.warehouse import (
+    LAKE_CATALOG_FILE,
     TABLES,
     WarehouseError,
     atomically,
     checked_table,
     connect,
+    current_snapshot,
     is_conflict,
-    is_lock_error,
     quote_ident,
     scalar,
     stage_rows,
@@ -31,7 +33,7 @@ DAY_2 = dt.date(2024, 1, 2)
 
 @pytest.fixture
 def con(tmp_path):
-    connection = connect(tmp_path / "warehouse.duckdb")
+    connection = connect(tmp_path / "warehouse")
     yield connection
     connection.close()
 
@@ -60,20 +62,30 @@ NEW_DAY_1_SQL = (
 
 
 # ---------------------------------------------------------------- connect
-def test_connect_creates_the_file_every_schema_and_every_table(tmp_path):
-    path = tmp_path / "nested" / "dirs" / "warehouse.duckdb"
+def _tables(con) -> set[str]:
+    return {
+        f"{s}.{t}"
+        for s, t in con.execute(
+            "SELECT schema_name, table_name FROM duckdb_tables() "
+            "WHERE NOT temporary AND database_name = current_database()"
+        ).fetchall()
+    }
+
+
+def test_connect_creates_the_lake_every_schema_and_every_table(tmp_path):
+    path = tmp_path / "nested" / "dirs" / "warehouse"
     con = connect(path)
     try:
-        assert path.is_file()
-        schemas = {r[0] for r in con.execute("SELECT schema_name FROM duckdb_schemas()").fetchall()}
-        assert {"raw", "clean", "quarantine", "scores", "reports"} <= schemas
-        tables = {
-            f"{s}.{t}"
-            for s, t in con.execute(
-                "SELECT schema_name, table_name FROM duckdb_tables() WHERE NOT temporary"
+        assert (path / LAKE_CATALOG_FILE).is_file()
+        assert (path / "data").is_dir()
+        schemas = {
+            r[0]
+            for r in con.execute(
+                "SELECT schema_name FROM duckdb_schemas() WHERE database_name = current_database()"
             ).fetchall()
         }
-        assert tables == set(TABLES)
+        assert {"raw", "clean", "quarantine", "scores", "reports"} <= schemas
+        assert _tables(con) == set(TABLES)
         for table in TABLES:
             assert scalar(con, f"SELECT count(*) FROM {table}") == 0
     finally:
@@ -81,7 +93,7 @@ def test_connect_creates_the_file_every_schema_and_every_table(tmp_path):
 
 
 def test_connect_again_keeps_the_data(tmp_path):
-    path = tmp_path / "warehouse.duckdb"
+    path = tmp_path / "warehouse"
     con = connect(path)
     seed_usage(con)
     con.close()
@@ -101,31 +113,55 @@ def test_connect_in_memory_uses_utc():
         con.close()
 
 
-def test_connect_applies_threads(tmp_path):
-    con = connect(tmp_path / "w.duckdb", threads=2, memory_limit="512MB")
+def test_connect_applies_threads_and_utc(tmp_path):
+    con = connect(tmp_path / "w", threads=2, memory_limit="512MB")
     try:
         assert scalar(con, "SELECT current_setting('threads')") == 2
+        assert scalar(con, "SELECT current_setting('TimeZone')") == "UTC"
     finally:
         con.close()
 
 
 def test_read_only_connection_reads_but_cannot_write(tmp_path):
-    path = tmp_path / "w.duckdb"
+    path = tmp_path / "w"
     con = connect(path)
     seed_usage(con)
-    con.close()
     reader = connect(path, read_only=True)
     try:
         assert len(usage_rows(reader)) == 3
         with pytest.raises(duckdb.Error):
             reader.execute(f"DELETE FROM {USAGE}")
+        con.execute(f"DELETE FROM {USAGE} WHERE account_domain = 'b.com'")
+        assert len(usage_rows(reader)) == 2  # a reader sees each commit as it lands
     finally:
         reader.close()
+        con.close()
+
+
+def test_read_only_on_a_missing_warehouse_says_where_it_looked(tmp_path):
+    with pytest.raises(WarehouseError, match=r"no warehouse at .*missing"):
+        connect(tmp_path / "missing", read_only=True)
+
+
+def test_a_snapshot_reads_the_lake_as_it_was(tmp_path):
+    path = tmp_path / "w"
+    con = connect(path)
+    seed_usage(con)
+    before = current_snapshot(con)
+    con.execute(f"DELETE FROM {USAGE}")
+    assert current_snapshot(con) > before
+    past = connect(path, snapshot=before)
+    try:
+        assert len(usage_rows(past)) == 3
+        assert usage_rows(con) == []
+    finally:
+        past.close()
+        con.close()
 
 
 @pytest.mark.parametrize(
     ("relative", "blocked_dir"),
-    [("afile/w.duckdb", "afile"), ("afile/sub/w.duckdb", "afile/sub")],
+    [("afile/w", "afile"), ("afile/sub/w", "afile")],
 )
 def test_connect_under_a_regular_file_raises_warehouse_error(tmp_path, relative, blocked_dir):
     (tmp_path / "afile").write_text("not a directory")
@@ -133,52 +169,48 @@ def test_connect_under_a_regular_file_raises_warehouse_error(tmp_path, relative,
     with pytest.raises(WarehouseError) as raised:
         connect(path)
     message = str(raised.value)
-    assert str(tmp_path / blocked_dir) in message
+    assert str(tmp_path / relative) in message
     assert "warehouse" in message
 
 
-def test_connect_to_a_directory_raises_warehouse_error_naming_the_path(tmp_path):
-    path = tmp_path / "is-a-dir.duckdb"
-    path.mkdir()
-    with pytest.raises(WarehouseError) as raised:
-        connect(path)
-    assert str(path) in str(raised.value)
+def _write_table_for(path: str, table: str, seconds: float) -> None:
+    con = connect(path)
+
+    def write() -> None:
+        con.execute(
+            f"INSERT INTO {table} (partition_key, source_file, size_bytes, modified_at, status) "
+            "VALUES ('k', 'f.csv', 1, now()::TIMESTAMP, 'loaded')"
+            if table == "raw.signal_files"
+            else f"INSERT INTO {table} VALUES ('2024-01-09', 'p.com', 1, 1, 1, 1)"
+        )
+        time.sleep(seconds)  # hold the transaction open while the other process writes
+
+    atomically(con, write)
 
 
-def test_connect_retries_while_another_process_holds_the_lock(tmp_path, monkeypatch):
-    real_connect = duckdb.connect
-    calls = []
-
-    def locked_twice(*args, **kwargs):
-        calls.append(args)
-        if len(calls) <= 2:
-            raise duckdb.IOException(
-                'IO Error: Could not set lock on file "w.duckdb": Conflicting lock is held'
-            )
-        return real_connect(*args, **kwargs)
-
-    monkeypatch.setattr(warehouse.duckdb, "connect", locked_twice)
-    con = connect(tmp_path / "w.duckdb")
-    try:
-        assert len(calls) == 3
-        assert scalar(con, "SELECT count(*) FROM raw.signals") == 0
-    finally:
-        con.close()
-
-
-def test_connect_does_not_retry_other_errors(tmp_path, monkeypatch):
-    calls = []
-
-    def broken(*args, **kwargs):
-        calls.append(args)
-        raise duckdb.IOException("IO Error: disk on fire")
-
-    monkeypatch.setattr(warehouse.duckdb, "connect", broken)
-    path = tmp_path / "w.duckdb"
-    with pytest.raises(WarehouseError, match="disk on fire") as raised:
-        connect(path)
-    assert str(path) in str(raised.value)
-    assert len(calls) == 1
+def test_processes_write_different_tables_at_once_and_read_meanwhile(tmp_path):
+    """Two writer processes commit into different tables while a third process reads."""
+    path = tmp_path / "w"
+    connect(path).close()
+    context = multiprocessing.get_context("spawn")
+    writers = [
+        context.Process(target=_write_table_for, args=(str(path), table, 2.0))
+        for table in ("raw.signal_files", USAGE)
+    ]
+    for writer in writers:
+        writer.start()
+    reader = connect(path, read_only=True)
+    started = time.monotonic()
+    while any(w.is_alive() for w in writers):
+        assert scalar(reader, f"SELECT count(*) FROM {USAGE}") in (0, 1)
+        time.sleep(0.1)
+    for writer in writers:
+        writer.join()
+        assert writer.exitcode == 0
+    assert time.monotonic() - started < 30
+    assert scalar(reader, "SELECT count(*) FROM raw.signal_files") == 1
+    assert scalar(reader, f"SELECT count(*) FROM {USAGE}") == 1
+    reader.close()
 
 
 # ---------------------------------------------------------------- partitions and transactions
@@ -297,9 +329,9 @@ def test_a_failing_insert_rolls_back_the_delete(con):
 
 
 def test_other_connections_see_nothing_before_commit(tmp_path):
-    path = tmp_path / "w.duckdb"
+    path = tmp_path / "w"
     writer = connect(path)
-    reader = writer.cursor()
+    reader = connect(path)
     try:
         seed_usage(writer)
         with transaction(writer):
@@ -415,10 +447,8 @@ def test_quote_ident_round_trips_through_duckdb():
         con.close()
 
 
-def test_lock_and_conflict_classifiers():
-    assert is_lock_error(duckdb.IOException('Could not set lock on file "w.duckdb"'))
-    assert is_lock_error(RuntimeError("Conflicting lock is held in /usr/bin/python (PID 1)"))
-    assert not is_lock_error(duckdb.IOException("No such file or directory"))
+def test_conflict_classifier():
+    assert is_conflict(duckdb.Error("database is locked"))
     assert is_conflict(duckdb.TransactionException("Transaction conflict on commit"))
     # A full disk also surfaces as a TransactionException; retrying it would only hide it.
     assert not is_conflict(duckdb.TransactionException("Failed to commit: No space left on device"))

@@ -39,7 +39,7 @@ def main(work: Path) -> None:
         batches.mkdir(parents=True, exist_ok=True)
         (batches / "bench.txt").write_text("\n".join(f"{base}/page/{n}" for n in range(URLS)))
         resources = {
-            "duckdb": WarehouseResource(database=str(work / "warehouse.duckdb")),
+            "duckdb": WarehouseResource(database=str(work / "warehouse")),
             "landing": LandingResource(landing_dir=str(work / "landing"), settle_seconds=0),
             "content": ContentResource(per_host_concurrency=PER_HOST, cache_max_age=0),
         }

@@ -11,6 +11,7 @@ the audit rows of every attempt, the report. Checks the receiver got every recor
 import argparse
 import json
 import multiprocessing
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -56,8 +57,8 @@ def main() -> int:
     parser.add_argument("--page-size", type=int, default=500)
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
-    warehouse = args.workdir / "delivery_bench.duckdb"
-    warehouse.unlink(missing_ok=True)
+    warehouse = args.workdir / "delivery_warehouse"
+    shutil.rmtree(warehouse, ignore_errors=True)
     con = connect(warehouse)
     con.execute(SEED_SQL, {"day": DAY, "records": args.records})
     spawn = multiprocessing.get_context("spawn")

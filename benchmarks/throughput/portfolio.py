@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     work.mkdir(parents=True)
     sample = generate_portfolio_sample(work / "landing", MONTH, registrations=args.registrations)
     resources = {
-        "duckdb": WarehouseResource(database=str(work / "warehouse.duckdb")),
+        "duckdb": WarehouseResource(database=str(work / "warehouse")),
         "landing": LandingResource(
             landing_dir=str(work / "landing"), reports_dir=str(work / "reports")
         ),

@@ -7,10 +7,10 @@ from typing import Any
 import dagster as dg
 import duckdb
 
-from batch_platform.defs.common.resources import WAREHOUSE_POOL
+from batch_platform.defs.common.resources import warehouse_pool
 from batch_platform.lib.markdown import markdown_table
 from batch_platform.lib.sql_files import SqlFolder
-from batch_platform.lib.warehouse import checked_table, scalar
+from batch_platform.lib.warehouse import checked_table, current_snapshot, scalar
 
 load_sql = SqlFolder.of_domain(__file__)
 
@@ -26,7 +26,8 @@ def table_metadata(
     params: dict[str, Any] | None = None,
     preview_rows: int = 5,
 ) -> dict[str, Any]:
-    """Row count of the partition, the table's column schema and a Markdown preview."""
+    """Row count of the partition, the table's column schema, a Markdown preview, and the lake
+    snapshot read (the one this run wrote, read it with ``batch-platform sql --at-snapshot``)."""
     table = checked_table(table)
     schema, name = table.split(".")
     columns = con.execute(
@@ -43,7 +44,12 @@ def table_metadata(
         ),
         "dagster/table_name": table,
         "preview": dg.MetadataValue.md(markdown),
-    }
+    } | _snapshot_metadata(con)
+
+
+def _snapshot_metadata(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    snapshot = current_snapshot(con)
+    return {} if snapshot is None else {"lake_snapshot": snapshot}
 
 
 def stored_asset(group: str, layer: str, *, kinds: tuple[str, ...] = ("duckdb",)) -> dict:
@@ -54,7 +60,7 @@ def stored_asset(group: str, layer: str, *, kinds: tuple[str, ...] = ("duckdb",)
         "kinds": set(kinds),
         "owners": list(OWNERS),
         "tags": {"layer": layer},
-        "pool": WAREHOUSE_POOL,
+        "pool": warehouse_pool(group),
     }
 
 

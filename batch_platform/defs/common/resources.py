@@ -9,18 +9,25 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from batch_platform.lib.settings import WAREHOUSE_MODES, LandingFolders, load_settings
-from batch_platform.lib.warehouse import WarehouseError, connect, connect_lake
+from batch_platform.lib.settings import LandingFolders, load_settings
+from batch_platform.lib.warehouse import connect
 
-# Every asset and check that opens the DuckDB file runs in this pool; dagster.yaml limits it to 1.
-WAREHOUSE_POOL = "duckdb_warehouse"
+
+def warehouse_pool(domain: str) -> str:
+    """The pool a domain's warehouse writes queue on (dagster.yaml: one run at a time each).
+
+    The lake lets any number of processes write; what conflicts is two runs replacing rows of
+    the same tables, and a domain's runs are what share tables. Runs of different domains write
+    in parallel, and a conflicting commit that slips through is retried whole (``atomically``).
+    """
+    return f"warehouse_{domain}"
 
 
 class WarehouseResource(dg.ConfigurableResource):
-    """The warehouse: a DuckDB file (default) or DuckLake on a Postgres catalog.
+    """The warehouse: DuckLake, its catalog in SQLite locally and in Postgres in production.
 
-    Unset fields come from the environment at run time: $BATCH_PLATFORM_WAREHOUSE_MODE
-    (``file`` or ``ducklake``), $BATCH_PLATFORM_WAREHOUSE (the file), and for DuckLake
+    Unset fields come from the environment at run time: $BATCH_PLATFORM_WAREHOUSE (the lake's
+    directory: ``catalog.sqlite`` and ``data/``, default ``data/warehouse``), and in production
     $BATCH_PLATFORM_DUCKLAKE_CATALOG (a libpq connection string; a secret, so it is read only
     from the environment and never shown in the UI) and $BATCH_PLATFORM_DUCKLAKE_DATA_PATH.
     DuckDB's memory limit and threads: $BATCH_PLATFORM_DUCKDB_MEMORY_LIMIT (default 3GB; DuckDB
@@ -28,7 +35,6 @@ class WarehouseResource(dg.ConfigurableResource):
     """
 
     database: str | None = None
-    mode: str | None = None
     ducklake_data_path: str | None = None
     memory_limit: str | None = None
     threads: int | None = None
@@ -37,28 +43,18 @@ class WarehouseResource(dg.ConfigurableResource):
     def path(self) -> Path:
         return Path(self.database) if self.database else load_settings().warehouse
 
-    @property
-    def resolved_mode(self) -> str:
-        mode = (self.mode or load_settings().warehouse_mode).lower()
-        if mode not in WAREHOUSE_MODES:
-            raise WarehouseError(
-                f"unknown warehouse mode {mode!r}: expected one of {', '.join(WAREHOUSE_MODES)}"
-            )
-        return mode
-
-    def open(self) -> duckdb.DuckDBPyConnection:
+    def open(
+        self, *, read_only: bool = False, snapshot: int | None = None
+    ) -> duckdb.DuckDBPyConnection:
         settings = load_settings()
-        memory_limit = self.memory_limit or settings.duckdb_memory_limit
-        threads = self.threads or settings.duckdb_threads
-        if self.resolved_mode == "file":
-            return connect(self.path, memory_limit=memory_limit, threads=threads)
-        if not settings.ducklake_catalog:
-            raise WarehouseError("DuckLake mode needs $BATCH_PLATFORM_DUCKLAKE_CATALOG")
-        return connect_lake(
-            settings.ducklake_catalog,
-            self.ducklake_data_path or settings.ducklake_data_path,
-            memory_limit=memory_limit,
-            threads=threads,
+        return connect(
+            self.path,
+            postgres_catalog=settings.ducklake_catalog,
+            data_path=self.ducklake_data_path or settings.ducklake_data_path,
+            memory_limit=self.memory_limit or settings.duckdb_memory_limit,
+            threads=self.threads or settings.duckdb_threads,
+            read_only=read_only,
+            snapshot=snapshot,
         )
 
     @contextmanager

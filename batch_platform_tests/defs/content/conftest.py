@@ -33,7 +33,7 @@ class ContentPlatform:
         self.site = site
         self.batches_dir = root / "landing" / "url_batches"
         self.batches_dir.mkdir(parents=True)
-        self.warehouse = root / "warehouse.duckdb"
+        self.warehouse = root / "warehouse"
         self.instance = dg.DagsterInstance.ephemeral()
         self.settings = dict(FAST)
 

@@ -105,7 +105,7 @@ def test_cleaning_holds_one_batch_of_bodies_at_a_time(tmp_path, monkeypatch):
         return Extracted("html", None, None, body[-80:].decode())
 
     monkeypatch.setattr(cleaning, "extract", cheap_extract)
-    warehouse = WarehouseResource(database=str(tmp_path / "warehouse.duckdb"))
+    warehouse = WarehouseResource(database=str(tmp_path / "warehouse"))
     with warehouse.get_connection() as con:
         _stage_padded_pages(con, "padded.txt", 40, 1_000_000)
         peaks = {}

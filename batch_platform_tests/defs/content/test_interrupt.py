@@ -25,7 +25,7 @@ SCRIPT = textwrap.dedent(
             partition_key="slow.txt",
             instance=instance,
             resources={
-                "duckdb": WarehouseResource(database=f"{root}/warehouse.duckdb"),
+                "duckdb": WarehouseResource(database=f"{root}/warehouse"),
                 "landing": LandingResource(landing_dir=f"{root}/landing", settle_seconds=0),
                 "content": ContentResource(per_host_concurrency=2, total_timeout=10),
             },
@@ -53,7 +53,7 @@ def test_an_interrupted_run_leaves_no_item_unfinished(tmp_path):
         process.send_signal(signal.SIGINT)
         output, _ = process.communicate(timeout=60)
     assert "unfinished URLs marked canceled" in output, output[-3000:]
-    con = connect(tmp_path / "warehouse.duckdb", read_only=True)
+    con = connect(tmp_path / "warehouse", read_only=True)
     try:
         states = dict(
             con.execute("SELECT state, count(*) FROM content.batch_items GROUP BY 1").fetchall()

@@ -34,12 +34,11 @@ MONTH = dt.date(2026, 11, 1)
 
 
 class PortfolioPlatform:
-    def __init__(self, root: Path, mode: str = "file"):
+    def __init__(self, root: Path):
         self.root = root
-        self.mode = mode
         self.landing = root / "landing"
         self.reports_dir = root / "reports"
-        self.warehouse = root / "warehouse.duckdb"
+        self.warehouse = root / "warehouse"
         self.lake = root / "lake"
         self.instance = dg.DagsterInstance.ephemeral()
         self.office = OfficeDataResource(source="snapshot")
@@ -48,9 +47,7 @@ class PortfolioPlatform:
     @property
     def resources(self) -> dict:
         return {
-            "duckdb": WarehouseResource(
-                database=str(self.warehouse), mode=self.mode, ducklake_data_path=str(self.lake)
-            ),
+            "duckdb": WarehouseResource(database=str(self.warehouse)),
             "landing": LandingResource(
                 landing_dir=str(self.landing), reports_dir=str(self.reports_dir), settle_seconds=0
             ),
@@ -78,11 +75,11 @@ def portfolio(tmp_path: Path) -> Iterator[PortfolioPlatform]:
     platform.instance.dispose()
 
 
-@pytest.fixture(params=["file", "ducklake"])
+@pytest.fixture(params=["sqlite_catalog", "postgres_catalog"])
 def any_portfolio(request, tmp_path: Path) -> Iterator[PortfolioPlatform]:
-    """The same test against the DuckDB file and against DuckLake on Postgres."""
-    if request.param == "ducklake":
+    """The same test on the embedded lake (SQLite catalog) and on Postgres."""
+    if request.param == "postgres_catalog":
         request.getfixturevalue("lake_catalog")
-    platform = PortfolioPlatform(tmp_path, mode=request.param)
+    platform = PortfolioPlatform(tmp_path)
     yield platform
     platform.instance.dispose()

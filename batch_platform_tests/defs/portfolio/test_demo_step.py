@@ -14,7 +14,7 @@ from batch_platform.lib.settings import load_settings
 def test_demo_step_sweeps_two_months_and_reports_the_planted_counts(tmp_path, monkeypatch):
     env = {
         "BATCH_PLATFORM_LANDING_DIR": str(tmp_path / "landing"),
-        "BATCH_PLATFORM_WAREHOUSE": str(tmp_path / "warehouse.duckdb"),
+        "BATCH_PLATFORM_WAREHOUSE": str(tmp_path / "warehouse"),
         "BATCH_PLATFORM_REPORTS_DIR": str(tmp_path / "reports"),
     }
     for name, value in env.items():

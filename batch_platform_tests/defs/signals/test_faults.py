@@ -83,7 +83,7 @@ def failed_raw_load(platform, key: str) -> str:
 
 
 def partition_counts(warehouse) -> tuple[int, int, int, int]:
-    con = duckdb.connect(str(warehouse), read_only=True)
+    con = connect(warehouse, read_only=True)
     try:
         return con.execute(
             "SELECT (SELECT count(*) FROM raw.signals WHERE partition_key = 'big.csv'), "
@@ -102,7 +102,7 @@ ROWS = 800_000
 def loaded_warehouse(tmp_path_factory):
     """A warehouse with one complete load of a large file, and that file."""
     root = tmp_path_factory.mktemp("killed")
-    big, warehouse = root / "big.csv", root / "w.duckdb"
+    big, warehouse = root / "big.csv", root / "w"
     write_big_file(big, ROWS)
     subprocess.run([sys.executable, "-c", INGEST, str(warehouse), str(big)], check=True)
     assert partition_counts(warehouse) == (ROWS, ROWS, 0, 0)
@@ -123,8 +123,8 @@ KILL_POINTS = [
 @pytest.mark.parametrize("kill_at", KILL_POINTS)
 def test_sigkill_mid_write_leaves_no_partial_partition(tmp_path, loaded_warehouse, kill_at):
     big, original = loaded_warehouse
-    warehouse = tmp_path / "w.duckdb"
-    shutil.copy(original, warehouse)
+    warehouse = tmp_path / "w"
+    shutil.copytree(original, warehouse)
     process = subprocess.Popen(
         [sys.executable, "-c", INGEST, str(warehouse), str(big), kill_at],
         stdin=subprocess.PIPE,
@@ -150,7 +150,7 @@ def wait_for_line(process: subprocess.Popen, expected: str) -> None:
 
 def table_digest(warehouse) -> str:
     """One digest of the ordered contents of the tables a file load writes."""
-    con = duckdb.connect(str(warehouse), read_only=True)
+    con = connect(warehouse, read_only=True)
     try:
         digest = hashlib.sha256()
         for table in ["raw.signals", "raw.signal_files", "clean.signals"]:
@@ -205,8 +205,13 @@ def test_full_disk_gives_a_clear_error_naming_the_path(tmp_path):
         require_or_skip(f"cannot mount a small tmpfs here: {mounted.stderr.decode().strip()}")
     try:
         platform = Platform(tmp_path / "p")
-        platform.resources["duckdb"] = WarehouseResource(database=str(mount_point / "w.duckdb"))
-        rows = "".join(f"e{i},2026-01-01,website,page_view,u{i}@x.io,,\n" for i in range(60_000))
+        platform.resources["duckdb"] = WarehouseResource(database=str(mount_point / "w"))
+        # Values that do not compress: the lake writes Parquet, which shrinks repeated text.
+        rows = "".join(
+            f"{hashlib.sha256(str(i).encode()).hexdigest()},2026-01-01,website,page_view,"
+            f"u{hashlib.md5(str(i).encode()).hexdigest()}@x.io,,\n"
+            for i in range(60_000)
+        )
         platform.write_signal_file("big.csv", HEADER + rows)
         message = failed_raw_load(platform, "big.csv")
         assert (
@@ -222,9 +227,9 @@ def test_unwritable_warehouse_path_names_the_path(tmp_path):
     blocker = tmp_path / "a_file"
     blocker.write_text("")
     with pytest.raises(WarehouseError, match=str(blocker)):
-        connect(blocker / "w.duckdb")
+        connect(blocker / "w")
     if os.geteuid() != 0:
         locked = tmp_path / "locked"
         locked.mkdir(mode=0o500)
         with pytest.raises(WarehouseError, match=str(locked)):
-            connect(locked / "w.duckdb")
+            connect(locked / "w")

@@ -195,7 +195,7 @@ def test_random_messy_files_keep_exact_accounting(platform, seed):
 
 
 def test_random_messy_files_keep_exact_accounting_in_ducklake(tmp_path, lake_catalog):
-    platform = Platform(tmp_path, mode="ducklake")
+    platform = Platform(tmp_path)
     ingest_random_messy_files(platform, seed=11)
 
 

@@ -160,7 +160,7 @@ def test_pipeline_report_is_written_and_balances(platform):
 
 
 def test_daily_assets_run_on_ducklake(tmp_path, lake_catalog):
-    platform = Platform(tmp_path, mode="ducklake")
+    platform = Platform(tmp_path)
     land(
         platform,
         "lake.csv",

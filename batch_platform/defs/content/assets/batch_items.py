@@ -7,7 +7,7 @@ import dagster as dg
 
 from batch_platform.defs.common.checks import KeyUniqueCheck, RowCountCheck
 from batch_platform.defs.common.metadata import landing_spec, table_metadata, table_spec
-from batch_platform.defs.common.resources import WAREHOUSE_POOL, LandingResource, WarehouseResource
+from batch_platform.defs.common.resources import LandingResource, WarehouseResource, warehouse_pool
 from batch_platform.defs.content.assets._common import (
     BATCH_ITEMS,
     BATCH_REJECTS,
@@ -151,7 +151,7 @@ class ProgressReporter:
     ],
     partitions_def=url_batch_partitions,
     group_name=GROUP,
-    pool=WAREHOUSE_POOL,
+    pool=warehouse_pool("content"),
 )
 def fetch_url_batch(
     context: dg.AssetExecutionContext,

@@ -4,7 +4,7 @@ import dagster as dg
 
 from batch_platform.defs.common.checks import RowCountCheck, check_spec
 from batch_platform.defs.common.metadata import table_metadata, table_spec
-from batch_platform.defs.common.resources import WAREHOUSE_POOL, WarehouseResource
+from batch_platform.defs.common.resources import WarehouseResource, warehouse_pool
 from batch_platform.defs.content.assets._common import (
     BATCH_ITEMS,
     CHUNKS,
@@ -68,7 +68,7 @@ ROW_COUNT_CHECKS = (
     ],
     partitions_def=url_batch_partitions,
     group_name=GROUP,
-    pool=WAREHOUSE_POOL,
+    pool=warehouse_pool("content"),
 )
 def clean_url_batch(
     context: dg.AssetExecutionContext, duckdb: WarehouseResource, content: ContentResource

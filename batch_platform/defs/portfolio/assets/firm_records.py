@@ -4,7 +4,7 @@ import dagster as dg
 
 from batch_platform.defs.common.checks import RowCountCheck
 from batch_platform.defs.common.metadata import landing_spec, table_metadata, table_spec
-from batch_platform.defs.common.resources import WAREHOUSE_POOL, LandingResource, WarehouseResource
+from batch_platform.defs.common.resources import LandingResource, WarehouseResource, warehouse_pool
 from batch_platform.defs.portfolio.assets._common import (
     FIRM_RECORDS,
     GROUP,
@@ -70,7 +70,7 @@ landing_portfolio_office_snapshots = landing_spec(
     ],
     partitions_def=portfolio_months,
     group_name=GROUP,
-    pool=WAREHOUSE_POOL,
+    pool=warehouse_pool("portfolio"),
 )
 def portfolio_firm_records(
     context: dg.AssetExecutionContext, duckdb: WarehouseResource, landing: LandingResource

@@ -8,7 +8,7 @@ import duckdb
 
 from batch_platform.defs.common.checks import partitions_count_check
 from batch_platform.defs.common.metadata import stored_asset
-from batch_platform.defs.common.resources import WAREHOUSE_POOL
+from batch_platform.defs.common.resources import warehouse_pool
 from batch_platform.lib.sql_files import SqlFolder
 
 load_sql = SqlFolder.of_domain(__file__)
@@ -37,7 +37,7 @@ def over_time(partitions_def: dg.PartitionsDefinition) -> dict:
 def multi_asset_over(partitions_def: dg.PartitionsDefinition) -> dict:
     """Decorator arguments of a multi-asset of the domain whose backfills run as one run (for
     signal files: files that land together, a range the sensor requests, are loaded by one run)."""
-    return over_time(partitions_def) | {"group_name": "signals", "pool": WAREHOUSE_POOL}
+    return over_time(partitions_def) | {"group_name": "signals", "pool": warehouse_pool("signals")}
 
 
 def partitions_filter(keys: list[str]) -> tuple[str, dict]:

@@ -21,7 +21,7 @@ SECRETS = {"crm": "secret-of-the-crm", "map": "secret-of-the-map", "shared": SEC
 
 @pytest.fixture
 def con(tmp_path):
-    connection = connect(tmp_path / "w.duckdb")
+    connection = connect(tmp_path / "w")
     yield connection
     connection.close()
 

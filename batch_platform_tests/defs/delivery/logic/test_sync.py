@@ -16,7 +16,7 @@ DAY1, DAY2 = "2026-03-01", "2026-03-02"
 
 @pytest.fixture
 def con(tmp_path):
-    connection = connect(tmp_path / "w.duckdb")
+    connection = connect(tmp_path / "w")
     yield connection
     connection.close()
 
