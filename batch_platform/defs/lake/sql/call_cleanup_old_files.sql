@@ -1,0 +1,2 @@
+-- Delete the files scheduled for deletion before $older_than; returns their paths.
+CALL ducklake_cleanup_old_files($catalog, older_than => $older_than)
