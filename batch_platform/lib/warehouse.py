@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
+import sqlite3
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -150,7 +152,7 @@ class _ProcessDatabase:
         self._lock = threading.RLock()
         self._pid = -1
         self._database: duckdb.DuckDBPyConnection | None = None
-        self._attached: OrderedDict[str, None] = OrderedDict()
+        self._attached: OrderedDict[str, Lake] = OrderedDict()
         self._schema_applied: set[str] = set()
 
     def _ensure_database(self) -> duckdb.DuckDBPyConnection:
@@ -187,6 +189,7 @@ class _ProcessDatabase:
                 database.execute(f"SET {name} = {sql_literal(str(value))}")
             alias = lake.alias(read_only=read_only, snapshot=snapshot)
             if alias not in self._attached:
+                self._detach_vanished(database)
                 self._attach(database, lake, alias, read_only=read_only, snapshot=snapshot)
             self._attached.move_to_end(alias)
             con = database.cursor()
@@ -220,6 +223,7 @@ class _ProcessDatabase:
                 raise WarehouseError(
                     f"cannot create the warehouse directory {lake.directory}: {error.strerror}"
                 ) from error
+            _write_ahead_log(lake.directory / LAKE_CATALOG_FILE)
         if "://" not in lake.data_location and not (read_only or snapshot is not None):
             Path(lake.data_location).mkdir(parents=True, exist_ok=True)
         options = [f"DATA_PATH {sql_literal(lake.data_location)}"]
@@ -241,11 +245,37 @@ class _ProcessDatabase:
             if lake.postgres_catalog:
                 message = message.replace(lake.postgres_catalog, "<catalog>")
             raise WarehouseError(f"cannot attach {lake.shown}: {message}") from None
-        self._attached[alias] = None
+        self._attached[alias] = lake
         while len(self._attached) > MAX_ATTACHED_LAKES:
             oldest, _ = self._attached.popitem(last=False)
-            self._schema_applied.discard(oldest)
-            database.execute(f"DETACH DATABASE IF EXISTS {oldest}")
+            self._detach(database, oldest)
+
+    def _detach(self, database: duckdb.DuckDBPyConnection, alias: str) -> None:
+        self._attached.pop(alias, None)
+        self._schema_applied.discard(alias)
+        try:
+            database.execute(f"DETACH DATABASE IF EXISTS {alias}")
+        except duckdb.Error:
+            pass  # already unusable: nothing more to release
+
+    def _detach_vanished(self, database: duckdb.DuckDBPyConnection) -> None:
+        """Detach local lakes whose catalog file is gone (a deleted or unmounted directory):
+        DuckDB consults every attached lake when attaching another, so one dead lake would
+        make every later attach in this process fail."""
+        for alias, lake in list(self._attached.items()):
+            if not lake.postgres_catalog and not lake.exists():
+                self._detach(database, alias)
+
+
+def _write_ahead_log(catalog: Path) -> None:
+    """Put the SQLite catalog in WAL mode (kept in the file): readers then never block a commit,
+    nor a commit them. Set once, when the catalog is new or no one else has it open."""
+    try:
+        with contextlib.closing(sqlite3.connect(catalog, timeout=0.2)) as sqlite:
+            if sqlite.execute("PRAGMA journal_mode").fetchall()[0][0] != "wal":
+                sqlite.execute("PRAGMA journal_mode = WAL")
+    except sqlite3.Error:
+        pass  # busy: another process has it open; it stays in the mode it has
 
 
 _PROCESS_DATABASE = _ProcessDatabase()
@@ -412,5 +442,7 @@ def stage_rows(
 
 
 def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: Any = None) -> Any:
-    row = con.execute(sql, params).fetchone()
-    return row[0] if row else None
+    """The first value of the first row (the whole result is fetched, so no read stays open
+    on the lake's catalog)."""
+    rows = con.execute(sql, params).fetchall()
+    return rows[0][0] if rows else None

@@ -69,6 +69,11 @@ class SiteStats:
         self.lock = threading.Lock()
         self.open_connections = 0
         self.max_open_connections = 0
+        # Requests being answered at once: what a per-host cap bounds, and unlike open
+        # connections not blurred by a connection the client closed and this server's thread
+        # has not yet seen close (which happens on a loaded machine).
+        self.in_flight = 0
+        self.max_in_flight = 0
         self.requests: Counter[str] = Counter()
         self.user_agents: set[str] = set()
         self.log: list[tuple[float, str]] = []  # (time.monotonic() on arrival, path)
@@ -110,6 +115,17 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def do_GET(self) -> None:
+        stats = self.server.stats
+        with stats.lock:
+            stats.in_flight += 1
+            stats.max_in_flight = max(stats.max_in_flight, stats.in_flight)
+        try:
+            self._answer()
+        finally:
+            with stats.lock:
+                stats.in_flight -= 1
+
+    def _answer(self) -> None:
         parts = urlsplit(self.path)
         path, query = parts.path, parse_qs(parts.query)
         stats = self.server.stats

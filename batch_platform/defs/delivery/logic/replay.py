@@ -37,10 +37,13 @@ def requeue(con: duckdb.DuckDBPyConnection, letters: list[dict], run_id: str) ->
 
     def write() -> list[str]:
         con.register("replay_keys", wanted)
-        requeued = con.execute(
-            load_sql("requeue_dead_letters"), {"run_id": run_id, "now": now}
-        ).fetchall()
+        con.execute(load_sql("requeue_dead_letters"), {"run_id": run_id, "now": now})
         con.unregister("replay_keys")
+        con.execute("INSERT INTO delivery.pending BY NAME SELECT * FROM requeued_letters")
+        requeued = con.execute(
+            "SELECT destination, idempotency_key FROM requeued_letters"
+        ).fetchall()
+        con.execute("DROP TABLE requeued_letters")
         con.register(
             "requeued_keys",
             pa.table(

@@ -1,7 +1,8 @@
--- Put dead letters back in the queue with a clean slate, unless the contact has a newer pending
--- record. Needs the registered table replay_keys (destination, idempotency_key).
+-- The dead letters to put back in the queue with a clean slate, unless the contact has a newer
+-- pending record, as temp table requeued_letters (DuckLake takes no INSERT … RETURNING).
+-- Needs the registered table replay_keys (destination, idempotency_key).
 -- Parameters: $run_id, $now.
-INSERT INTO delivery.pending BY NAME
+CREATE OR REPLACE TEMP TABLE requeued_letters AS
 SELECT
     d.destination, d.email, d.account_domain, d.score, d.delivered_score, d.tier, d.is_mql,
     d.as_of_date, d.score_version, d.idempotency_key, d.reason, d.contact_created_at,
@@ -15,4 +16,3 @@ WHERE d.replayed_at IS NULL
         SELECT 1 FROM delivery.pending AS p
         WHERE p.destination = d.destination AND p.email = d.email
     )
-RETURNING destination, idempotency_key
