@@ -10,20 +10,34 @@ import pkgutil
 import sys
 from collections.abc import Sequence
 
+# Which module adds which command: a call imports only its command's module (``sql`` answers
+# without importing the HTTP client or the delivery code). test_cli checks it stays complete.
+COMMAND_MODULES = {
+    "batch": "content",
+    "deliveries": "delivery",
+    "portfolio": "portfolio",
+    "sql": "sql",
+    "warehouse": "warehouse",
+}
 
-def build_parser() -> argparse.ArgumentParser:
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line, or with ``only`` the parser of that one module."""
     parser = argparse.ArgumentParser(
         prog="batch-platform", description="Operate the batch_platform pipelines."
     )
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-        if not module.name.startswith("_"):
-            importlib.import_module(f"{__name__}.{module.name}").register(subparsers)
+    names = [only] if only else sorted(m.name for m in pkgutil.iter_modules(__path__))
+    for name in names:
+        if not name.startswith("_"):
+            importlib.import_module(f"{__name__}.{name}").register(subparsers)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    command = argv[0] if argv else None
+    args = build_parser(COMMAND_MODULES.get(command)).parse_args(argv)
     return int(args.handler(args) or 0)
 
 

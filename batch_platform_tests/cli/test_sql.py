@@ -207,3 +207,18 @@ def test_sql_snapshots_and_export_on_the_postgres_catalog(
     assert lake_catalog not in capsys.readouterr().out
     with duckdb.connect(str(out_file), read_only=True) as exported:
         assert exported.execute(COUNT).fetchall() == [(7,)]
+
+
+def test_every_command_is_found_by_its_own_module():
+    """A call imports only its command's module: the table must name every command's module."""
+    import argparse
+
+    from batch_platform.cli import COMMAND_MODULES, build_parser
+
+    full = build_parser()
+    commands = next(a for a in full._actions if isinstance(a, argparse._SubParsersAction))
+    assert set(commands.choices) == set(COMMAND_MODULES)
+    for command, module in COMMAND_MODULES.items():
+        only = build_parser(module)
+        sub = next(a for a in only._actions if isinstance(a, argparse._SubParsersAction))
+        assert command in sub.choices

@@ -12,6 +12,9 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from batch_platform_tests.conftest import require_or_skip
 from batch_platform_tests.e2e.runs import wait_for_job_run, wait_for_runs
 
+# One worker runs this module, so its dev server starts once (make test: --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("test_browser")
+
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # Chromium as root in a sandbox, and no calls home on a machine without network.

@@ -19,6 +19,9 @@ from batch_platform.defs.content.logic.local_site import serve_site
 from batch_platform_tests.e2e.conftest import ROOT, running_dev_server
 from batch_platform_tests.e2e.runs import wait_for_runs
 
+# One worker runs this module, so its dev server starts once (make test: --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("test_concurrent_domains")
+
 CLI = str(Path(sys.executable).with_name("batch-platform"))
 HEADER = "event_id,occurred_at,source,event_type,email\n"
 RUNS = """

@@ -14,6 +14,9 @@ from batch_platform.defs.content.logic.local_site import serve_site
 from batch_platform.lib.warehouse import connect
 from batch_platform_tests.e2e.conftest import ROOT, running_dev_server
 
+# One worker runs this module, so its dev server starts once (make test: --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("test_content_batches")
+
 CLI = str(Path(sys.executable).with_name("batch-platform"))
 TERMINATE = """
 mutation Terminate($runId: String!) {

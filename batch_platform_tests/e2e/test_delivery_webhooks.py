@@ -3,11 +3,16 @@ run nobody launched by hand (a dropped file's ingest run) to the configured webh
 
 import time
 
+import pytest
+
 from batch_platform.lib.keys import partition_key_for
 from batch_platform_tests.defs.common.hooks import Hooks
 from batch_platform_tests.defs.delivery.scores import SECRET
 from batch_platform_tests.e2e.conftest import ROOT, running_dev_server
 from batch_platform_tests.e2e.runs import wait_for_runs
+
+# One worker runs this module, so its dev server starts once (make test: --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("test_delivery_webhooks")
 
 TICKS = """
 query Ticks($selector: SensorSelector!) {

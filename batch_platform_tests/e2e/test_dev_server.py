@@ -4,10 +4,14 @@ import datetime as dt
 import time
 
 import duckdb
+import pytest
 
 from batch_platform.lib.keys import partition_key_for
 from batch_platform.lib.warehouse import connect
 from batch_platform_tests.e2e.runs import check_results, wait_for_runs
+
+# One worker runs this module, so its dev server starts once (make test: --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("test_dev_server")
 
 HEADER = "event_id,occurred_at,source,event_type,email\n"
 

@@ -1,7 +1,12 @@
 """Production mode end to end: Postgres instance storage, DuckLake on Postgres, parallel writers."""
 
+import pytest
+
 from batch_platform.lib.warehouse import connect
 from batch_platform_tests.e2e.runs import check_results, wait_for_runs
+
+# One worker runs this module, so its dev server starts once (make test: --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("test_production_mode")
 
 HEADER = "event_id,occurred_at,source,event_type,email\n"
 

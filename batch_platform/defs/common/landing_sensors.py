@@ -11,7 +11,7 @@ import dagster as dg
 
 
 def landing_sensor(
-    *, name: str, description: str, minimum_interval_seconds: int = 5, **targets: Any
+    *, name: str, description: str, minimum_interval_seconds: int = 2, **targets: Any
 ) -> Callable:
     """``@dg.sensor`` running by default; ``targets`` is ``job=`` or ``jobs=``."""
     return dg.sensor(

@@ -95,7 +95,7 @@ def partition_counts(warehouse) -> tuple[int, int, int, int]:
         con.close()
 
 
-ROWS = 800_000
+ROWS = 300_000
 
 
 @pytest.fixture(scope="module")

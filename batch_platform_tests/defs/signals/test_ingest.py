@@ -146,8 +146,7 @@ def test_events_without_id_are_identified_by_content(platform):
     assert platform.query("SELECT source_line FROM clean.signal_duplicates") == [(2,)]
 
 
-def test_materializing_a_partition_twice_leaves_identical_tables(any_platform):
-    platform = any_platform
+def test_materializing_a_partition_twice_leaves_identical_tables(platform):
     summary = generate_sample_data(platform.landing, events=2000, now=dt.datetime(2026, 3, 1))
     for name in summary.signal_files:
         platform.ingest(name)
