@@ -19,16 +19,9 @@ from batch_platform.defs.signals.logic.signal_file_format import (
 )
 from batch_platform.defs.signals.logic.signal_rejected_lines import (
     MAX_KEPT_LINE_BYTES,
-    MAX_NUMBERING_STEPS,
-    MAX_REJECTED_LINES,
     LineReadBack,
     RejectedLine,
-    in_order,
-    numbered_sql,
-    numbering,
-    read_lines_back,
-    rejected_lines,
-    same_line,
+    place_rejected_rows,
 )
 from batch_platform.defs.signals.logic.signal_stage import (
     BATCH_ROWS,
@@ -65,7 +58,7 @@ def stage_csv_fast(con, path: Path, names: list[str], compressed: bool) -> int |
     )
     numbered = _number_csv_rows(con, path, names, compressed)
     if numbered is None:
-        drop_tables(con, "csv_read", "csv_kept", "csv_rejects", "csv_scans")
+        drop_tables(con, "csv_read", "csv_read_kept", "csv_rejects", "csv_scans")
         return None
     relation, line_sql, rejected_rows = numbered
     contract, extra = map_columns(names)
@@ -90,48 +83,25 @@ def _number_csv_rows(
     con, path: Path, names: list[str], compressed: bool
 ) -> tuple[str, str, list[tuple]] | None:
     """(relation, data row number SQL, staged rejected rows), or None to read exactly."""
-    rejected = rejected_lines(con, "csv_rejects")
-    if len(rejected) > MAX_REJECTED_LINES:
+    placed = place_rejected_rows(
+        con,
+        path,
+        compressed,
+        "csv_read",
+        header_lines=1,
+        skips_empty_lines=True,
+        # Physical lines are not rows when values hold line breaks: DuckDB's line numbers
+        # cannot place a rejected row then.
+        can_place=lambda: not _has_multiline_values(con, len(names)),
+    )
+    if placed is None:
         return None
-    kept_rows = con.execute("SELECT count(*) FROM csv_read").fetchone()[0]
-    blanks = [
-        row[0]
-        for row in con.execute(
-            "SELECT rowid FROM csv_read WHERE is_blank ORDER BY rowid LIMIT ?",
-            [MAX_NUMBERING_STEPS + 1],
-        ).fetchall()
-    ]
-    relation = "csv_read"
-    if not rejected:
-        if len(blanks) > MAX_NUMBERING_STEPS:
-            con.execute(
-                "CREATE OR REPLACE TEMP TABLE csv_kept AS SELECT * FROM csv_read WHERE NOT is_blank"
-            )
-            relation, blanks = "csv_kept", []
-        steps, _ = numbering([], blanks) or ([], [])
-        return relation, numbered_sql(steps), []
-    if _has_multiline_values(con, len(names)):
-        return None  # physical lines are not rows: DuckDB's line numbers cannot place them
-    read_back = read_lines_back(path, compressed, [r.line for r in rejected])
-    if len(read_back) != len(rejected) or not all(
-        same_line(back, rejection) for back, rejection in zip(read_back, rejected, strict=True)
-    ):
-        return None
-    # Lines before a rejected line: the header, empty lines, rows kept and rows rejected.
-    good_before = [
-        rejection.line - 2 - back.empty_lines_before - j
-        for j, (rejection, back) in enumerate(zip(rejected, read_back, strict=True))
-    ]
-    numbered = numbering(good_before, blanks) if in_order(good_before, kept_rows) else None
-    if numbered is None:
-        return None
-    steps, numbers = numbered
     contract, extra = map_columns(names)
     rows = [
         _rejected_row(number, back, rejection, names, contract, extra)
-        for number, back, rejection in zip(numbers, read_back, rejected, strict=True)
+        for number, back, rejection in placed.rejected
     ]
-    return relation, numbered_sql(steps), rows
+    return placed.relation, placed.line_sql, rows
 
 
 def _has_multiline_values(con, columns: int) -> bool:

@@ -19,15 +19,8 @@ from batch_platform.defs.signals.logic.signal_file_format import (
 )
 from batch_platform.defs.signals.logic.signal_rejected_lines import (
     MAX_KEPT_LINE_BYTES,
-    MAX_NUMBERING_STEPS,
-    MAX_REJECTED_LINES,
     LineReadBack,
-    in_order,
-    numbered_sql,
-    numbering,
-    read_lines_back,
-    rejected_lines,
-    same_line,
+    place_rejected_rows,
 )
 from batch_platform.defs.signals.logic.signal_stage import BATCH_ROWS, drop_tables
 
@@ -113,7 +106,7 @@ def stage_jsonl_fast(con, path: Path, compressed: bool) -> int | None:
         [str(path)],
     )
     read_again = _number_jsonl_lines(con, path, compressed)
-    drop_tables(con, "jsonl_lines", "jsonl_kept", "csv_rejects", "csv_scans")
+    drop_tables(con, "jsonl_lines", "jsonl_lines_kept", "csv_rejects", "csv_scans")
     if read_again is None:
         return None
     _stage_jsonl_from_lines(con)
@@ -123,41 +116,16 @@ def stage_jsonl_fast(con, path: Path, compressed: bool) -> int | None:
 
 def _number_jsonl_lines(con, path: Path, compressed: bool) -> int | None:
     """Fill ``jsonl_read`` from ``jsonl_lines`` and the rejected lines; None to read exactly."""
-    rejected = rejected_lines(con, "csv_rejects")
-    if len(rejected) > MAX_REJECTED_LINES:
-        return None
-    kept_rows = con.execute("SELECT count(*) FROM jsonl_lines").fetchone()[0]
-    blanks = [
-        row[0]
-        for row in con.execute(
-            "SELECT rowid FROM jsonl_lines WHERE is_blank ORDER BY rowid LIMIT ?",
-            [MAX_NUMBERING_STEPS + 1],
-        ).fetchall()
-    ]
-    relation = "jsonl_lines"
-    if not rejected and len(blanks) > MAX_NUMBERING_STEPS:
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE jsonl_kept AS "
-            "SELECT line, false AS is_blank FROM jsonl_lines WHERE NOT is_blank"
-        )
-        relation, blanks = "jsonl_kept", []
-    read_back = read_lines_back(path, compressed, [r.line for r in rejected]) if rejected else []
-    if len(read_back) != len(rejected) or not all(
-        same_line(back, rejection) for back, rejection in zip(read_back, rejected, strict=True)
-    ):
-        return None
-    # Every line, empty or not, is a row of DuckDB's one-column read, so a rejected line has
-    # (its line number - 1) lines before it, kept or rejected.
-    good_before = [rejection.line - 1 - j for j, rejection in enumerate(rejected)]
-    numbered = numbering(good_before, blanks) if in_order(good_before, kept_rows) else None
-    if numbered is None:
-        return None
-    steps, numbers = numbered
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE jsonl_read AS SELECT {numbered_sql(steps)} AS source_line, "
-        f"line, NULL::VARCHAR AS read_problem FROM {relation} WHERE NOT is_blank"
+    placed = place_rejected_rows(
+        con, path, compressed, "jsonl_lines", header_lines=0, skips_empty_lines=False
     )
-    rows = [_read_back_line(number, back) for number, back in zip(numbers, read_back, strict=True)]
+    if placed is None:
+        return None
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE jsonl_read AS SELECT {placed.line_sql} AS source_line, "
+        f"line, NULL::VARCHAR AS read_problem FROM {placed.relation} WHERE NOT is_blank"
+    )
+    rows = [_read_back_line(number, back) for number, back, _ in placed.rejected]
     _append_read_lines(con, rows)
     return len(rows)
 

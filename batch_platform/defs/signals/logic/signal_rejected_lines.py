@@ -16,7 +16,7 @@ expression: with more than ``MAX_NUMBERING_STEPS`` steps the caller falls back t
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -220,3 +220,71 @@ def in_order(good_rows_before: list[int], kept_rows: int) -> bool:
             return False
         previous = before
     return True
+
+
+@dataclass(frozen=True)
+class PlacedRows:
+    """How to number what DuckDB kept, and the rejected rows read back with their numbers."""
+
+    relation: str  # the kept rows: the read itself, or a copy without its blank rows
+    line_sql: str  # a kept row's data row number, from its rowid
+    rejected: list[tuple[int, LineReadBack, RejectedLine]]
+
+
+def place_rejected_rows(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    compressed: bool,
+    read_table: str,
+    *,
+    header_lines: int,
+    skips_empty_lines: bool,
+    can_place: Callable[[], bool] = lambda: True,
+) -> PlacedRows | None:
+    """Number the rows of ``read_table`` (DuckDB's read, with an ``is_blank`` column) and the
+    rows its reader rejected (``csv_rejects``) as data rows; None when the exact reader must
+    read the file instead.
+
+    ``header_lines`` lines precede the first row; ``skips_empty_lines`` says whether DuckDB's
+    read left out empty lines (a CSV read does; a one-column read keeps them as rows).
+    ``can_place`` is asked only when rows were rejected.
+    """
+    rejected = rejected_lines(con, "csv_rejects")
+    if len(rejected) > MAX_REJECTED_LINES:
+        return None
+    kept_rows = con.execute(f"SELECT count(*) FROM {read_table}").fetchall()[0][0]
+    blanks = [
+        row[0]
+        for row in con.execute(
+            f"SELECT rowid FROM {read_table} WHERE is_blank ORDER BY rowid LIMIT ?",
+            [MAX_NUMBERING_STEPS + 1],
+        ).fetchall()
+    ]
+    relation = read_table
+    if not rejected and len(blanks) > MAX_NUMBERING_STEPS:
+        relation, blanks = f"{read_table}_kept", []
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {relation} AS "
+            f"SELECT * FROM {read_table} WHERE NOT is_blank"
+        )
+    if rejected and not can_place():
+        return None
+    read_back = read_lines_back(path, compressed, [r.line for r in rejected]) if rejected else []
+    if len(read_back) != len(rejected) or not all(
+        same_line(back, rejection) for back, rejection in zip(read_back, rejected, strict=True)
+    ):
+        return None
+    # The lines before a rejected line: header lines, empty lines (when the read skipped
+    # them), rows kept and rows rejected.
+    good_before = [
+        rejection.line - 1 - header_lines - (back.empty_lines_before if skips_empty_lines else 0)
+        - j
+        for j, (rejection, back) in enumerate(zip(rejected, read_back, strict=True))
+    ]  # fmt: skip
+    numbered = numbering(good_before, blanks) if in_order(good_before, kept_rows) else None
+    if numbered is None:
+        return None
+    steps, numbers = numbered
+    return PlacedRows(
+        relation, numbered_sql(steps), list(zip(numbers, read_back, rejected, strict=True))
+    )

@@ -38,7 +38,7 @@ def drop_stage(con: duckdb.DuckDBPyConnection) -> None:
     ).fetchall()
     if kind:
         con.execute(f"DROP {'VIEW' if kind[0][0] == 'VIEW' else 'TABLE'} signal_stage")
-    drop_tables(con, "csv_read", "csv_kept", "csv_rejected")
+    drop_tables(con, "csv_read", "csv_read_kept", "csv_rejected")
 
 
 def insert_stage_rows(con, batch: list[tuple], table: str = "signal_stage") -> None:
