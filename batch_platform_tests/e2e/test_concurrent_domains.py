@@ -121,7 +121,9 @@ def test_a_signal_file_does_not_wait_for_a_long_content_batch(server, tmp_path):
         "the content run to finish",
     )[0]
     assert finished["status"] == "SUCCESS", server.log.read_text()[-4000:]
-    assert finished["endTime"] > signal_run["endTime"]
+    signal_runs = runs_of(server, "signal_file_ingest")
+    signal_end = next(r for r in signal_runs if r["runId"] == signal_run["runId"])["endTime"]
+    assert finished["endTime"] > signal_end
     log = server.log.read_text()
     assert "Could not set lock" not in log and "Conflicting lock" not in log
 
