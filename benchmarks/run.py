@@ -108,39 +108,36 @@ def overhead_markdown(overhead: dict, scaled: list[dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def measure_bad_row(work: Path, rows: int) -> dict | None:
-    """One invalid byte in a big CSV against the same file clean (benchmarks/bad_row.py)."""
+def run_side_benchmark(module: str, work: Path, rows: int) -> dict | None:
+    """Run ``benchmarks.<module> WORK --rows N`` in its own process; its last line is JSON."""
     if not rows:
         return None
     output = subprocess.run(
-        [sys.executable, "-W", "ignore", "-m", "benchmarks.bad_row", str(work), "--rows",
+        [sys.executable, "-W", "ignore", "-m", f"benchmarks.{module}", str(work), "--rows",
          str(rows)],
         cwd=ROOT,
         check=True,
         stdout=subprocess.PIPE,
         text=True,
     ).stdout  # fmt: skip
-    result = json.loads(output.strip().splitlines()[-1])
-    print(f"  one bad byte in {rows:,} rows: time {result['time_ratio']}×, peak RSS "
-          f"{result['rss_ratio']}× the clean file's", flush=True)  # fmt: skip
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def measure_bad_row(work: Path, rows: int) -> dict | None:
+    """One invalid byte in a big CSV against the same file clean (benchmarks/bad_row.py)."""
+    result = run_side_benchmark("bad_row", work, rows)
+    if result:
+        print(f"  one bad byte in {rows:,} rows: time {result['time_ratio']}×, peak RSS "
+              f"{result['rss_ratio']}× the clean file's", flush=True)  # fmt: skip
     return result
 
 
 def measure_lake_write(work: Path, rows: int) -> dict | None:
     """The raw load into the lake against the old DuckDB file (benchmarks/lake_write.py)."""
-    if not rows:
-        return None
-    output = subprocess.run(
-        [sys.executable, "-W", "ignore", "-m", "benchmarks.lake_write", str(work), "--rows",
-         str(rows)],
-        cwd=ROOT,
-        check=True,
-        stdout=subprocess.PIPE,
-        text=True,
-    ).stdout  # fmt: skip
-    result = json.loads(output.strip().splitlines()[-1])
-    print(f"  raw load of {rows:,} rows: lake {result['lake']['seconds']} s, DuckDB file "
-          f"{result['file']['seconds']} s ({result['lake_vs_file']}×)", flush=True)  # fmt: skip
+    result = run_side_benchmark("lake_write", work, rows)
+    if result:
+        print(f"  raw load of {rows:,} rows: lake {result['lake']['seconds']} s, DuckDB file "
+              f"{result['file']['seconds']} s ({result['lake_vs_file']}×)", flush=True)  # fmt: skip
     return result
 
 

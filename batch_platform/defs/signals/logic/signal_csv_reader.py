@@ -118,11 +118,7 @@ def _rejected_row(
     extra: dict[str, int],
 ) -> tuple:
     if back.truncated:
-        problem = (
-            f"line of {back.length:,} bytes is longer than the "
-            f"{MAX_KEPT_LINE_BYTES // (1024 * 1024)} MiB a row may have"
-        )
-        return (number, *([None] * (len(STAGE_COLUMNS) - 2)), problem)
+        return (number, *([None] * (len(STAGE_COLUMNS) - 2)), back.too_long)
     record, problem = next(_csv_records(iter([back.text])))
     if record is None:
         return (number, *([None] * (len(STAGE_COLUMNS) - 2)), problem)

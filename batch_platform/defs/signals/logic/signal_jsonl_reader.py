@@ -18,7 +18,6 @@ from batch_platform.defs.signals.logic.signal_file_format import (
     text_lines,
 )
 from batch_platform.defs.signals.logic.signal_rejected_lines import (
-    MAX_KEPT_LINE_BYTES,
     LineReadBack,
     place_rejected_rows,
 )
@@ -133,11 +132,7 @@ def _number_jsonl_lines(con, path: Path, compressed: bool) -> int | None:
 def _read_back_line(number: int, back: LineReadBack) -> tuple[int, str, str | None]:
     text = back.text
     if back.truncated:
-        problem = (
-            f"line of {back.length:,} bytes is longer than the "
-            f"{MAX_KEPT_LINE_BYTES // (1024 * 1024)} MiB a row may have"
-        )
-        return number, replace_bad_bytes(text[:1000]), problem
+        return number, replace_bad_bytes(text[:1000]), back.too_long
     if has_bad_bytes(text):
         return number, replace_bad_bytes(text), "invalid UTF-8 bytes"
     return number, text, None

@@ -63,6 +63,14 @@ class LineReadBack:
     def truncated(self) -> bool:
         return self.length > len(self.data)
 
+    @property
+    def too_long(self) -> str:
+        """The reason a truncated line is kept without its values."""
+        return (
+            f"line of {self.length:,} bytes is longer than the "
+            f"{MAX_KEPT_LINE_BYTES // (1024 * 1024)} MiB a row may have"
+        )
+
 
 def rejected_lines(con: duckdb.DuckDBPyConnection, rejects_table: str) -> list[RejectedLine]:
     """The rejected lines of the last scan, one entry per line, in file order."""
