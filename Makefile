@@ -9,7 +9,7 @@ export UV_PYTHON_DOWNLOADS := never
 export VIRTUAL_ENV := $(CURDIR)/$(VENV)
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: setup demo test dev lint format bench clean system-deps
+.PHONY: setup demo test dev api lint format bench clean system-deps
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -21,7 +21,11 @@ $(VENV)/.synced: $(UV) uv.lock pyproject.toml
 	$(UV) sync --frozen --compile-bytecode --python $(PYTHON)
 	touch $@
 
+# The project's own modules are compiled too (uv compiles only what it installs): where
+# PYTHONDONTWRITEBYTECODE is set, each process would otherwise compile about 200 modules from
+# source again (0.5 s of every run, CLI call and code-server start). Only changed files are redone.
 setup: $(VENV)/.synced  ## Create .venv from the lock file.
+	python -m compileall -q -j 0 batch_platform batch_platform_tests benchmarks > /dev/null
 
 $(DAGSTER_HOME)/dagster.yaml: dagster.yaml
 	mkdir -p $(DAGSTER_HOME)
@@ -33,11 +37,14 @@ demo: setup $(DAGSTER_HOME)/dagster.yaml  ## Sample data → every asset → sum
 dev: setup $(DAGSTER_HOME)/dagster.yaml  ## The Dagster UI and daemon on http://127.0.0.1:3000.
 	dg dev --host 127.0.0.1 --port 3000
 
+api: setup  ## The job API on http://127.0.0.1:8080 (docs at /docs); Dagster must run (make dev).
+	batch-platform api --host 127.0.0.1 --port 8080
+
 system-deps:  ## Debian packages the end-to-end tests use (PostgreSQL, Chromium).
 	@bash scripts/install-system-deps.sh
 
 test: setup system-deps  ## The whole suite.
-	python -m pytest -n 2 --dist loadgroup -q -p no:cacheprovider
+	python -m pytest -n 3 --dist loadgroup -q -p no:cacheprovider
 
 lint: setup
 	ruff check . && ruff format --check .

@@ -120,3 +120,10 @@ def any_platform(request, tmp_path: Path) -> Iterator[Platform]:
     platform = Platform(tmp_path)
     yield platform
     platform.instance.dispose()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Modules that keep to one worker (``xdist_group``: a `dg dev`, a corpus served once) run
+    first, the many short tests after them: with ``--dist loadgroup`` the short ones then fill
+    the workers' ends instead of one worker finishing a long module alone."""
+    items.sort(key=lambda item: item.get_closest_marker("xdist_group") is None)

@@ -1,5 +1,7 @@
-"""Fixed costs: one tiny file through raw → clean with its checks, and sensor ticks over 5,000
-files. Run as ``python -m benchmarks.overhead WORKDIR``; prints one JSON object last."""
+"""Fixed costs: one tiny file through raw → clean with its checks, and sensor ticks over 50,000
+files: the tick that requests them, then, once they are history (older than the watch margin),
+the tick that finds one new file among them and the idle ticks after it, with the cursor's size.
+Run as ``python -m benchmarks.overhead WORKDIR``; prints one JSON object last."""
 
 import json
 import os
@@ -13,7 +15,8 @@ from benchmarks._platform_home import prepare_platform_home
 HEADER = "event_id,occurred_at,source,event_type,email,account_domain,properties\n"
 TINY_ROWS = 10
 TINY_FILES = 5
-SENSOR_FILES = 5000
+SENSOR_FILES = 50_000
+IDLE_TICKS = 5
 
 
 def tiny_file(path: Path, number: int) -> None:
@@ -51,7 +54,7 @@ def main(work: Path) -> dict:
         if number:
             run_seconds.append(stats.end_time - stats.start_time)
 
-    # Sensor ticks with 5,000 files waiting: the first tick requests them, the next finds none.
+    # Sensor ticks with 50,000 files waiting: the first ticks request them, the next finds none.
     sensor_dir = work / "sensor_landing"
     (sensor_dir / "signals").mkdir(parents=True)
     old = time.time() - 3600
@@ -76,6 +79,24 @@ def main(work: Path) -> dict:
             )
         requested += len(result.run_requests)
         cursor = result.cursor
+    # Later: the 50,000 are history, one more file lands, then nothing does.
+    from batch_platform.lib.landing import WATCH_MARGIN_NS
+
+    time.sleep(WATCH_MARGIN_NS / 1e9 + 1)
+    (sensor_dir / "signals" / "one_more.csv").write_text(HEADER)
+
+    def tick(cursor):
+        context = dg.build_sensor_context(
+            instance=instance, cursor=cursor, resources={"landing": landing_resource}
+        )
+        started = time.perf_counter()
+        result = signal_files_sensor(context)
+        return result, time.perf_counter() - started
+
+    result, new_file_tick = tick(cursor)
+    assert not isinstance(result, dg.SkipReason), "the new file was not requested"
+    cursor = result.cursor
+    idle_ticks = [tick(cursor)[1] for _ in range(IDLE_TICKS)]
     return {
         "tiny_file_rows": TINY_ROWS,
         "tiny_file_run_seconds": round(statistics.median(run_seconds), 2),
@@ -85,6 +106,10 @@ def main(work: Path) -> dict:
         "sensor_first_tick_seconds": round(ticks[0], 3),
         "sensor_slowest_tick_seconds": round(max(ticks), 3),
         "sensor_idle_tick_seconds": round(ticks[-1], 3),
+        "sensor_files_seen": SENSOR_FILES + 1,
+        "sensor_new_file_tick_seconds": round(new_file_tick, 3),
+        "sensor_history_idle_tick_seconds": round(statistics.median(idle_ticks), 3),
+        "sensor_cursor_bytes": len(cursor),
     }
 
 

@@ -13,9 +13,12 @@ from collections.abc import Sequence
 # Which module adds which command: a call imports only its command's module (``sql`` answers
 # without importing the HTTP client or the delivery code). test_cli checks it stays complete.
 COMMAND_MODULES = {
+    "api": "api",
+    "api-keys": "api_keys",
     "batch": "content",
     "deliveries": "delivery",
     "portfolio": "portfolio",
+    "search": "search",
     "sql": "sql",
     "warehouse": "warehouse",
 }

@@ -3,20 +3,21 @@
 ``submit`` validates the list, reports invalid and duplicate lines, drops the file into
 <landing>/url_batches/ (atomically, with a .done marker) and prints the batch id at once; the
 running instance's sensor starts the run. ``status`` asks the instance over its GraphQL API;
-``results`` reads content.pages / content.chunks from the warehouse, read-only.
+``results`` reads content.pages / content.chunks from the warehouse, read-only; ``export``
+(cli/search.py) writes a batch's chunks with their vectors to Parquet or JSON Lines.
 """
 
 import argparse
 import json
 import os
 import shutil
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import httpx
 
+from batch_platform.cli.sql import CliError, echo, reporting_errors
 from batch_platform.defs import content as content_domain
 from batch_platform.defs.content.logic.urls import UrlListError, parse_url_list
 from batch_platform.lib.http_retry import RetryPolicy, send_with_retries
@@ -70,16 +71,6 @@ query RunFailure($runId: ID!) {
   }
 }
 """
-
-
-def echo(text: str) -> None:
-    """One line of command output, flushed at once (the batch id must show immediately)."""
-    sys.stdout.write(text + "\n")
-    sys.stdout.flush()
-
-
-class CliError(RuntimeError):
-    """A problem the user can act on; printed without a traceback."""
 
 
 def _batches_dir(landing: str | None) -> Path:
@@ -256,17 +247,6 @@ def results(args: argparse.Namespace) -> int:
     return 0
 
 
-def _run(handler):
-    def run(args: argparse.Namespace) -> int:
-        try:
-            return handler(args)
-        except CliError as error:
-            sys.stderr.write(f"error: {error}\n")
-            return 2
-
-    return run
-
-
 def register(subparsers) -> None:
     parser = subparsers.add_parser("batch", help="content ingestion batches (URL lists)")
     commands = parser.add_subparsers(dest="batch_command", required=True, metavar="COMMAND")
@@ -276,14 +256,14 @@ def register(subparsers) -> None:
     submit_parser = commands.add_parser("submit", help="submit a URL list; prints the batch id")
     submit_parser.add_argument("file", help=".txt (one URL a line) or .csv with a url column")
     submit_parser.add_argument("--landing", **landing)
-    submit_parser.set_defaults(handler=_run(submit))
+    submit_parser.set_defaults(handler=reporting_errors(submit))
 
     status_parser = commands.add_parser("status", help="state, completed/total, failures")
     status_parser.add_argument("batch_id")
     status_parser.add_argument("--url", **url)
     status_parser.add_argument("--landing", **landing)
     status_parser.add_argument("--json", action="store_true", help="one JSON object")
-    status_parser.set_defaults(handler=_run(status))
+    status_parser.set_defaults(handler=reporting_errors(status))
 
     results_parser = commands.add_parser("results", help="page through pages or chunks")
     results_parser.add_argument("batch_id")
@@ -294,4 +274,8 @@ def register(subparsers) -> None:
         "--warehouse", help="warehouse directory (default: $BATCH_PLATFORM_WAREHOUSE)"
     )
     results_parser.add_argument("--json", action="store_true", help="one JSON object")
-    results_parser.set_defaults(handler=_run(results))
+    results_parser.set_defaults(handler=reporting_errors(results))
+
+    from batch_platform.cli.search import add_export_parser
+
+    add_export_parser(commands)

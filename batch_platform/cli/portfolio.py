@@ -4,15 +4,19 @@
     batch-platform portfolio status [--month 2026-11]
 
 ``sample`` writes the deterministic sample (with planted anomalies) under the landing directory;
-``status`` reads the warehouse (read-only) and prints the month's summary, fetch states and the
-registrations that failed to fetch.
+``status`` reads the warehouse (read-only) and prints the month's summary, fetch states, the
+registrations that failed to fetch, each client with findings, and where the month's records
+stand at each portfolio destination.
 """
 
 import argparse
 import datetime as dt
 import sys
 
+from batch_platform.defs.delivery.logic.portfolio_sync import delivery_states
+from batch_platform.defs.portfolio.logic.health_report import client_counts, client_summary_lines
 from batch_platform.defs.portfolio.logic.office_data import failed_fetches, fetch_states
+from batch_platform.defs.portfolio.logic.registration_records import NO_CLIENT
 from batch_platform.defs.portfolio.logic.sample_portfolio import generate_portfolio_sample
 from batch_platform.lib.settings import load_settings
 from batch_platform.lib.warehouse import WarehouseError, open_warehouse
@@ -73,6 +77,8 @@ def _status(args) -> int:
         ).fetchall()
         states = fetch_states(con, month)
         failed = failed_fetches(con, month, FAILED_SHOWN)
+        clients = client_counts(con, month)
+        deliveries = delivery_states(con, month)
     finally:
         con.close()
     out = sys.stdout
@@ -84,4 +90,12 @@ def _status(args) -> int:
     out.write("fetch states: " + (", ".join(f"{s} {n:,}" for s, n in states) or "none") + "\n")
     for registration_id, jurisdiction, attempts, error in failed:
         out.write(f"  failed {registration_id} ({jurisdiction}), {attempts} attempt(s): {error}\n")
+    if any(c.client != NO_CLIENT for c in clients):
+        out.write(f"clients: {len(clients):,}\n")
+        out.writelines(f"  {line}\n" for line in client_summary_lines(clients))
+    by_destination: dict[str, list[str]] = {}
+    for destination, state, records in deliveries:
+        by_destination.setdefault(destination, []).append(f"{state} {records:,}")
+    sent = "; ".join(f"{d}: {', '.join(states)}" for d, states in by_destination.items())
+    out.write(f"records sent: {sent or 'none (no portfolio destination)'}\n")
     return 0

@@ -39,6 +39,20 @@ class CliError(RuntimeError):
     """A problem the user can act on; printed on one line without a traceback."""
 
 
+def reporting_errors(handler, errors: tuple[type[Exception], ...] = (CliError,)):
+    """A command's handler whose errors the user can act on (``errors``) print one line
+    (``error: …``) and exit 2, without a traceback."""
+
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return handler(args)
+        except errors as error:
+            sys.stderr.write(f"error: {error}\n")
+            return 2
+
+    return run
+
+
 def echo(text: str = "", out: TextIO | None = None) -> None:
     """One line of command output, flushed at once (progress must show as it happens)."""
     out = out or sys.stdout

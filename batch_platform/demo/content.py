@@ -2,7 +2,8 @@
 
 The site serves generated articles, exact and near duplicates, a slow page (past the demo's
 1 s timeout), a 404, a 429 with Retry-After, a robots.txt exclusion, binary content, plain text
-and Markdown. The batch runs through the instance like any other, so it shows in the UI.
+and Markdown. The batch runs through the instance like any other, so it shows in the UI; its
+chunks are embedded and indexed, and the demo ends with a search over the batch.
 """
 
 from dataclasses import dataclass, field
@@ -10,13 +11,18 @@ from dataclasses import dataclass, field
 import dagster as dg
 
 from batch_platform.defs.content.logic.batch_store import failures, state_counts
+from batch_platform.defs.content.logic.embedders import make_embedder
 from batch_platform.defs.content.logic.local_site import allowing_host, serve_site
+from batch_platform.defs.content.logic.search import SearchError, SearchIndex
+from batch_platform.defs.content.logic.search_index import index_path
 from batch_platform.defs.content.partitions import url_batch_partitions
 from batch_platform.lib.keys import partition_key_for
 from batch_platform.lib.settings import load_settings
 from batch_platform.lib.warehouse import connect
 
 LIST_NAME = "demo_urls.txt"
+SEARCH_QUERY = "vector search index for retrieval"
+SEARCH_RESULTS = 3
 # Short limits keep the demo to seconds; the defaults are in the README's settings table.
 DEMO_CONTENT_CONFIG = {
     "total_timeout": 1.0,
@@ -36,6 +42,7 @@ class ContentDemo:
     chunks: int
     failures: list[tuple[str, str, str]] = field(default_factory=list)
     result: dg.ExecuteInProcessResult | None = None
+    search: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         states = ", ".join(f"{n} {state}" for state, n in sorted(self.states.items()))
@@ -45,7 +52,24 @@ class ContentDemo:
             f"  pages: {pages}; {self.chunks} chunks",
         ]
         out += [f"  {state}: {url} — {reason}" for url, state, reason in self.failures]
-        return out
+        return out + self.search
+
+
+def search_lines(warehouse, batch_id: str) -> list[str]:
+    """The top pages of the batch for SEARCH_QUERY, as `batch-platform search` finds them."""
+    command = f'batch-platform search "{SEARCH_QUERY}" --batch {batch_id} --k {SEARCH_RESULTS}'
+    try:
+        with SearchIndex(index_path(warehouse), make_embedder) as index:
+            hits = index.search(SEARCH_QUERY, k=SEARCH_RESULTS, batch=batch_id)
+            chunks = index.chunks
+    except SearchError as error:
+        return [f"search: {error}"]
+    lines = [f"search ({command}; hybrid over {chunks} indexed chunks):"]
+    for hit in hits:
+        title = hit.title if len(hit.title) <= 40 else hit.title[:39] + "…"
+        snippet = " ".join(hit.text.split())[:60]
+        lines.append(f"  {hit.rank}. {hit.score:.4f} {title} — {hit.page_url}: {snippet}…")
+    return lines
 
 
 def _url_list(base: str) -> list[str]:
@@ -102,4 +126,5 @@ def run_content_demo(definitions: dg.Definitions, instance: dg.DagsterInstance) 
         unfinished = failures(con, batch_id)
     finally:
         con.close()
-    return ContentDemo(batch_id, states, pages, chunks, unfinished, result)
+    found = search_lines(settings.warehouse, batch_id)
+    return ContentDemo(batch_id, states, pages, chunks, unfinished, result, found)

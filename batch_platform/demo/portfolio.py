@@ -53,7 +53,8 @@ def run_portfolio_demo(
         )
     for event in demo.results[-1].get_asset_materialization_events():
         metadata = event.materialization.metadata
-        if "summary" in metadata:
-            demo.lines.append(f"portfolio {month:%Y-%m}: {metadata['summary'].value}")
+        if "summary" in metadata and "path" in metadata:  # the health report (first line)
+            summary = metadata["summary"].value.splitlines()[0]
+            demo.lines.append(f"portfolio {month:%Y-%m}: {summary}")
             demo.lines.append(f"portfolio report: {Path(metadata['path'].value).resolve()}")
     return demo

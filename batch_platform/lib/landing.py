@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import errno
+import json
 import os
 import stat
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from batch_platform.lib.keys import partition_key_for
@@ -20,6 +21,7 @@ __all__ = [
     "DEFAULT_SETTLE_SECONDS",
     "LandedFile",
     "LandedFileError",
+    "LandingWatch",
     "OpenedFile",
     "find_landed_file",
     "find_landed_files",
@@ -30,11 +32,19 @@ __all__ = [
 
 @dataclass(frozen=True)
 class LandedFile:
-    path: Path
+    directory: Path
     name: str
-    partition_key: str
     size: int
     mtime_ns: int
+    ctime_ns: int = 0
+
+    @property
+    def path(self) -> Path:
+        return self.directory / self.name
+
+    @property
+    def partition_key(self) -> str:
+        return partition_key_for(self.name)
 
     @property
     def fingerprint(self) -> str:
@@ -56,8 +66,28 @@ def scan_landing_dir(
     test) narrows the files; without it every complete file counts, so that unsupported ones
     reach a run that says why.
     """
+    return _scan(directory, accepts, settle_seconds, now).complete
+
+
+@dataclass
+class _Scan:
+    complete: list[LandedFile] = field(default_factory=list)
+    # ctime of the oldest file still landing (no marker, not settled), if any
+    oldest_incomplete_ns: int | None = None
+
+
+def _scan(
+    directory: Path,
+    accepts: Callable[[str], bool] | None,
+    settle_seconds: float,
+    now: float | None,
+    changed_since_ns: int = 0,
+) -> _Scan:
+    """The scan behind ``scan_landing_dir``; files whose inode changed (ctime) before
+    ``changed_since_ns`` are passed over without building anything for them."""
+    found = _Scan()
     if not directory.is_dir():
-        return []
+        return found
     now = time.time() if now is None else now
     root = directory.resolve()
     entries: list[os.DirEntry] = []
@@ -66,7 +96,6 @@ def scan_landing_dir(
         for entry in iterator:
             names.add(entry.name)
             entries.append(entry)
-    files = []
     for entry in entries:
         name = entry.name
         if (
@@ -77,28 +106,125 @@ def scan_landing_dir(
             continue
         if accepts is not None and not accepts(name):
             continue
-        if entry.is_symlink() and not Path(entry.path).resolve().is_relative_to(root):
-            continue
         try:
-            stat = entry.stat()
+            status = entry.stat()
         except FileNotFoundError:
             continue
-        if entry.is_dir():
+        if status.st_ctime_ns < changed_since_ns or stat.S_ISDIR(status.st_mode):
+            continue
+        if entry.is_symlink() and not Path(entry.path).resolve().is_relative_to(root):
             continue
         marked_done = f"{name}{DONE_SUFFIX}" in names
-        if not marked_done and now - stat.st_mtime < settle_seconds:
+        if not marked_done and now - status.st_mtime < settle_seconds:
+            oldest = found.oldest_incomplete_ns
+            found.oldest_incomplete_ns = min(oldest or status.st_ctime_ns, status.st_ctime_ns)
             continue
-        files.append(
+        found.complete.append(
             LandedFile(
-                path=Path(entry.path),
+                directory=directory,
                 name=name,
-                partition_key=partition_key_for(name),
-                size=stat.st_size,
-                mtime_ns=stat.st_mtime_ns,
+                size=status.st_size,
+                mtime_ns=status.st_mtime_ns,
+                ctime_ns=status.st_ctime_ns,
             )
         )
-    files.sort(key=lambda f: (f.mtime_ns, f.name))
-    return files
+    found.complete.sort(key=lambda f: (f.mtime_ns, f.name))
+    return found
+
+
+# Files whose inode changed within this long before the newest one handled are looked at again
+# on every tick: a file written while a scan ran (a fraction of a second for 50,000 files) may
+# carry a slightly older change time than one the scan handled.
+WATCH_MARGIN_NS = 10 * 10**9
+
+
+@dataclass
+class _Watched:
+    since_ns: int = 0
+    recent: dict[str, str] = field(default_factory=dict)  # name → fingerprint, changed ≥ since
+    scanned: list[LandedFile] = field(default_factory=list)
+    requested: set[str] = field(default_factory=set)
+    oldest_incomplete_ns: int | None = None
+
+
+class LandingWatch:
+    """What a landing sensor remembers between ticks, bounded by what lands at once, not by
+    every file ever seen.
+
+    Per watched folder: a time ``since`` before which every file was dealt with (by the inode's
+    change time, which copying, renaming or writing a file sets to the present and no one can set
+    back, unlike mtime), and the fingerprints of the files that changed after it. A tick looks
+    only at files changed since then: new or rewritten complete files are returned, and
+    ``since`` moves up to the newest file requested, never past a file still landing or one not
+    requested yet (a tick that stops at its run limit leaves the rest for the next).
+
+    The cursor of earlier versions (every requested file's fingerprint, keyed by the sensor's own
+    scheme) is read once: ``legacy_key`` names a file's key in it.
+    """
+
+    def __init__(self, cursor: str | None):
+        self._folders: dict[str, _Watched] = {}
+        self._legacy: dict[str, str] = {}
+        loaded = json.loads(cursor) if cursor else {}
+        if isinstance(loaded, dict) and loaded.get("version") == 2:
+            for folder, state in loaded["folders"].items():
+                self._folders[folder] = _Watched(state["since_ns"], dict(state["recent"]))
+        elif isinstance(loaded, dict):
+            self._legacy = {str(k): str(v) for k, v in loaded.items()}
+
+    def scan(
+        self,
+        folder: str,
+        directory: Path,
+        accepts: Callable[[str], bool] | None = None,
+        settle_seconds: float = DEFAULT_SETTLE_SECONDS,
+        *,
+        now: float | None = None,
+        legacy_key: Callable[[LandedFile], str] | None = None,
+    ) -> list[LandedFile]:
+        """Complete files of ``directory`` that are new or changed since they were requested,
+        oldest first. ``folder`` names the folder's state in the cursor."""
+        watched = self._folders.setdefault(folder, _Watched())
+        found = _scan(directory, accepts, settle_seconds, now, watched.since_ns)
+        watched.scanned = found.complete
+        watched.oldest_incomplete_ns = found.oldest_incomplete_ns
+        changed = []
+        for landed in found.complete:
+            if watched.recent.get(landed.name) == landed.fingerprint:
+                continue
+            if legacy_key and self._legacy.get(legacy_key(landed)) == landed.fingerprint:
+                watched.recent[landed.name] = landed.fingerprint
+                continue
+            changed.append(landed)
+        return changed
+
+    def requested(self, folder: str, landed: LandedFile) -> None:
+        """``landed`` has been requested (a run, or whatever the sensor does with it)."""
+        watched = self._folders[folder]
+        watched.recent[landed.name] = landed.fingerprint
+        watched.requested.add(landed.name)
+
+    def cursor(self) -> str:
+        folders = {}
+        for folder, watched in self._folders.items():
+            handled, waiting = [], []
+            for landed in watched.scanned:
+                if watched.recent.get(landed.name) == landed.fingerprint:
+                    handled.append(landed)
+                else:
+                    waiting.append(landed.ctime_ns)
+            if watched.oldest_incomplete_ns is not None:
+                waiting.append(watched.oldest_incomplete_ns)
+            # Never back (every file scanned changed at or after the old value), never past a
+            # file still waiting.
+            since = watched.since_ns
+            if handled:
+                since = max(since, max(f.ctime_ns for f in handled) - WATCH_MARGIN_NS)
+            if waiting:
+                since = min(since, min(waiting))
+            recent = {f.name: f.fingerprint for f in handled if f.ctime_ns >= since}
+            folders[folder] = {"since_ns": since, "recent": recent}
+        return json.dumps({"version": 2, "folders": folders}, separators=(",", ":"))
 
 
 def find_landed_file(directory: Path, partition_key: str) -> Path | None:

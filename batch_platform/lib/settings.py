@@ -30,6 +30,8 @@ class LandingFolders:
 
     signals_dir = _landing_folder("signals")
     firmographics_dir = _landing_folder("firmographics")
+    # Third-party intent: an intent provider's exports (account domain, topic, score, date).
+    intent_dir = _landing_folder("intent")
     portfolio_dir = _landing_folder("portfolio")
     portfolio_firm_records_dir = _landing_folder("portfolio", "firm_records")
     portfolio_office_dir = _landing_folder("portfolio", "office")

@@ -42,6 +42,14 @@ class WarehouseError(RuntimeError):
     """A warehouse problem a user can act on; the message names the path."""
 
 
+class LakeInvalidated(WarehouseError):
+    """DuckDB met an internal error inside a write and invalidated this process's database
+    (seen with DuckLake 0.3: a DELETE racing another process's compaction of the same table
+    fails with "Could not find matching file for written delete file"). Nothing of the write
+    was committed; a new connection (``connect`` opens a fresh database after this) can run the
+    whole write again, which is what ``get_connection`` asks Dagster to do."""
+
+
 def quote_ident(name: str) -> str:
     """Quote any identifier (e.g. a column name taken from a file header)."""
     return '"' + name.replace('"', '""') + '"'
@@ -182,6 +190,14 @@ class _ProcessDatabase:
             self._attached.clear()
             self._schema_applied.clear()
         return self._database
+
+    def discard(self) -> None:
+        """Forget a database DuckDB has invalidated: the next cursor opens a new one (the old
+        one is left to the garbage collector; closing it explicitly can abort the process)."""
+        with self._lock:
+            self._database = None
+            self._attached.clear()
+            self._schema_applied.clear()
 
     def cursor(
         self,
@@ -362,10 +378,24 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
     con.execute("BEGIN TRANSACTION")
     try:
         yield con
+    except (duckdb.InternalException, duckdb.FatalException) as error:
+        raise _invalidated(error) from error  # no ROLLBACK: it would abort the process
     except BaseException:
         con.execute("ROLLBACK")
         raise
-    con.execute("COMMIT")
+    try:
+        con.execute("COMMIT")
+    except (duckdb.InternalException, duckdb.FatalException) as error:
+        raise _invalidated(error) from error
+
+
+def _invalidated(error: Exception) -> LakeInvalidated:
+    _PROCESS_DATABASE.discard()
+    first_line = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
+    return LakeInvalidated(
+        f"DuckDB invalidated the warehouse connection during a write ({first_line}); nothing "
+        "was committed and the write can run again on a new connection"
+    )
 
 
 def is_conflict(error: Exception) -> bool:
@@ -411,21 +441,31 @@ def write_partition(
     ``select_sql``). On its own the write is one transaction, retried whole on a conflicting
     commit; with ``in_transaction=True`` it joins the caller's ``atomically``, so that several
     tables change together. Returns the number of rows the partition holds afterwards.
+
+    A list of integers is written as ``column IN (1, 2, …)`` and a list of strings also bounds
+    its column by the list's smallest and largest value (the same rows either way): the lake then
+    skips the data files whose min/max statistics exclude them, which it cannot do for
+    ``list_contains`` alone.
     """
     table = checked_table(table)
-    where_params = {
-        f"where_{column}": list(value) if isinstance(value, list | tuple) else value
-        for column, value in where.items()
-    }
-    conditions = (
-        " AND ".join(
-            f"list_contains($where_{column}, {quote_ident(column)})"
-            if isinstance(value, list | tuple)
-            else f"{quote_ident(column)} = $where_{column}"
-            for column, value in where.items()
-        )
-        or "true"
-    )
+    where_params: dict[str, Any] = {}
+    parts: list[str] = []
+    for column, value in where.items():
+        name = quote_ident(column)
+        if isinstance(value, list | tuple) and value and _all_integers(value):
+            parts.append(f"{name} IN ({integer_list(value)})")
+        elif isinstance(value, list | tuple):
+            values = list(value)
+            where_params[f"where_{column}"] = values
+            if values and all(isinstance(v, str) for v in values):
+                where_params[f"where_{column}_low"] = min(values)  # code points: DuckDB's order
+                where_params[f"where_{column}_high"] = max(values)
+                parts.append(f"{name} >= $where_{column}_low AND {name} <= $where_{column}_high")
+            parts.append(f"list_contains($where_{column}, {name})")
+        else:
+            where_params[f"where_{column}"] = value
+            parts.append(f"{name} = $where_{column}")
+    conditions = " AND ".join(parts) or "true"
 
     def replace() -> int:
         con.execute(f"DELETE FROM {table} WHERE {conditions}", where_params)
@@ -433,6 +473,18 @@ def write_partition(
         return int(scalar(con, f"SELECT count(*) FROM {table} WHERE {conditions}", where_params))
 
     return replace() if in_transaction else atomically(con, replace)
+
+
+def _all_integers(values: Sequence[Any]) -> bool:
+    return all(isinstance(v, int) and not isinstance(v, bool) for v in values)
+
+
+def integer_list(values: Sequence[int]) -> str:
+    """Integers as the literal list of an ``IN (…)`` (the lake prunes data files by each value of
+    a literal list, not by a bound list parameter); anything but integers is refused."""
+    if not values or not _all_integers(values):
+        raise ValueError("integer_list needs a non-empty list of integers")
+    return ", ".join(str(int(v)) for v in values)
 
 
 def stage_rows(

@@ -2,14 +2,16 @@
 
 The targets are the ``webhooks:`` section of the configuration file
 (:mod:`batch_platform.lib.config_file`) plus the comma-separated URLs in
-$BATCH_PLATFORM_WEBHOOK_URLS. Generic, for any domain: the body is any JSON-serialisable
+$BATCH_PLATFORM_WEBHOOK_URLS; alerts also go to the URLs in $BATCH_PLATFORM_ALERT_WEBHOOKS
+(:func:`load_alert_targets`). Generic, for any domain: the body is any JSON-serialisable
 mapping, signed like delivery pages (``webhook-id``, ``webhook-timestamp``,
 ``webhook-signature``; see :mod:`batch_platform.lib.signing`) with the secret in the variable
 the target names (``signing_secret_env``), else the shared $BATCH_PLATFORM_SIGNING_SECRET; the
 URLs from the environment use $BATCH_PLATFORM_WEBHOOK_SIGNING_SECRET when that is set. One post
 has one id, the same on every retry and for every target. A webhook that stays down never
 raises, and neither does one without its secret (it is not sent: a configuration error): the
-caller gets a :class:`WebhookResult` per URL and decides what to log.
+caller gets a :class:`WebhookResult` per URL and decides what to log (and, for what failed,
+keeps it in the notification outbox: :mod:`batch_platform.defs.common.notifications`).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from batch_platform.lib.config_file import ConfigFileError, describe_errors, read_config_file
-from batch_platform.lib.http_retry import RetryPolicy, send_with_retries
+from batch_platform.lib.http_retry import Attempt, RetryPolicy, send_with_retries
 from batch_platform.lib.signing import (
     SigningConfigError,
     check_secret_env_name,
@@ -40,6 +42,9 @@ from batch_platform.lib.signing import (
 WEBHOOK_URLS_ENV = "BATCH_PLATFORM_WEBHOOK_URLS"
 # The secret of the webhooks listed in $BATCH_PLATFORM_WEBHOOK_URLS, when set (else the shared one).
 WEBHOOK_SIGNING_SECRET_ENV = "BATCH_PLATFORM_WEBHOOK_SIGNING_SECRET"
+# Where alerts go besides the run-status webhooks (Slack-compatible: the body has a "text").
+ALERT_WEBHOOKS_ENV = "BATCH_PLATFORM_ALERT_WEBHOOKS"
+ALERT_WEBHOOK_SIGNING_SECRET_ENV = "BATCH_PLATFORM_ALERT_WEBHOOK_SIGNING_SECRET"
 
 # Sensors post these: short, so a dead webhook cannot hold a sensor tick for long.
 WEBHOOK_RETRY = RetryPolicy(attempts=3, base=0.5, cap=4.0, max_retry_after=10.0)
@@ -73,18 +78,20 @@ class _WebhooksSection(BaseModel):
     webhooks: list[WebhookTarget] = []
 
 
+def _env_targets(env: Mapping[str, str], urls_env: str, secret_env: str) -> list[dict]:
+    """The comma-separated URLs of ``urls_env``, signed with the secret in ``secret_env`` when
+    that is set (else the shared one)."""
+    urls = [u.strip() for u in (env.get(urls_env) or "").split(",") if u.strip()]
+    own = {"signing_secret_env": secret_env} if env.get(secret_env) else {}
+    return [{"url": u, **own} for u in urls]
+
+
 def with_env_webhooks(data: Mapping[str, Any], env: Mapping[str, str]) -> dict:
     """``data`` (the configuration file) with the URLs of $BATCH_PLATFORM_WEBHOOK_URLS added,
     signed with $BATCH_PLATFORM_WEBHOOK_SIGNING_SECRET when that is set."""
-    urls = [u.strip() for u in (env.get(WEBHOOK_URLS_ENV) or "").split(",") if u.strip()]
-    if not urls:
+    added = _env_targets(env, WEBHOOK_URLS_ENV, WEBHOOK_SIGNING_SECRET_ENV)
+    if not added:
         return dict(data)
-    own = (
-        {"signing_secret_env": WEBHOOK_SIGNING_SECRET_ENV}
-        if env.get(WEBHOOK_SIGNING_SECRET_ENV)
-        else {}
-    )
-    added = [{"url": u, **own} for u in urls]
     return {**data, "webhooks": [*(data.get("webhooks") or []), *added]}
 
 
@@ -98,6 +105,18 @@ def load_webhook_targets(env: Mapping[str, str] | None = None) -> list[WebhookTa
         raise ConfigFileError(f"{source}: {describe_errors(error)}") from None
 
 
+def load_alert_targets(env: Mapping[str, str] | None = None) -> list[WebhookTarget]:
+    """The alert-only webhooks: the URLs in $BATCH_PLATFORM_ALERT_WEBHOOKS, signed with
+    $BATCH_PLATFORM_ALERT_WEBHOOK_SIGNING_SECRET when that is set (else the shared secret)."""
+    env = os.environ if env is None else env
+    try:
+        return _WebhooksSection.model_validate(
+            {"webhooks": _env_targets(env, ALERT_WEBHOOKS_ENV, ALERT_WEBHOOK_SIGNING_SECRET_ENV)}
+        ).webhooks
+    except ValidationError as error:
+        raise ConfigFileError(f"${ALERT_WEBHOOKS_ENV}: {describe_errors(error)}") from None
+
+
 @dataclass(frozen=True)
 class WebhookResult:
     url: str
@@ -105,6 +124,8 @@ class WebhookResult:
     status_code: int | None
     attempts: int
     error: str | None
+    # Every call made, in order (none when nothing was sent).
+    tried: tuple[Attempt, ...] = ()
 
     @property
     def not_sent(self) -> bool:
@@ -134,9 +155,27 @@ def post_json(
     posted again, so receivers can tell (a malformed one is the caller's bug: ValueError,
     before anything is sent).
     """
+    return post_body(
+        targets, encode(payload), message_id=message_id or new_message_id(), env=env,
+        policy=policy, client=client, rng=rng, sleep=sleep,
+    )  # fmt: skip
+
+
+def post_body(
+    targets: Sequence[WebhookTarget],
+    body: bytes,
+    *,
+    message_id: str,
+    env: Mapping[str, str] | None = None,
+    policy: RetryPolicy = WEBHOOK_RETRY,
+    client: httpx.Client | None = None,
+    rng: random.Random | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> list[WebhookResult]:
+    """POST the JSON ``body`` (bytes as they are: a notification sent again from the outbox is
+    byte for byte the first) to every target, signed under ``message_id``; see
+    :func:`post_json`."""
     env = os.environ if env is None else env
-    body = encode(payload)
-    message_id = message_id or new_message_id()
     if not is_message_id(message_id):
         raise ValueError("message_id must be 1 to 256 ASCII letters, digits, '_' or '-'")
     results = []
@@ -166,7 +205,7 @@ def post_json(
             last = outcome.attempts[-1]
             results.append(
                 WebhookResult(target.url, outcome.ok, last.status_code, len(outcome.attempts),
-                              outcome.error)
+                              outcome.error, tuple(outcome.attempts))
             )  # fmt: skip
     finally:
         if own_client:

@@ -99,7 +99,7 @@ def landed(dev_server):
 def test_lineage_graph_shows_the_pipeline(dev_server, landed, page):
     # With several groups the graph starts collapsed to one box per group: open the signals one,
     # on a screen that shows the whole group (boxes outside the view are not drawn).
-    page.set_viewport_size({"width": 2400, "height": 2000})
+    page.set_viewport_size({"width": 3600, "height": 2800})
     open_page(page, f"{dev_server.url}/asset-groups/signals?expanded=global%40global%3Asignals")
     try:
         page.get_by_text("scores_lead_scores").first.wait_for()
@@ -138,6 +138,13 @@ def test_ingested_asset_shows_its_passing_checks(dev_server, landed, page):
 def test_materialize_a_partition_from_the_ui(dev_server, landed, page):
     open_page(page, f"{dev_server.url}/assets/scores/scores_lead_scores")
     page.get_by_role("button", name="Materialize").first.click()
+    # Before any model is trained the UI warns that scores_lead_score_models was never
+    # materialized; lead scores run on the rules then, so the user confirms.
+    warning = page.get_by_role("dialog").filter(has_text="Are you sure?")
+    try:
+        warning.get_by_role("button", name="Confirm").click(timeout=10_000)
+    except PlaywrightTimeoutError:
+        pass  # no warning: a model exists
     dialog = page.get_by_role("dialog").filter(has_text="Launch runs to materialize")
     dialog.get_by_text("Latest", exact=True).click()
     dialog.get_by_text("1 partition").first.wait_for()

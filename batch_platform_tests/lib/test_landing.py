@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from pathlib import Path
@@ -15,6 +16,7 @@ from batch_platform.lib.landing import (
     DONE_SUFFIX,
     IN_PROGRESS_SUFFIXES,
     LandedFile,
+    LandingWatch,
     find_landed_file,
     find_landed_files,
     scan_landing_dir,
@@ -187,12 +189,13 @@ def test_landed_file_fields(tmp_path):
     os.utime(path, ns=(mtime_ns, mtime_ns))
     [landed] = scan(tmp_path)
     assert landed == LandedFile(
-        path=path,
+        directory=tmp_path,
         name=name,
-        partition_key=partition_key_for(name),
         size=5,
         mtime_ns=mtime_ns,
+        ctime_ns=path.stat().st_ctime_ns,
     )
+    assert landed.path == path and landed.partition_key == partition_key_for(name)
     assert landed.fingerprint == f"5:{mtime_ns}"
 
 
@@ -242,3 +245,70 @@ def test_scan_and_find_agree(tmp_path):
         land(tmp_path, name, age=100 + n)
     for landed in scan(tmp_path):
         assert find_landed_file(tmp_path, landed.partition_key) == landed.path
+
+
+def watch_ticks(directory, cursor=None, settle=0.0, request=lambda f: True):
+    watch = LandingWatch(cursor)
+    changed = watch.scan("files", directory, settle_seconds=settle)
+    requested = [f for f in changed if request(f)]
+    for landed in requested:
+        watch.requested("files", landed)
+    return [f.name for f in requested], watch.cursor()
+
+
+def test_the_watch_requests_each_file_once_and_a_rewrite_again(tmp_path):
+    land(tmp_path, "a.csv", age=600)
+    first, cursor = watch_ticks(tmp_path)
+    assert first == ["a.csv"]
+    assert watch_ticks(tmp_path, cursor)[0] == []
+    land(tmp_path, "a.csv", age=300, content=b"rewritten")
+    land(tmp_path, "b.csv", age=300)
+    again, cursor = watch_ticks(tmp_path, cursor)
+    assert sorted(again) == ["a.csv", "b.csv"]
+
+
+def test_the_watch_state_stays_small_once_files_are_history(tmp_path, monkeypatch):
+    import batch_platform.lib.landing as landing_module
+
+    for number in range(200):
+        land(tmp_path, f"old_{number:03d}.csv", age=600)
+    requested, cursor = watch_ticks(tmp_path)
+    assert len(requested) == 200
+    # Once the newest handled file is older than the margin, only files after it are kept.
+    monkeypatch.setattr(landing_module, "WATCH_MARGIN_NS", 0)
+    land(tmp_path, "new.csv", age=600)
+    requested, cursor = watch_ticks(tmp_path, cursor)
+    assert requested == ["new.csv"]
+    state = json.loads(cursor)["folders"]["files"]
+    assert len(state["recent"]) <= 1 and len(cursor) < 300
+    assert watch_ticks(tmp_path, cursor)[0] == []
+
+
+def test_a_file_still_landing_or_not_requested_is_never_passed_over(tmp_path):
+    land(tmp_path, "done.csv", age=600)
+    busy = tmp_path / "busy.csv"
+    busy.write_bytes(b"half")  # fresh, no marker: not complete with a settle time
+    requested, cursor = watch_ticks(tmp_path, settle=30)
+    assert requested == ["done.csv"]
+    land(tmp_path, "later.csv", age=600)
+    (tmp_path / "busy.csv.done").touch()  # the marker comes; its data file did not change
+    requested, cursor = watch_ticks(tmp_path, cursor, settle=30)
+    assert sorted(requested) == ["busy.csv", "later.csv"]
+    # A tick that stops at its run limit leaves the rest for the next one.
+    for name in ("x.csv", "y.csv"):
+        land(tmp_path, name, age=600)
+    requested, cursor = watch_ticks(tmp_path, cursor, request=lambda f: f.name == "x.csv")
+    assert requested == ["x.csv"]
+    assert watch_ticks(tmp_path, cursor)[0] == ["y.csv"]
+
+
+def test_the_cursor_of_earlier_versions_is_read_once(tmp_path):
+    land(tmp_path, "known.csv", age=600)
+    land(tmp_path, "unknown.csv", age=600)
+    known = scan(tmp_path)[0 if scan(tmp_path)[0].name == "known.csv" else 1]
+    legacy = json.dumps({f"signals/{known.partition_key}": known.fingerprint})
+    watch = LandingWatch(legacy)
+    changed = watch.scan(
+        "signals", tmp_path, settle_seconds=0, legacy_key=lambda f: f"signals/{f.partition_key}"
+    )
+    assert [f.name for f in changed] == ["unknown.csv"]

@@ -13,11 +13,13 @@ import pytest
 from batch_platform.lib.warehouse import (
     LAKE_CATALOG_FILE,
     TABLES,
+    LakeInvalidated,
     WarehouseError,
     atomically,
     checked_table,
     connect,
     current_snapshot,
+    integer_list,
     is_conflict,
     quote_ident,
     scalar,
@@ -383,6 +385,38 @@ def test_atomically_retries_a_conflict_from_scratch(con):
     assert usage_rows(con) == [(dt.date(2024, 1, 5), "x.com", 1)]
 
 
+def test_an_internal_error_in_a_write_is_not_retried_on_the_dead_connection(tmp_path):
+    # DuckLake 0.3 can fail a DELETE racing another process's compaction with an internal
+    # error that invalidates the whole database: no ROLLBACK (it would abort the process), a
+    # clear error, and the next connection is a fresh database that sees nothing of the write.
+    con = connect(tmp_path / "warehouse")
+    seed_usage(con)
+    before = usage_rows(con)
+    attempts = []
+
+    def write():
+        attempts.append(1)
+        con.execute(f"DELETE FROM {USAGE}")
+        raise duckdb.InternalException("INTERNAL Error: Could not find matching file")
+
+    with pytest.raises(LakeInvalidated, match="nothing was committed"):
+        atomically(con, write)
+    assert len(attempts) == 1
+    fresh = connect(tmp_path / "warehouse")
+    assert usage_rows(fresh) == before
+    fresh.close()
+
+
+def test_a_step_whose_connection_was_invalidated_asks_dagster_for_a_retry(tmp_path):
+    import dagster as dg
+
+    from batch_platform.defs.common.resources import WarehouseResource
+
+    resource = WarehouseResource(database=str(tmp_path / "warehouse"))
+    with pytest.raises(dg.RetryRequested), resource.get_connection():
+        raise LakeInvalidated("invalidated")
+
+
 def test_atomically_does_not_retry_other_errors(con):
     seed_usage(con)
     attempts = []
@@ -482,6 +516,36 @@ def test_write_partition_with_no_partition_columns_replaces_the_whole_table(con)
     written = write_partition(con, USAGE, {}, NEW_DAY_1_SQL, {"day": DAY_2})
     assert written == 3
     assert usage_rows(con) == [(DAY_2, d, 10) for d in ("c.com", "d.com", "e.com")]
+
+
+def test_write_partition_with_lists_replaces_exactly_those_partitions(con):
+    seed_usage(con)
+    con.execute(f"INSERT INTO {USAGE} VALUES ('2024-01-03', 'c.com', 4, 1, 1, 1)")
+    # Integers become a literal IN list, strings a range beside list_contains: the same rows.
+    written = write_partition(
+        con,
+        USAGE,
+        {"product_events": [1, 3], "account_domain": ["a.com", "z.com"]},
+        "SELECT DATE '2024-01-05' AS usage_date, 'a.com' AS account_domain, 3 AS product_events, "
+        "0 AS active_users, 0 AS logins, 0 AS features_used",
+    )
+    assert written == 1
+    assert usage_rows(con) == [
+        (DAY_1, "b.com", 2),
+        (dt.date(2024, 1, 3), "c.com", 4),
+        (dt.date(2024, 1, 5), "a.com", 3),
+    ]
+    # A string range alone would also take 'b.com' (between 'a.com' and 'c.com'): it stays.
+    empty = NEW_DAY_1_SQL + " WHERE false"
+    write_partition(con, USAGE, {"account_domain": ["a.com", "c.com"]}, empty, {"day": DAY_1})
+    assert usage_rows(con) == [(DAY_1, "b.com", 2)]
+
+
+def test_integer_list_takes_only_integers():
+    assert integer_list([3, 1, 2]) == "3, 1, 2"
+    for bad in ([], ["1"], [1.5], [True], ["1); DROP TABLE x; --"]):
+        with pytest.raises(ValueError):
+            integer_list(bad)
 
 
 @pytest.mark.parametrize(

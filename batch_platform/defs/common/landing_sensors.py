@@ -1,5 +1,6 @@
 """Sensors that watch landing folders, the same way in every domain: running by default, a
-cursor of the fingerprints already requested, new dynamic partitions added with their runs."""
+cursor that remembers what was requested (``LandingWatch``: bounded by what lands at once, not
+by history), new dynamic partitions added with their runs."""
 
 from __future__ import annotations
 
@@ -24,20 +25,34 @@ def landing_sensor(
 
 
 def requested_fingerprints(context: dg.SensorEvaluationContext) -> dict[str, str]:
-    """What earlier ticks requested: file (or cursor key) → fingerprint."""
+    """What earlier ticks saw, for a sensor watching a few named files: key → fingerprint."""
     return json.loads(context.cursor) if context.cursor else {}
+
+
+def existing_partitions(
+    context: dg.SensorEvaluationContext,
+    partitions_def: dg.DynamicPartitionsDefinition,
+    keys: Sequence[str],
+) -> set[str]:
+    """Which of ``keys`` are partitions already: asked one by one for a few keys, all at once
+    for many (a tick with thousands of new files must not make a query per file)."""
+    name = partitions_def.name
+    assert name is not None
+    if len(keys) <= 50:
+        return {key for key in keys if context.instance.has_dynamic_partition(name, key)}
+    return set(keys) & set(context.instance.get_dynamic_partitions(name))
 
 
 def landing_sensor_result(
     run_requests: list[dg.RunRequest],
-    requested: dict[str, str],
+    cursor: str,
     partitions_def: dg.DynamicPartitionsDefinition | None = None,
     new_partition_keys: Sequence[str] = (),
 ) -> dg.SensorResult:
     """The tick's runs, its new cursor, and the dynamic partitions its runs need."""
     return dg.SensorResult(
         run_requests=run_requests,
-        cursor=json.dumps(requested, separators=(",", ":")),
+        cursor=cursor,
         dynamic_partitions_requests=[partitions_def.build_add_request(list(new_partition_keys))]
         if partitions_def is not None and new_partition_keys
         else [],

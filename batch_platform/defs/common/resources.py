@@ -10,7 +10,8 @@ import dagster as dg
 import duckdb
 
 from batch_platform.lib.settings import LandingFolders, load_settings
-from batch_platform.lib.warehouse import connect
+from batch_platform.lib.staging import StagingArea
+from batch_platform.lib.warehouse import LakeInvalidated, connect
 
 
 def warehouse_pool(domain: str) -> str:
@@ -57,13 +58,25 @@ class WarehouseResource(dg.ConfigurableResource):
             snapshot=snapshot,
         )
 
+    def staging(self, domain: str, partition_key: str) -> StagingArea:
+        """Where a network-bound step of ``domain`` stages a partition's results as files
+        (``<warehouse dir>/staging/<domain>/<partition>/``) for the write step to fold in."""
+        return StagingArea(self.path / "staging", domain, partition_key)
+
     @contextmanager
     def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection for one step. Should DuckDB invalidate it inside a write (a rare
+        DuckLake internal error, nothing committed), the step is retried on a fresh one."""
         con = self.open()
         try:
             yield con
+        except LakeInvalidated as error:
+            raise dg.RetryRequested(max_retries=2, seconds_to_wait=1.0) from error
         finally:
-            con.close()
+            try:
+                con.close()
+            except duckdb.Error:
+                pass  # an invalidated connection: nothing left to release
 
 
 class LandingResource(dg.ConfigurableResource, LandingFolders):

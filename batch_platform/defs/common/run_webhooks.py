@@ -4,17 +4,20 @@ The sensors watch every job (no ``monitored_jobs``) and POST a signed summary
 (:mod:`batch_platform.defs.common.run_summary`) to the configured webhook targets, each signed
 with its own secret (or the shared one). The post's ``webhook-id`` is derived from the run and
 its status, so a second post of the same run's end carries the same id and a receiver can drop
-it. A webhook that stays down is logged, never retried forever: the sensor's cursor moves on. A
-webhook without its secret is not sent and is logged as an error (configuration), naming the
-variable, never a value.
+it. A webhook that stays down after the first send's retries waits in the notification outbox
+and is sent again until it is delivered (:mod:`batch_platform.defs.common.notifications`); the
+sensor's cursor moves on. A webhook without its secret is not sent: it is logged as an error
+(configuration), naming the variable, never a value, and waits in the outbox too.
 """
 
 import dagster as dg
 
+from batch_platform.defs.common.notifications import send_notification
 from batch_platform.defs.common.run_summary import run_summary
+from batch_platform.defs.delivery.logic.notification_outbox import Notification
 from batch_platform.lib.settings import ui_url
 from batch_platform.lib.signing import message_id_for
-from batch_platform.lib.webhooks import load_webhook_targets, post_json
+from batch_platform.lib.webhooks import encode, load_webhook_targets
 
 
 def notify(context: dg.RunStatusSensorContext, status: str) -> dg.SkipReason | None:
@@ -23,19 +26,13 @@ def notify(context: dg.RunStatusSensorContext, status: str) -> dg.SkipReason | N
     if not targets:
         return dg.SkipReason("no webhook URLs configured")
     summary = run_summary(context.instance, context.dagster_run, status, ui_url())
-    message_id = message_id_for("run-status", summary["run_id"], status)
-    for result in post_json(targets, summary, message_id=message_id):
-        if result.ok:
-            context.log.info(f"run {summary['run_id']} {status}: posted to {result.url}")
-        elif result.not_sent:
-            context.log.error(
-                f"run {summary['run_id']} {status}: webhook {result.url} {result.error}"
-            )
-        else:
-            context.log.warning(
-                f"run {summary['run_id']} {status}: webhook {result.url} failed after "
-                f"{result.attempts} attempt(s): {result.error}"
-            )
+    notification = Notification(
+        notification_id=message_id_for("run-status", summary["run_id"], status),
+        kind="run_status",
+        subject=f"run {summary['run_id']} {status}",
+        body=encode(summary),
+    )
+    send_notification(targets, notification, log=context.log, what=notification.subject)
     return None
 
 

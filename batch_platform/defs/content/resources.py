@@ -6,6 +6,12 @@ from batch_platform.defs.content.logic.content_settings import (
     ContentSettings,
     load_content_settings,
 )
+from batch_platform.defs.content.logic.embedders import (
+    Embedder,
+    EmbeddingSettings,
+    load_embedding_settings,
+    make_embedder,
+)
 
 
 class ContentResource(dg.ConfigurableResource):
@@ -29,6 +35,9 @@ class ContentResource(dg.ConfigurableResource):
     chunk_overlap: int | None = None
     clean_batch_pages: int | None = None
     clean_batch_bytes: int | None = None
+    extractor: str | None = None
+    extract_workers: int | None = None
+    extract_timeout: float | None = None
     near_duplicate_bits: int | None = None
     max_failure_rate: float | None = None
 
@@ -38,6 +47,24 @@ class ContentResource(dg.ConfigurableResource):
         )
 
 
+class EmbeddingsResource(dg.ConfigurableResource):
+    """Where chunk vectors come from: the bundled static model, or an OpenAI-compatible endpoint.
+
+    Read from $BATCH_PLATFORM_EMBEDDINGS_* at run time (README); the endpoint's URL and API key
+    come from the environment only, so run config cannot send the key to another host.
+    """
+
+    batch_size: int | None = None
+
+    def settings(self) -> EmbeddingSettings:
+        return load_embedding_settings(batch_size=self.batch_size)
+
+    def embedder(self) -> Embedder:
+        return make_embedder(self.settings())
+
+
 @dg.definitions
 def resources() -> dg.Definitions:
-    return dg.Definitions(resources={"content": ContentResource()})
+    return dg.Definitions(
+        resources={"content": ContentResource(), "embeddings": EmbeddingsResource()}
+    )

@@ -1,16 +1,20 @@
-"""The sensor that turns URL lists in <landing>/url_batches/ into batch partitions and runs."""
+"""The sensor that turns URL lists in <landing>/url_batches/ into batch partitions and runs.
+
+A list submitted through the job API comes with its submission (``.submissions/<batch>.json``):
+its priority and submitter become tags of the run (``dagster/priority`` orders Dagster's queue).
+"""
 
 import dagster as dg
 
 from batch_platform.defs.common.landing_sensors import (
     landing_sensor,
     landing_sensor_result,
-    requested_fingerprints,
 )
 from batch_platform.defs.common.resources import LandingResource
 from batch_platform.defs.content.jobs import content_batch_job
+from batch_platform.defs.content.logic.batch_submissions import read_submission
 from batch_platform.defs.content.partitions import url_batch_partitions
-from batch_platform.lib.landing import scan_landing_dir
+from batch_platform.lib.landing import LandingWatch
 
 MAX_RUNS_PER_TICK = 100
 SOURCE_FILE_TAG = "batch_platform/source_file"
@@ -23,29 +27,38 @@ SOURCE_FILE_TAG = "batch_platform/source_file"
     "unchanged for settle_seconds) becomes a batch partition and a content_batch_ingest run.",
 )
 def url_batches_sensor(context: dg.SensorEvaluationContext, landing: LandingResource):
-    seen = requested_fingerprints(context)
-    landed = scan_landing_dir(landing.url_batches_dir, settle_seconds=landing.settle_after)
+    watch = LandingWatch(context.cursor)
+    landed = watch.scan(
+        "url_batches",
+        landing.url_batches_dir,
+        settle_seconds=landing.settle_after,
+        legacy_key=lambda f: f.partition_key,
+    )
     new_keys: list[str] = []
     run_requests: list[dg.RunRequest] = []
     for batch in landed:
-        if seen.get(batch.partition_key) == batch.fingerprint:
-            continue
         if len(run_requests) >= MAX_RUNS_PER_TICK:
             break
-        if batch.partition_key not in seen:
+        if not context.instance.has_dynamic_partition(
+            url_batch_partitions.name, batch.partition_key
+        ):
             new_keys.append(batch.partition_key)
-        seen[batch.partition_key] = batch.fingerprint
+        watch.requested("url_batches", batch)
+        submission = read_submission(landing.url_batches_dir, batch.partition_key)
         run_requests.append(
             dg.RunRequest(
                 run_key=f"{batch.partition_key}:{batch.fingerprint}",
                 partition_key=batch.partition_key,
-                tags={SOURCE_FILE_TAG: batch.name[:200]},
+                tags={
+                    SOURCE_FILE_TAG: batch.name[:200],
+                    **(submission.run_tags() if submission else {}),
+                },
             )
         )
     if not run_requests:
-        return dg.SkipReason(f"no new complete URL lists ({len(landed)} already requested)")
+        return dg.SkipReason("no new complete URL lists")
     context.log.info(f"requesting {len(run_requests)} batch run(s)")
-    return landing_sensor_result(run_requests, seen, url_batch_partitions, new_keys)
+    return landing_sensor_result(run_requests, watch.cursor(), url_batch_partitions, new_keys)
 
 
 @dg.definitions

@@ -10,6 +10,7 @@ from batch_platform.defs.common.checks import (
 from batch_platform.defs.common.metadata import stored_asset
 from batch_platform.defs.common.resources import LandingResource, WarehouseResource
 from batch_platform.defs.delivery.logic.runner import DeliveryRun, deliver
+from batch_platform.defs.delivery.logic.sync_result import SyncResult
 from batch_platform.defs.delivery.partitions import delivery_days
 from batch_platform.defs.delivery.resources import DeliveryResource
 from batch_platform.defs.signals.assets.scores import LEAD_SCORES
@@ -17,6 +18,10 @@ from batch_platform.lib.sql_files import SqlFolder
 from batch_platform.lib.warehouse import scalar
 
 DELIVERED_SCORES = dg.AssetKey(["delivery", "delivery_delivered_scores"])
+# A run that continues the night's sync (requested when the run before spent its page budget):
+# the run it follows, and how many runs the night's sync has taken so far.
+CONTINUES_TAG = "batch_platform/delivery_continues"
+ROUND_TAG = "batch_platform/delivery_round"
 load_sql = SqlFolder.of_domain(__file__)
 DELIVERED_KEY_UNIQUE = KeyUniqueCheck(
     DELIVERED_SCORES,
@@ -43,19 +48,23 @@ def _metadata(con, run: DeliveryRun) -> dict:
             metadata[f"{r.destination}/{field}"] = getattr(r, field)
         metadata[f"{r.destination}/dead_lettered"] = r.dead_lettered
         metadata[f"{r.destination}/pending_after"] = r.pending_after
+        metadata[f"{r.destination}/budget_spent"] = r.budget_spent
         metadata[f"{r.destination}/status"] = r.status
     return metadata
 
 
-def _success_rate_check(run: DeliveryRun, minimum: float) -> dg.AssetCheckResult:
+def success_rate_check(
+    results: list[SyncResult], minimum: float, asset_key: dg.AssetKey = DELIVERED_SCORES
+) -> dg.AssetCheckResult:
+    """Every destination delivered at least ``minimum`` of the records it tried this run."""
     low = [
         f"{r.destination} {r.succeeded / r.attempted:.2%} ({r.succeeded:,}/{r.attempted:,})"
-        for r in run.results
+        for r in results
         if r.attempted and r.succeeded / r.attempted < minimum
     ]
-    rates = {r.destination: round(r.succeeded / r.attempted, 4) for r in run.results if r.attempted}
+    rates = {r.destination: round(r.succeeded / r.attempted, 4) for r in results if r.attempted}
     return dg.AssetCheckResult(
-        asset_key=DELIVERED_SCORES,
+        asset_key=asset_key,
         check_name="success_rate",
         passed=not low,
         description=f"delivery success below {minimum:.1%}: {'; '.join(low)}"
@@ -63,6 +72,32 @@ def _success_rate_check(run: DeliveryRun, minimum: float) -> dg.AssetCheckResult
         else f"every destination at or above {minimum:.1%} (or nothing to send)",
         metadata={"success_rates": rates},
     )
+
+
+def audit_balanced_check(con, run_id: str, asset_key: dg.AssetKey) -> dg.AssetCheckResult:
+    """Each destination's sync_runs row of this run agrees with the changelog it wrote."""
+    return count_check(
+        con,
+        asset_key=asset_key,
+        check_name="audit_balanced",
+        sql=f"SELECT count(*) FROM ({load_sql('select_run_audit_mismatches')})",
+        params={"run_id": run_id},
+        what="destinations whose sync_runs row disagrees with the changelog",
+    )
+
+
+def fail_if_undelivered(results: list[SyncResult], what: str, **failure: object) -> None:
+    """A run that could deliver nothing to some destination fails, naming each one; its
+    records (``what``) stay pending for the next run."""
+    failed = [r for r in results if r.status == "failed"]
+    if failed:
+        raise dg.Failure(
+            description="nothing could be delivered to "
+            + ", ".join(r.destination for r in failed)
+            + f"; {what} stay pending for the next run. "
+            + "; ".join(r.summary for r in failed),
+            **failure,
+        )
 
 
 def _rejected_jump_check(con, run_id: str, factor: float, minimum: int) -> dg.AssetCheckResult:
@@ -111,14 +146,20 @@ def delivered_scores(
     After the day's lead scores, every contact whose score moved at least the threshold (default
     5 points) since the value last *delivered* to a destination, or who became an MQL, is queued
     and sent in pages (priority tier, then the contact's created date), signed with HMAC-SHA256
-    and carrying an idempotency key (destination, contact, score version). Failed records stay
-    pending for the next run and are dead-lettered after N runs; 4xx rejections at once. Every
+    and carrying an idempotency key (destination, contact, score version), at most
+    max_pages_per_run pages per destination: a run that spends that budget with records left is
+    followed by another the same night (score_delivery_continuation_sensor), which sends what is
+    pending without looking for changes again. Failed records stay pending for the next run and
+    are dead-lettered after N runs; 4xx rejections at once. Every
     attempt is in delivery.sync_changelog, every run in delivery.sync_runs, and the run's report
     in <reports>/delivery/. Without a configured destination, records go to the outbox
     (delivery.outbox and <outbox>/<destination>/<day>.jsonl). Key: (destination, email).
     """
     config = delivery.load_config()
     run_id = context.run.run_id
+    continues = context.run.tags.get(CONTINUES_TAG)
+    if continues:
+        context.log.info(f"continues the night's sync after run {continues}: sends what is pending")
     with duckdb.get_connection() as con:
         run = deliver(
             con,
@@ -127,31 +168,21 @@ def delivered_scores(
             as_of_date=context.partition_key,
             outbox_dir=delivery.outbox_path,
             reports_dir=landing.reports_path,
+            queue=not continues,
             log=context.log.info,
         )
         for result in run.results:
             if result.status in ("partial", "failed"):
                 context.log.warning(result.summary)
         yield dg.MaterializeResult(metadata=_metadata(con, run))
-        yield _success_rate_check(run, config.sync.min_success_rate)
+        yield success_rate_check(run.results, config.sync.min_success_rate)
         yield _rejected_jump_check(
             con, run_id, config.sync.rejected_jump_factor, config.sync.rejected_jump_minimum
         )
         yield DELIVERED_KEY_UNIQUE.evaluate(con)
-        yield count_check(
-            con,
-            asset_key=DELIVERED_SCORES,
-            check_name="audit_balanced",
-            sql=f"SELECT count(*) FROM ({load_sql('select_run_audit_mismatches')})",
-            params={"run_id": run_id},
-            what="destinations whose sync_runs row disagrees with the changelog",
-        )
-    failed = [r for r in run.results if r.status == "failed"]
-    if failed:
-        raise dg.Failure(
-            description="nothing could be delivered to "
-            + ", ".join(r.destination for r in failed)
-            + "; the records stay pending for the next run. "
-            + "; ".join(r.summary for r in failed),
-            metadata={"report_path": dg.MetadataValue.path(str(run.report_md))},
-        )
+        yield audit_balanced_check(con, run_id, DELIVERED_SCORES)
+    fail_if_undelivered(
+        run.results,
+        "the records",
+        metadata={"report_path": dg.MetadataValue.path(str(run.report_md))},
+    )

@@ -6,12 +6,20 @@ from batch_platform.defs.common.automation import asset_job
 from batch_platform.defs.signals.assets._common import (
     CLEAN_SIGNALS,
     DUPLICATES,
+    LEAD_SCORE_MODEL_WEIGHTS,
+    LEAD_SCORE_MODELS,
     QUARANTINED_FILES,
     QUARANTINED_ROWS,
     RAW_SIGNAL_FILES,
     RAW_SIGNALS,
 )
 from batch_platform.defs.signals.assets.firmographics import FIRMOGRAPHICS
+from batch_platform.defs.signals.assets.intent_signals import (
+    CLEAN_INTENT,
+    INTENT_DUPLICATES,
+    QUARANTINED_INTENT,
+    RAW_INTENT_FILES,
+)
 from batch_platform.defs.signals.assets.monthly_intent import MONTHLY_INTENT
 from batch_platform.defs.signals.assets.reports import FILE_ACCOUNTING, PIPELINE_REPORT
 from batch_platform.defs.signals.assets.rollups import DAILY_USAGE, WEB_SESSIONS
@@ -29,6 +37,13 @@ signal_file_ingest_job = asset_job(
     "Load one landed signal file into raw and cleaned tables.",
     MAX_RUNTIME_HOURS,
 )  # fmt: skip
+
+intent_file_ingest_job = asset_job(
+    "intent_file_ingest",
+    dg.AssetSelection.assets(RAW_INTENT_FILES, CLEAN_INTENT, INTENT_DUPLICATES, QUARANTINED_INTENT),
+    "Validate one landed intent-provider export into clean and quarantined intent rows.",
+    MAX_RUNTIME_HOURS,
+)
 
 firmographics_job = asset_job(
     "firmographics_refresh",
@@ -53,6 +68,13 @@ weekly_account_health_job = asset_job(
     MAX_RUNTIME_HOURS,
 )
 
+weekly_lead_score_model_training_job = asset_job(
+    "weekly_lead_score_model_training",
+    dg.AssetSelection.assets(LEAD_SCORE_MODELS, LEAD_SCORE_MODEL_WEIGHTS),
+    "Train the lead-score model on the outcomes so far; lead scores use it once approved.",
+    MAX_RUNTIME_HOURS,
+)
+
 monthly_intent_job = asset_job(
     "monthly_intent_report",
     dg.AssetSelection.assets(MONTHLY_INTENT),
@@ -66,9 +88,11 @@ def jobs() -> dg.Definitions:
     return dg.Definitions(
         jobs=[
             signal_file_ingest_job,
+            intent_file_ingest_job,
             firmographics_job,
             nightly_lead_scoring_job,
             weekly_account_health_job,
+            weekly_lead_score_model_training_job,
             monthly_intent_job,
         ]
     )

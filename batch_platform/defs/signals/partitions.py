@@ -8,6 +8,9 @@ START_DATE = "2024-01-01"
 # One partition per landed signal file; keys come from batch_platform.lib.keys.
 signal_file_partitions = dg.DynamicPartitionsDefinition(name="signal_files")
 
+# One partition per landed intent-provider export, keyed the same way.
+intent_file_partitions = dg.DynamicPartitionsDefinition(name="intent_files")
+
 # As-of days for nightly work.
 daily_partitions = dg.DailyPartitionsDefinition(start_date=START_DATE, timezone=TIMEZONE)
 

@@ -1,5 +1,6 @@
-"""Schedules: nightly lead scoring, weekly account health and the monthly intent report, all
-running by default in America/New_York, the time zone of the partitions they fill."""
+"""Schedules: nightly lead scoring, weekly account health, weekly lead-score model training and
+the monthly intent report, all running by default in America/New_York, the time zone of the
+partitions they fill."""
 
 import datetime as dt
 
@@ -10,6 +11,7 @@ from batch_platform.defs.signals.jobs import (
     monthly_intent_job,
     nightly_lead_scoring_job,
     weekly_account_health_job,
+    weekly_lead_score_model_training_job,
 )
 from batch_platform.defs.signals.partitions import TIMEZONE
 
@@ -50,6 +52,24 @@ weekly_account_health_schedule = partition_schedule(
     description="Sunday 22:00 America/New_York: account health for the week ending that day.",
 )
 
+
+@dg.schedule(
+    name="weekly_lead_score_model_schedule",
+    job=weekly_lead_score_model_training_job,
+    cron_schedule="0 1 * * 1",
+    execution_timezone=TIMEZONE,
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+    description="Monday 01:00 America/New_York: train the lead-score model on the history up to "
+    "the Sunday just ended, before that night's lead scoring (which uses it once approved).",
+)
+def weekly_lead_score_model_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+    as_of = day_partition_for(context.scheduled_execution_time)
+    return dg.RunRequest(
+        run_key=as_of,
+        run_config={"ops": {"lead_score_model": {"config": {"as_of_date": as_of}}}},
+    )
+
+
 monthly_intent_schedule = partition_schedule(
     name="monthly_intent_schedule",
     job=monthly_intent_job,
@@ -66,6 +86,7 @@ def schedules() -> dg.Definitions:
         schedules=[
             nightly_lead_scoring_schedule,
             weekly_account_health_schedule,
+            weekly_lead_score_model_schedule,
             monthly_intent_schedule,
         ]
     )

@@ -5,15 +5,19 @@ import hashlib
 import dagster as dg
 
 from batch_platform.defs.common.landing_sensors import (
+    existing_partitions,
     landing_sensor,
     landing_sensor_result,
-    requested_fingerprints,
 )
 from batch_platform.defs.common.resources import LandingResource
-from batch_platform.defs.signals.jobs import firmographics_job, signal_file_ingest_job
+from batch_platform.defs.signals.jobs import (
+    firmographics_job,
+    intent_file_ingest_job,
+    signal_file_ingest_job,
+)
 from batch_platform.defs.signals.logic.signal_file_format import file_format
-from batch_platform.defs.signals.partitions import signal_file_partitions
-from batch_platform.lib.landing import LandedFile, scan_landing_dir
+from batch_platform.defs.signals.partitions import intent_file_partitions, signal_file_partitions
+from batch_platform.lib.landing import LandedFile, LandingWatch
 
 MAX_RUNS_PER_TICK = 500
 # Files that land together are loaded by one run over their range of partitions (far fewer runs
@@ -34,21 +38,29 @@ def _is_firmographics_file(name: str) -> bool:
     "once it has a <name>.done marker or has not changed for settle_seconds.",
 )
 def signal_files_sensor(context: dg.SensorEvaluationContext, landing: LandingResource):
-    seen = requested_fingerprints(context)
-    signals = scan_landing_dir(landing.signals_dir, settle_seconds=landing.settle_after)
-    firmographics = scan_landing_dir(
-        landing.firmographics_dir, _is_firmographics_file, landing.settle_after
+    watch = LandingWatch(context.cursor)
+    signals = watch.scan(
+        "signals",
+        landing.signals_dir,
+        settle_seconds=landing.settle_after,
+        legacy_key=lambda f: f"signals/{f.partition_key}",
     )
-    existing = set(context.instance.get_dynamic_partitions(signal_file_partitions.name))
+    changed_firmographics = watch.scan(
+        "firmographics",
+        landing.firmographics_dir,
+        _is_firmographics_file,
+        landing.settle_after,
+        legacy_key=lambda f: f"firmographics/{f.name}",
+    )
+    existing = existing_partitions(
+        context, signal_file_partitions, [f.partition_key for f in signals]
+    )
     new_files: list[LandedFile] = []
     run_requests: list[dg.RunRequest] = []
     for landed in signals:
-        cursor_key = f"signals/{landed.partition_key}"
-        if seen.get(cursor_key) == landed.fingerprint:
-            continue
         if len(run_requests) + len(new_files) // landing.files_per_run >= MAX_RUNS_PER_TICK:
             break
-        seen[cursor_key] = landed.fingerprint
+        watch.requested("signals", landed)
         if landed.partition_key in existing:
             # A rewritten file: its partition is reloaded on its own.
             run_requests.append(_ingest_request([landed]))
@@ -57,12 +69,9 @@ def signal_files_sensor(context: dg.SensorEvaluationContext, landing: LandingRes
     # New partitions are added in this order, so each batch is a contiguous range of them.
     run_requests += [_ingest_request(batch) for batch in _batches(new_files, landing.files_per_run)]
     new_keys = [landed.partition_key for landed in new_files]
-    changed_firmographics = [
-        f for f in firmographics if seen.get(f"firmographics/{f.name}") != f.fingerprint
-    ]
     if changed_firmographics:
         for f in changed_firmographics:
-            seen[f"firmographics/{f.name}"] = f.fingerprint
+            watch.requested("firmographics", f)
         fingerprint = ",".join(sorted(f"{f.name}={f.fingerprint}" for f in changed_firmographics))
         run_requests.insert(
             0,
@@ -73,11 +82,9 @@ def signal_files_sensor(context: dg.SensorEvaluationContext, landing: LandingRes
             ),
         )
     if not run_requests:
-        return dg.SkipReason(
-            f"no new complete files ({len(signals)} signal files already requested)"
-        )
+        return dg.SkipReason("no new complete files")
     context.log.info(f"requesting {len(run_requests)} run(s); {len(new_keys)} new partition(s)")
-    return landing_sensor_result(run_requests, seen, signal_file_partitions, new_keys)
+    return landing_sensor_result(run_requests, watch.cursor(), signal_file_partitions, new_keys)
 
 
 def _batches(files: list[LandedFile], max_files: int) -> list[list[LandedFile]]:
@@ -118,6 +125,40 @@ def _ingest_request(files: list[LandedFile]) -> dg.RunRequest:
     )
 
 
+@landing_sensor(
+    name="intent_files_sensor",
+    job=intent_file_ingest_job,
+    description="Watches <landing>/intent/. A complete new or changed intent-provider export gets "
+    "its own partition and a run validating it.",
+)
+def intent_files_sensor(context: dg.SensorEvaluationContext, landing: LandingResource):
+    watch = LandingWatch(context.cursor)
+    changed = watch.scan(
+        "intent",
+        landing.intent_dir,
+        settle_seconds=landing.settle_after,
+        legacy_key=lambda f: f.partition_key,
+    )[:MAX_RUNS_PER_TICK]
+    if not changed:
+        return dg.SkipReason("no new complete intent files")
+    for landed in changed:
+        watch.requested("intent", landed)
+    existing = existing_partitions(
+        context, intent_file_partitions, [f.partition_key for f in changed]
+    )
+    new_keys = [f.partition_key for f in changed if f.partition_key not in existing]
+    run_requests = [
+        dg.RunRequest(
+            run_key=f"{landed.partition_key}:{landed.fingerprint}",
+            partition_key=landed.partition_key,
+            tags={"batch_platform/source_file": landed.name[:200]},
+        )
+        for landed in changed
+    ]
+    context.log.info(f"requesting {len(run_requests)} run(s); {len(new_keys)} new partition(s)")
+    return landing_sensor_result(run_requests, watch.cursor(), intent_file_partitions, new_keys)
+
+
 @dg.definitions
 def sensors() -> dg.Definitions:
-    return dg.Definitions(sensors=[signal_files_sensor])
+    return dg.Definitions(sensors=[signal_files_sensor, intent_files_sensor])

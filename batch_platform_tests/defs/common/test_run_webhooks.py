@@ -135,6 +135,8 @@ def test_a_webhook_without_its_secret_is_not_sent_and_logged_as_an_error(
         result = delivery.deliver(DAY)
         _config_with_webhook(delivery, receiver.url, "HOOKS_SECRET")
         monkeypatch.setenv("HOOKS_SECRET", "")
+        # The notification outbox is in the warehouse the environment names.
+        monkeypatch.setenv("BATCH_PLATFORM_WAREHOUSE", str(delivery.platform.warehouse))
         context = _status_context(
             delivery, result, "run_success_webhook_sensor", DagsterEventType.RUN_SUCCESS
         )
@@ -150,3 +152,7 @@ def test_a_webhook_without_its_secret_is_not_sent_and_logged_as_an_error(
     )
     assert expected in logged, logged
     assert SECRET not in logged
+    # Not dropped: it waits in the outbox until the secret is set.
+    assert delivery.query(
+        "SELECT kind, status, attempts, signing_secret_env FROM delivery.notification_outbox"
+    ) == [("run_status", "waiting", 0, "HOOKS_SECRET")]

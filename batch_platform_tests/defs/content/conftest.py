@@ -7,10 +7,11 @@ import dagster as dg
 import pytest
 
 from batch_platform.defs.common.resources import LandingResource, WarehouseResource
-from batch_platform.defs.content.assets.batch_items import fetch_url_batch
+from batch_platform.defs.content.assets.batch_items import record_url_batch
+from batch_platform.defs.content.assets.fetch_results import fetch_url_batch
 from batch_platform.defs.content.assets.pages import clean_url_batch
 from batch_platform.defs.content.logic.local_site import LocalSite, serve_site
-from batch_platform.defs.content.resources import ContentResource
+from batch_platform.defs.content.resources import ContentResource, EmbeddingsResource
 from batch_platform.lib.keys import partition_key_for
 
 # Small limits so the slow page, retries and the huge body take well under a second each.
@@ -42,6 +43,7 @@ class ContentPlatform:
             "duckdb": WarehouseResource(database=str(self.warehouse)),
             "landing": LandingResource(landing_dir=str(self.batches_dir.parent), settle_seconds=0),
             "content": ContentResource(**(self.settings | content)),
+            "embeddings": EmbeddingsResource(),
         }
 
     def write_list(self, name: str, lines: list[str]) -> str:
@@ -52,7 +54,7 @@ class ContentPlatform:
 
     def run(self, key: str, assets=None, **content) -> dg.ExecuteInProcessResult:
         return dg.materialize(
-            assets or [fetch_url_batch, clean_url_batch],
+            assets or [fetch_url_batch, record_url_batch, clean_url_batch],
             partition_key=key,
             resources=self.resources(**content),
             instance=self.instance,

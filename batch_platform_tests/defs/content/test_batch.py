@@ -4,9 +4,9 @@ import itertools
 
 import pytest
 
-from batch_platform.defs.content.assets.batch_items import fetch_url_batch
+from batch_platform.defs.content.assets.fetch_results import fetch_url_batch
 from batch_platform.defs.content.assets.pages import clean_url_batch
-from batch_platform.defs.content.logic import cleaning
+from batch_platform.defs.content.logic import page_cleaning
 from batch_platform.defs.content.logic.extract import extract
 
 CASES = {
@@ -252,14 +252,15 @@ def test_a_page_the_extractor_cannot_read_fails_alone(content_platform, monkeypa
     site = content_platform.site
     urls = [site.url(f"/page/{n}") for n in (1, 2, 3)]
 
-    def extract_or_raise(body, content_type, language):
+    def extract_or_raise(body, content_type, language, extractor):
         if b"Article 2" in body:
             raise UnicodeError("the extractor gave up")
-        return extract(body, content_type, language)
+        return extract(body, content_type, language, extractor)
 
-    monkeypatch.setattr(cleaning, "extract", extract_or_raise)
+    # Replaced in this process, so extracted here (worker processes: test_worker_pool.py).
+    monkeypatch.setattr(page_cleaning, "extract", extract_or_raise)
     key = content_platform.write_list("one_unreadable.txt", urls)
-    result = content_platform.run(key)
+    result = content_platform.run(key, extract_workers=0)
     assert result.success
     rows = content_platform.query(
         "SELECT url, dup_status, kind, metadata->>'clean_error' FROM content.pages "

@@ -9,7 +9,7 @@ import pytest
 from batch_platform.defs.common.resources import WarehouseResource
 from batch_platform.defs.content.assets import batch_items
 from batch_platform.defs.content.assets.pages import clean_url_batch
-from batch_platform.defs.content.logic import cleaning, url_fetcher
+from batch_platform.defs.content.logic import page_cleaning, url_fetcher
 from batch_platform.defs.content.logic.cleaning import CleanSettings, clean_batch, staged_batches
 from batch_platform.defs.content.logic.extract import Extracted, extract
 from batch_platform.defs.content.logic.reasons import MAX_REASON_CHARS
@@ -101,17 +101,18 @@ def test_cleaning_holds_one_batch_of_bodies_at_a_time(tmp_path, monkeypatch):
     """40 bodies of 1 MB, cleaned 3 MB at a time: Python never holds many more bytes than that.
     (The extractor is stubbed: trafilatura's own working memory is not what is measured.)"""
 
-    def cheap_extract(body, content_type, language):
+    def cheap_extract(body, content_type, language, extractor):
         return Extracted("html", None, None, body[-80:].decode())
 
-    monkeypatch.setattr(cleaning, "extract", cheap_extract)
+    # Replaced and measured in this process: extracted here, not in worker processes.
+    monkeypatch.setattr(page_cleaning, "extract", cheap_extract)
     warehouse = WarehouseResource(database=str(tmp_path / "warehouse"))
     with warehouse.get_connection() as con:
         _stage_padded_pages(con, "padded.txt", 40, 1_000_000)
         peaks = {}
         for label, settings in (
-            ("batched", CleanSettings(batch_bytes=3_000_000)),
-            ("at once", CleanSettings(batch_pages=1000, batch_bytes=10**12)),
+            ("batched", CleanSettings(batch_bytes=3_000_000, workers=0)),
+            ("at once", CleanSettings(batch_pages=1000, batch_bytes=10**12, workers=0)),
         ):
             tracemalloc.start()
             try:
@@ -134,15 +135,15 @@ def test_a_huge_failure_reason_is_stored_and_shown_cut(content_platform, monkeyp
             raise RuntimeError("x" * 100_000)
         return await original(self, url)
 
-    def extract_or_explode(body, content_type, language):
+    def extract_or_explode(body, content_type, language, extractor):
         if b"Article 3" in body:
             raise ValueError("y" * 100_000)
-        return extract(body, content_type, language)
+        return extract(body, content_type, language, extractor)
 
     monkeypatch.setattr(url_fetcher.Fetcher, "fetch", fetch_or_explode)
-    monkeypatch.setattr(cleaning, "extract", extract_or_explode)
+    monkeypatch.setattr(page_cleaning, "extract", extract_or_explode)
     key = content_platform.write_list("huge_reasons.txt", urls)
-    result = content_platform.run(key)
+    result = content_platform.run(key, extract_workers=0)  # the replaced extract runs here
     assert result.success
     [(error,)] = content_platform.query(
         "SELECT error FROM content.batch_items WHERE partition_key = $k AND url = $u",

@@ -38,6 +38,7 @@ def test_complete_lists_become_partitions_and_runs(tmp_path):
             "settled.csv",
         }
         assert sorted(result.dynamic_partitions_requests[0].partition_keys) == keys
+        instance.add_dynamic_partitions("url_batches", keys)  # as the daemon does
         again = evaluate(instance, tmp_path, cursor=result.cursor)
         assert isinstance(again, dg.SkipReason)
         # A list that changes is run again, into the same partition.

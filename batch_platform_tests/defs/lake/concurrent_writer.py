@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from batch_platform.defs.common.resources import WarehouseResource
+from batch_platform.lib.warehouse import LakeInvalidated
 from batch_platform_tests.defs.lake.conftest import FIRST_DAY, write_day
 
 REPLACED_SCALE = 7
@@ -16,14 +17,30 @@ PAUSE_SECONDS = 0.1
 
 
 def main(warehouse: str, stop_file: str, days: int) -> None:
-    con = WarehouseResource(database=warehouse).open()
-    replaced, added, times = [], [], []
+    resource = WarehouseResource(database=warehouse)
+    con = resource.open()
+    replaced, added, times, reopened = [], [], [], 0
+
+    def write(day: dt.date, **options) -> None:
+        # As a run's step is retried on a fresh connection when DuckDB invalidates it (a rare
+        # DuckLake internal error when a DELETE races the compaction; nothing is committed).
+        nonlocal con, reopened
+        for attempt in range(3):
+            try:
+                write_day(con, day, **options)
+                return
+            except LakeInvalidated:
+                if attempt == 2:
+                    raise
+                reopened += 1
+                con = resource.open()
+
     n = 0
     while not Path(stop_file).exists():
         replaced_day = FIRST_DAY + dt.timedelta(days=n % days)
-        write_day(con, replaced_day, scale=REPLACED_SCALE)
+        write(replaced_day, scale=REPLACED_SCALE)
         added_day = FIRST_DAY + dt.timedelta(days=days + n)
-        write_day(con, added_day)
+        write(added_day)
         replaced.append(replaced_day.isoformat())
         added.append(added_day.isoformat())
         times.append(time.time())
@@ -32,7 +49,10 @@ def main(warehouse: str, stop_file: str, days: int) -> None:
         n += 1
         time.sleep(PAUSE_SECONDS)
     con.close()
-    print(json.dumps({"replaced": replaced, "added": added, "times": times}), flush=True)
+    print(
+        json.dumps({"replaced": replaced, "added": added, "times": times, "reopened": reopened}),
+        flush=True,
+    )
 
 
 if __name__ == "__main__":

@@ -29,12 +29,14 @@ def test_job_schedule_and_sensor_are_defined_and_running_by_default():
     assert keys == {
         "portfolio/portfolio_firm_records",
         "quarantine/quarantine_portfolio_firm_rows",
+        "portfolio/portfolio_office_api_responses",
         "portfolio/portfolio_office_snapshot",
         "portfolio/portfolio_baseline",
         "portfolio/portfolio_status_changes",
         "portfolio/portfolio_renewals_due",
         "portfolio/portfolio_mismatches",
         "reports/reports_portfolio_health_report",
+        "delivery/delivery_portfolio_records",
     }
 
 

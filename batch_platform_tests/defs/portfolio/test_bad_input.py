@@ -28,7 +28,7 @@ def test_invalid_firm_rows_are_quarantined_with_every_reason_and_the_rest_proces
         "a.csv",
         HEADER
         + "TM-1,US,ALPHA,Acme,registered,2015-01-01,2016-01-01,2026-12-01,9\n"
-        + "TM-2,XX,BETA,Acme,registered,2015-01-01,2016-01-01,2030-01-01,9\n"
+        + "TM-2,Atlantis,BETA,Acme,registered,2015-01-01,2016-01-01,2030-01-01,9\n"
         + "TM-3,DE,GAMMA,Acme,eingetragen,31.02.2019,2020-01-01,01.01.2030,9\n"
         + ",FR,DELTA,Acme,enregistrée,2015-01-01,2016-01-01,2030-01-01,9\n"
         + "TM-1,US,ALPHA AGAIN,Acme,registered,2015-01-01,2016-01-01,2026-12-01,9\n"
@@ -55,7 +55,7 @@ def test_invalid_firm_rows_are_quarantined_with_every_reason_and_the_rest_proces
         )
     )
     assert reasons == {
-        ("a.csv", 2): "jurisdiction 'XX' is unknown",
+        ("a.csv", 2): "jurisdiction 'Atlantis' is not a two-letter office code (WIPO ST.3)",
         ("a.csv", 3): "filing_date '31.02.2019' is not a date in ISO or the DE format",
         ("a.csv", 4): "registration_id is missing",
         ("a.csv", 5): "duplicate registration_id (first at a.csv line 1)",
@@ -110,7 +110,7 @@ def test_bad_office_data_fails_that_registration_with_the_reason(portfolio):
         ("TM-3", "failed", "not in any office snapshot with as_of in 2026-11"),
     ]
     # The month's report still builds, and says which registrations failed.
-    assert portfolio.sweep(MONTH, assets=ASSETS[2:]).success
+    assert portfolio.sweep(MONTH, assets=ASSETS[3:]).success
     report = (portfolio.reports_dir / "portfolio_health_2026-11.md").read_text()
     assert "3 registrations: 0 status changes, 0 renewals due, 0 mismatches, 2 fetch failures" in (
         report

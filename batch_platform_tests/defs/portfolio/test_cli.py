@@ -20,3 +20,5 @@ def test_sample_then_status_of_a_swept_month(portfolio, monkeypatch, capsys):
     assert "summary: 300 registrations:" in out and "150 fetch failures" in out
     assert "fetch states: failed 150, succeeded 150" in out
     assert "not in any office snapshot with as_of in 2026-11" in out
+    assert "clients: 50\n" in out and "\n  client-01: " in out  # each has failed fetches
+    assert "records sent: none (no portfolio destination)" in out

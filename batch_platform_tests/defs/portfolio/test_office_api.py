@@ -10,64 +10,19 @@ import pytest
 
 from batch_platform.defs.portfolio.assets._common import OFFICE_SNAPSHOT
 from batch_platform.defs.portfolio.assets.firm_records import portfolio_firm_records
+from batch_platform.defs.portfolio.assets.office_api_responses import office_api_responses
 from batch_platform.defs.portfolio.assets.office_snapshot import office_snapshot
-from batch_platform.defs.portfolio.logic.registration_records import OFFICE_COLUMNS, read_records
-from batch_platform.defs.portfolio.logic.sample_portfolio import generate_portfolio_sample
-from batch_platform.defs.portfolio.resources import OfficeDataResource
-from batch_platform_tests.defs.portfolio.conftest import ASSETS, MONTH
+from batch_platform.defs.portfolio.logic.office_responses import staged_successes
+from batch_platform_tests.defs.portfolio.conftest import (
+    ASSETS,
+    MONTH,
+    OFFICE_API_KEY,
+    use_office_api,
+)
 from batch_platform_tests.support.office_api import JITTER, OfficeApiServer, OfficeState
 
 RATE_PER_MINUTE = 120  # per jurisdiction: one request every 0.5 s
 INTERVAL = 60 / RATE_PER_MINUTE
-KEY = "office-test-key"
-
-
-@pytest.fixture
-def office_sample(portfolio, monkeypatch):
-    sample = generate_portfolio_sample(
-        portfolio.landing,
-        MONTH,
-        registrations=60,
-        jurisdiction_count=6,
-        renewals_due=5,
-        status_changes=1,
-        mismatches=3,
-        invalid_rows=False,
-    )
-    records = {
-        r.values["registration_id"]: r.values
-        for path in sample.office_files
-        if f"{MONTH:%Y-%m}" in path.name
-        for r in read_records(path, OFFICE_COLUMNS)
-    }
-    for path in sample.office_files:
-        path.unlink()  # the API is the only office source in these tests
-    monkeypatch.setenv("BATCH_PLATFORM_OFFICE_API_KEY", KEY)
-    return sample, records
-
-
-def _configure(portfolio, monkeypatch, url: str, rate: float = RATE_PER_MINUTE) -> None:
-    # The API URL comes from the environment only (run config must not redirect the key).
-    monkeypatch.setenv("BATCH_PLATFORM_OFFICE_API_URL", url)
-    portfolio.office = OfficeDataResource(
-        source="api",
-        requests_per_minute=rate,
-        concurrency=4,
-        retry_attempts=3,
-        retry_base_seconds=0.05,
-        timeout_seconds=5,
-    )
-
-
-def _states(portfolio) -> dict[str, tuple]:
-    return {
-        r[0]: r[1:]
-        for r in portfolio.query(
-            "SELECT registration_id, fetch_state, attempts, error, retryable "
-            "FROM portfolio.office_snapshot WHERE month = ?",
-            [MONTH],
-        )
-    }
 
 
 def test_rate_limited_failing_api_records_failures_and_rerun_fetches_only_those(
@@ -77,7 +32,7 @@ def test_rate_limited_failing_api_records_failures_and_rerun_fetches_only_those(
     ids = sorted(records)
     state = OfficeState(
         records=records,
-        api_key=KEY,
+        api_key=OFFICE_API_KEY,
         min_interval=INTERVAL,
         throttle_once={ids[3], ids[17]},
         flaky_once={ids[5], ids[30]},
@@ -85,9 +40,9 @@ def test_rate_limited_failing_api_records_failures_and_rerun_fetches_only_those(
         missing={ids[12]},
     )
     with OfficeApiServer(state) as server:
-        _configure(portfolio, monkeypatch, server.url)
+        use_office_api(portfolio, monkeypatch, server.url, RATE_PER_MINUTE)
         assert portfolio.sweep(MONTH, assets=[portfolio_firm_records]).success
-        first = portfolio.sweep(MONTH, assets=[office_snapshot])
+        first = portfolio.sweep(MONTH, assets=[office_api_responses, office_snapshot])
         assert first.success
         assert all(c.passed for c in first.get_asset_check_evaluations())
 
@@ -124,7 +79,7 @@ def test_rate_limited_failing_api_records_failures_and_rerun_fetches_only_those(
         for order in first_seen.values():
             assert [ranks[i] for i in order] == sorted(ranks[i] for i in order)
 
-        states = _states(portfolio)
+        states = portfolio.office_states(MONTH)
         assert len(states) == 60
         failed = {i for i, s in states.items() if s[0] == "failed"}
         assert failed == state.down | state.missing
@@ -148,7 +103,7 @@ def test_rate_limited_failing_api_records_failures_and_rerun_fetches_only_those(
         second = portfolio.sweep(MONTH, assets=ASSETS[1:])
         assert second.success
         assert {r.registration_id for r in state.log} == failed
-        states = _states(portfolio)
+        states = portfolio.office_states(MONTH)
         assert {i for i, s in states.items() if s[0] == "failed"} == {ids[12]}
         assert states[ids[8]][0] == "succeeded"
 
@@ -159,10 +114,12 @@ def test_rate_limited_failing_api_records_failures_and_rerun_fetches_only_those(
 
 def test_api_records_are_normalised_like_snapshots(portfolio, office_sample, monkeypatch):
     _sample, records = office_sample
-    state = OfficeState(records=records, api_key=KEY, min_interval=0.0)
+    state = OfficeState(records=records, api_key=OFFICE_API_KEY, min_interval=0.0)
     with OfficeApiServer(state) as server:
-        _configure(portfolio, monkeypatch, server.url, rate=6000)
-        assert portfolio.sweep(MONTH, assets=[portfolio_firm_records, office_snapshot]).success
+        use_office_api(portfolio, monkeypatch, server.url, rate=6000)
+        assert portfolio.sweep(
+            MONTH, assets=[portfolio_firm_records, office_api_responses, office_snapshot]
+        ).success
     rows = portfolio.query(
         "SELECT count(*) FILTER (fetch_state = 'succeeded'), count(DISTINCT status), "
         "min(as_of), max(as_of) FROM portfolio.office_snapshot WHERE month = ?",
@@ -176,45 +133,52 @@ def test_api_records_are_normalised_like_snapshots(portfolio, office_sample, mon
 def test_wrong_key_fails_every_item_without_retrying(portfolio, office_sample, monkeypatch):
     _sample, records = office_sample
     monkeypatch.setenv("BATCH_PLATFORM_OFFICE_API_KEY", "wrong")
-    state = OfficeState(records=records, api_key=KEY, min_interval=0.0)
+    state = OfficeState(records=records, api_key=OFFICE_API_KEY, min_interval=0.0)
     with OfficeApiServer(state) as server:
-        _configure(portfolio, monkeypatch, server.url, rate=6000)
-        result = portfolio.sweep(MONTH, assets=[portfolio_firm_records, office_snapshot])
+        use_office_api(portfolio, monkeypatch, server.url, rate=6000)
+        result = portfolio.sweep(
+            MONTH, assets=[portfolio_firm_records, office_api_responses, office_snapshot]
+        )
     assert result.success
     assert len(state.log) == 60
-    assert {s[1:] for s in _states(portfolio).values()} == {(1, "HTTP 401 Unauthorized", False)}
+    assert {s[1:] for s in portfolio.office_states(MONTH).values()} == {
+        (1, "HTTP 401 Unauthorized", False)
+    }
 
 
-def test_a_run_that_dies_mid_fetch_resumes_from_its_checkpoints(
+def test_a_fetch_that_dies_keeps_its_staged_results_and_the_rerun_fetches_only_the_rest(
     portfolio, office_sample, monkeypatch
 ):
-    from batch_platform.defs.portfolio.assets import office_snapshot as module
+    from batch_platform.defs.portfolio.assets import office_api_responses as module
 
     _sample, records = office_sample
     monkeypatch.setattr(module, "CHECKPOINT_EVERY", 10)
-    real_write = module.write_api_results
+    staging = portfolio.staging(MONTH)
+    real_write = type(staging).write
     calls = {"n": 0}
 
-    def dying_write(con, month, results):
+    def dying_write(self, kind, table):
         calls["n"] += 1
         if calls["n"] == 3:
-            raise RuntimeError("worker lost")
-        return real_write(con, month, results)
+            raise OSError("disk lost")
+        return real_write(self, kind, table)
 
-    monkeypatch.setattr(module, "write_api_results", dying_write)
-    state = OfficeState(records=records, api_key=KEY, min_interval=0.0)
+    state = OfficeState(records=records, api_key=OFFICE_API_KEY, min_interval=0.0)
     with OfficeApiServer(state) as server:
-        _configure(portfolio, monkeypatch, server.url, rate=6000)
+        use_office_api(portfolio, monkeypatch, server.url, rate=6000)
         assert portfolio.sweep(MONTH, assets=[portfolio_firm_records]).success
-        with pytest.raises(RuntimeError, match="worker lost"):
-            portfolio.sweep(MONTH, assets=[office_snapshot])
-        # The checkpoints written before the failure survived it (results other workers had in
-        # hand may have been checkpointed too before the fetch stopped).
-        kept = set(_states(portfolio))
+        with monkeypatch.context() as patch:
+            patch.setattr(type(staging), "write", dying_write)
+            with pytest.raises(OSError, match="disk lost"):
+                portfolio.sweep(MONTH, assets=[office_api_responses, office_snapshot])
+        # The segments written before the failure survived it (results other workers had in
+        # hand may have been staged too before the fetch stopped); nothing reached the lake.
+        kept = staged_successes(staging)
         assert 20 <= len(kept) < 60
-        monkeypatch.setattr(module, "write_api_results", real_write)
+        assert portfolio.office_states(MONTH) == {}
         state.log.clear()
-        assert portfolio.sweep(MONTH, assets=[office_snapshot]).success
+        assert portfolio.sweep(MONTH, assets=[office_api_responses, office_snapshot]).success
     assert {r.registration_id for r in state.log} == set(records) - kept
-    assert {s[0] for s in _states(portfolio).values()} == {"succeeded"}
-    assert len(_states(portfolio)) == 60
+    assert {s[0] for s in portfolio.office_states(MONTH).values()} == {"succeeded"}
+    assert len(portfolio.office_states(MONTH)) == 60
+    assert staging.segments() == []

@@ -2,7 +2,13 @@
 
 import pytest
 
-from batch_platform.defs.signals.logic.signal_cleaning import load_sql, row_accounting_failures
+from batch_platform.defs.signals.logic.signal_cleaning import (
+    duplicates_without_kept_row,
+    event_key_repeats,
+    load_sql,
+    row_accounting_failures,
+)
+from batch_platform.defs.signals.logic.signal_partitions import run_partitions
 from batch_platform.lib.keys import partition_key_for
 
 HEADER = "event_id,occurred_at,source,event_type,email,account_domain,properties\n"
@@ -43,8 +49,9 @@ def test_accounting_passes_on_a_clean_ingest(ingested):
     "tamper",
     [
         f"DELETE FROM clean.signals WHERE partition_key = $k AND source_line = {LAST_CLEAN}",
-        "INSERT INTO clean.signal_duplicates SELECT partition_key, source_file, source_line, "
-        "event_key, source_file, 1, 'within_file' FROM clean.signals "
+        "INSERT INTO clean.signal_duplicates BY NAME SELECT partition_key, partition_id, "
+        "source_file, source_line, event_key, source_file AS duplicate_of_file, "
+        "1 AS duplicate_of_line, 'within_file' AS scope FROM clean.signals "
         f"WHERE partition_key = $k AND source_line = {LAST_CLEAN}",
         "UPDATE quarantine.signal_rows SET source_line = 99 WHERE partition_key = $k",
         f"UPDATE clean.signals SET source_line = {FIRST_CLEAN} "
@@ -72,19 +79,50 @@ def test_gapped_numbering_that_is_complete_still_passes(ingested):
     assert failing_accounting(ingested) == 0
 
 
+def event_key_failures(platform, window=7) -> dict[str, int]:
+    with platform.resources["duckdb"].get_connection() as con:
+        return event_key_repeats(con, run_partitions(con, [KEY]), window)
+
+
+def pointer_failures(platform) -> dict[str, int]:
+    with platform.resources["duckdb"].get_connection() as con:
+        return duplicates_without_kept_row(con, run_partitions(con, [KEY]))
+
+
 def test_event_key_unique_counts_rows_whose_key_is_kept_twice(ingested):
-    check = load_sql("check_event_key_unique")
-    keys = {"partition_keys": [KEY]}
-    assert ingested.query(check, keys) == []
+    assert event_key_failures(ingested) == {KEY: 0}
     execute(
         ingested,
-        "INSERT INTO clean.signals SELECT * REPLACE ('other' AS partition_key) "
+        "INSERT INTO clean.signals SELECT * REPLACE ('other' AS partition_key, 99 AS partition_id) "
         "FROM clean.signals WHERE partition_key = $k AND source_line = 1",
     )
-    assert ingested.query(check, keys) == [(KEY, 1)]
+    assert event_key_failures(ingested) == {KEY: 1}
+    assert event_key_failures(ingested, window=None) == {KEY: 1}
     execute(
         ingested,
         "INSERT INTO clean.signals SELECT * REPLACE (9 AS source_line) "
         "FROM clean.signals WHERE partition_key = $k AND source_line = 2",
     )
-    assert sorted(ingested.query(check, keys)) == [(KEY, 3)]
+    assert event_key_failures(ingested) == {KEY: 3}
+
+
+def test_points_at_kept_row_counts_duplicates_whose_kept_row_is_gone(ingested):
+    assert pointer_failures(ingested) == {KEY: 0}
+    execute(ingested, "DELETE FROM clean.signals WHERE partition_key = $k AND source_line = 1")
+    assert pointer_failures(ingested) == {KEY: 1}
+
+
+def test_rows_match_file_counts_a_partition_id_shared_with_another_file(ingested):
+    def failing():
+        with ingested.resources["duckdb"].get_connection() as con:
+            partitions = run_partitions(con, [KEY])
+            sql = partitions.sql(load_sql("check_rows_match_file"))
+            return con.execute(sql, partitions.params()).fetchall()
+
+    assert failing() == [(KEY, 0)]
+    execute(
+        ingested,
+        "INSERT INTO raw.signal_partitions SELECT 'other.csv', partition_id "
+        "FROM raw.signal_partitions WHERE partition_key = $k",
+    )
+    assert failing() == [(KEY, 1)]

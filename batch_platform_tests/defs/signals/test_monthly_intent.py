@@ -58,7 +58,7 @@ def test_rising_new_steady_and_falling_topics(platform):
         metadata["summary"].value == "2026-02: 1 accounts with rising research on 2 account-topics"
     )
     report = (platform.reports_dir / "intent_report_2026-02.md").read_text()
-    assert "| acme.io | pricing | 4 | 1 | 2 | rising |" in report
+    assert "| acme.io | pricing | 4 | 1 | 2 |  |  | rising |" in report
     assert "| blog/batch-etl | 1 |" in report
 
 
@@ -70,6 +70,8 @@ def test_intent_month_bounds_are_new_york_midnights_in_utc():
         "previous_start": dt.datetime(2026, 2, 1, 5),
         "start": dt.datetime(2026, 3, 1, 5),
         "end": dt.datetime(2026, 4, 1, 4),  # daylight saving time began on 8 March
+        "previous_month_start": dt.date(2026, 2, 1),
+        "next_month_start": dt.date(2026, 4, 1),
     }
 
 

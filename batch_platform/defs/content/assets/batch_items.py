@@ -1,6 +1,6 @@
-"""URL list → content.batch_items (a state per URL) and content.raw_responses (staging)."""
+"""Staged fetch results → content.batch_items (a state per URL) and content.raw_responses: the
+short write step, the only one of a batch's fetch that holds the content warehouse slot."""
 
-import asyncio
 import time
 
 import dagster as dg
@@ -12,28 +12,19 @@ from batch_platform.defs.content.assets._common import (
     BATCH_ITEMS,
     BATCH_REJECTS,
     BATCHES,
+    FETCH_RESULTS,
     GROUP,
     LANDING_URL_BATCHES,
     PARTITION,
     RAW_RESPONSES,
     load_sql,
 )
-from batch_platform.defs.content.logic.batch_store import (
-    ResultWriter,
-    cancel_unfinished,
-    failures,
-    register_batch,
-    serve_from_staging,
-    state_counts,
-)
-from batch_platform.defs.content.logic.url_fetcher import UrlFetchResult, fetch_urls
-from batch_platform.defs.content.logic.urls import UrlListError, parse_url_list
+from batch_platform.defs.content.assets.fetch_results import read_url_list
+from batch_platform.defs.content.logic.batch_store import failures, state_counts, write_batch
 from batch_platform.defs.content.partitions import url_batch_partitions
 from batch_platform.defs.content.resources import ContentResource
-from batch_platform.lib.landing import find_landed_file
 from batch_platform.lib.markdown import markdown_table
 
-PROGRESS_EVERY_SECONDS = 2.0
 # Failed, skipped and canceled items in the metadata and the step error: the rows of the table
 # (and lines of the error), and the entries of the JSON, each reason at most MAX_REASON_CHARS;
 # the others are counted, not listed (content.batch_items has them all).
@@ -86,42 +77,12 @@ landing_url_batches = landing_spec(
 )
 
 
-class ProgressReporter:
-    """Logs progress and records it as an observation that `batch-platform batch status` reads."""
-
-    def __init__(self, context: dg.AssetExecutionContext, writer: ResultWriter, total: int):
-        self.context, self.writer, self.total = context, writer, total
-        self.already_done = total - writer.progress.total
-        self.last = 0.0
-
-    def __call__(self, result: UrlFetchResult | None = None, force: bool = False) -> None:
-        if result is not None:
-            self.writer.add(result)
-        now = time.monotonic()
-        if not force and now - self.last < PROGRESS_EVERY_SECONDS:
-            return
-        self.last = now
-        p = self.writer.progress
-        completed = self.already_done + p.done
-        self.context.log.info(
-            f"{completed}/{self.total} URLs done ({p.succeeded} fetched, {p.failed} failed, "
-            f"{p.skipped} skipped, {p.from_cache} from staging in this run)"
-        )
-        self.context.log_event(
-            dg.AssetObservation(
-                asset_key=BATCH_ITEMS,
-                partition=self.context.partition_key,
-                metadata={"completed": completed, "total": self.total, "failed": p.failed},
-            )
-        )
-
-
 @dg.multi_asset(
     specs=[
         table_spec(
             BATCHES,
             "One row per submitted URL list: file name, first registration, URL counts.",
-            deps=[LANDING_URL_BATCHES],
+            deps=[LANDING_URL_BATCHES, FETCH_RESULTS],
             layer="raw",
         ),
         table_spec(
@@ -134,14 +95,14 @@ class ProgressReporter:
             BATCH_ITEMS,
             "One row per URL per batch: state (succeeded, failed, skipped, canceled), attempts, "
             "HTTP status, error, timings. Key: (partition_key, url).",
-            deps=[LANDING_URL_BATCHES],
+            deps=[LANDING_URL_BATCHES, FETCH_RESULTS],
             layer="raw",
         ),
         table_spec(
             RAW_RESPONSES,
             "Staging: the raw body of every successful fetch, so cleaning re-runs without "
             "refetching and recent URLs are served without a request.",
-            deps=[LANDING_URL_BATCHES],
+            deps=[FETCH_RESULTS],
             layer="raw",
         ),
     ],
@@ -153,51 +114,35 @@ class ProgressReporter:
     group_name=GROUP,
     pool=warehouse_pool("content"),
 )
-def fetch_url_batch(
+def record_url_batch(
     context: dg.AssetExecutionContext,
     duckdb: WarehouseResource,
     landing: LandingResource,
     content: ContentResource,
 ):
-    """Fetch every URL of the batch not yet succeeded, politely, recording each as it ends."""
+    """Register the batch's list and write its staged fetch results, in one transaction.
+
+    Every listed URL ends with a terminal state: a result staged by the fetch step, or
+    ``canceled`` when none finished it (a URL added to the list while the batch ran). The staged
+    segments are removed once the transaction commits; a failure before leaves them for a
+    re-run, which writes them then.
+    """
     key = context.partition_key
-    path = find_landed_file(landing.url_batches_dir, key)
-    if path is None:
-        raise dg.Failure(
-            f"no file in {landing.url_batches_dir} has partition key {key!r}; "
-            "was it moved or deleted after it landed?"
-        )
-    try:
-        listed = parse_url_list(path)
-    except UrlListError as error:
-        raise dg.Failure(f"cannot read the URL list: {error}") from None
+    source_file, listed = read_url_list(landing, key)
     settings = content.settings()
     run_id = context.run.run_id
     started = time.monotonic()
-    for rejected in listed.rejected[:20]:
-        context.log.warning(f"{path.name} line {rejected.line}: {rejected.reason}")
+    staging = duckdb.staging("content", key)
     with duckdb.get_connection() as con:
-        todo = register_batch(con, key, path.name, listed)
+        written = write_batch(con, key, source_file, listed, staging, run_id)
         context.log.info(
-            f"{path.name}: {len(listed.items)} URLs ({len(listed.invalid)} invalid and "
-            f"{len(listed.duplicates)} duplicate lines not fetched); {len(todo)} still to fetch"
+            f"wrote {written.results} staged results from {len(written.segments)} segment(s)"
         )
-        writer = ResultWriter(con, key, run_id, total=len(todo))
-        report = ProgressReporter(context, writer, len(listed.items))
-        report(force=True)
-        try:
-            served = serve_from_staging(con, writer, settings.cache_max_age)
-            remaining = [url for url in todo if url not in served]
-            if served:
-                context.log.info(f"{len(served)} URLs served from staging (fetched recently)")
-            asyncio.run(fetch_urls(remaining, settings.fetch_settings(), report))
-        finally:
-            # Also on termination: keep what finished, and never leave an item unfinished.
-            writer.flush()
-            canceled = cancel_unfinished(con, key, run_id)
-            if canceled:
-                context.log.warning(f"run stopped: {canceled} unfinished URLs marked canceled")
-        report(force=True)
+        if written.canceled:
+            context.log.warning(
+                f"{written.canceled} URLs joined the list while the batch ran and were not "
+                "fetched: marked canceled (re-run the batch to fetch them)"
+            )
         seconds = time.monotonic() - started
         counts = state_counts(con, key)
         failed = failures(con, key, limit=FAILURES_LISTED)
@@ -206,14 +151,14 @@ def fetch_url_batch(
         failure_rate = counts.get("failed", 0) / total if total else 0.0
         params = {"partition_key": key}
         summary = {
-            "source_file": path.name,
+            "source_file": source_file,
             "total": total,
             "succeeded": counts.get("succeeded", 0),
             "failed": counts.get("failed", 0),
             "skipped": counts.get("skipped", 0),
             "canceled": counts.get("canceled", 0),
-            "fetched_in_this_run": writer.progress.done - writer.progress.from_cache,
-            "from_staging": writer.progress.from_cache,
+            "results_written": written.results,
+            "segments_written": len(written.segments),
             "failure_rate": round(failure_rate, 4),
             "max_failure_rate": settings.max_failure_rate,
             "seconds": round(seconds, 2),

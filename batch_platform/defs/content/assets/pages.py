@@ -14,7 +14,7 @@ from batch_platform.defs.content.assets._common import (
     RAW_RESPONSES,
     load_sql,
 )
-from batch_platform.defs.content.logic.cleaning import CleanSettings, clean_batch
+from batch_platform.defs.content.logic.cleaning import clean_batch
 from batch_platform.defs.content.partitions import url_batch_partitions
 from batch_platform.defs.content.resources import ContentResource
 
@@ -78,22 +78,13 @@ def clean_url_batch(
     settings = content.settings()
     params = {"partition_key": key}
     with duckdb.get_connection() as con:
-        counts = clean_batch(
-            con,
-            key,
-            CleanSettings(
-                chunk_size=settings.chunk_size,
-                chunk_overlap=settings.chunk_overlap,
-                near_duplicate_bits=settings.near_duplicate_bits,
-                batch_pages=settings.clean_batch_pages,
-                batch_bytes=settings.clean_batch_bytes,
-            ),
-        )
+        counts = clean_batch(con, key, settings.clean_settings())
         by_status = counts.by_status
         context.log.info(
             f"{counts.pages} pages: {by_status['unique']} unique, {by_status['exact_duplicate']} "
             f"exact and {by_status['near_duplicate']} near duplicates, {by_status['empty']} "
-            f"without text, {by_status['failed']} unreadable; {counts.chunks} chunks"
+            f"without text, {by_status['failed']} unreadable; {counts.chunks} chunks; HTML read "
+            f"by {dict(counts.by_extractor)} ({settings.extract_workers} extraction workers)"
         )
         yield dg.MaterializeResult(
             asset_key=PAGES,
@@ -106,6 +97,7 @@ def clean_url_batch(
                 "unreadable": by_status["failed"],
                 "duplicate_ratio": round(counts.duplicate_ratio, 4),
                 "kinds": dg.MetadataValue.json(dict(counts.by_kind)),
+                "extractors": dg.MetadataValue.json(dict(counts.by_extractor)),
             },
         )
         yield dg.MaterializeResult(

@@ -7,25 +7,34 @@ a few at a time (``CleanSettings.batch_pages`` bodies, ``batch_bytes`` bytes), t
 chunks set aside in temp tables (DuckDB's memory, which spills to disk). Per page only its URL,
 line and hashes stay in Python, for the duplicate flags, which depend on list order and are set
 once every page is extracted; then pages and chunks replace the partition's in one transaction.
+
+The pages of a cleaning batch are extracted, fingerprinted and chunked (``page_cleaning.py``) by
+worker processes, one per core (``CleanSettings.workers``), each page within ``page_timeout``: a
+page that crashes or hangs its worker is kept as unreadable with the reason, and the rest go on.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-from collections import Counter
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import duckdb
 import numpy as np
 import pyarrow as pa
 
-from batch_platform.defs.content.logic.chunking import chunk_text
-from batch_platform.defs.content.logic.dedup import content_hash, nearest, simhash
-from batch_platform.defs.content.logic.extract import Extracted, extract
-from batch_platform.defs.content.logic.reasons import short_reason
+from batch_platform.defs.content.logic.dedup import nearest
+from batch_platform.defs.content.logic.main_text import EXTRACTOR_MODULES, EXTRACTORS
+from batch_platform.defs.content.logic.page_cleaning import (
+    CLEAN_PAGE,
+    CleanedPage,
+    PageRules,
+    clean_page,
+    unreadable_page,
+)
+from batch_platform.defs.content.logic.worker_pool import WorkerPool, available_cores
 from batch_platform.lib.sql_files import SqlFolder
 from batch_platform.lib.warehouse import atomically, write_partition
 from batch_platform.lib.warehouse_rows import staged, typed_rows, warehouse_schema
@@ -42,19 +51,32 @@ class CleanSettings:
     # over it is a batch of its own; fetched bodies are at most MAX_BYTES anyway).
     batch_pages: int = 200
     batch_bytes: int = 50_000_000
+    extractor: str = "auto"  # how HTML is read: main_text.EXTRACTORS
+    # Worker processes that extract pages; 0 extracts in this process (no timeout then).
+    workers: int = field(default_factory=available_cores)
+    page_timeout: float = 60.0  # seconds one page may take in a worker
 
     def __post_init__(self) -> None:
         if self.batch_pages < 1 or self.batch_bytes < 1:
             raise ValueError("cleaning batches need at least one page and one byte")
+        if self.extractor not in EXTRACTORS:
+            raise ValueError(f"extractor must be one of {', '.join(EXTRACTORS)}")
+        if self.workers < 0 or self.page_timeout <= 0:
+            raise ValueError("cleaning needs 0 or more workers and a positive page timeout")
+
+    def page_rules(self) -> PageRules:
+        return PageRules(self.extractor, self.chunk_size, self.chunk_overlap)
 
 
 @dataclass(frozen=True)
 class PageCleanCounts:
-    """Pages by ``dup_status`` (unique, exact_duplicate, near_duplicate, empty) and by kind."""
+    """Pages by ``dup_status`` (unique, exact_duplicate, near_duplicate, empty), by kind and by
+    the extractor that read them (HTML)."""
 
     by_status: Counter[str]
     by_kind: Counter[str]
     chunks: int
+    by_extractor: Counter[str] = field(default_factory=Counter)
 
     @property
     def pages(self) -> int:
@@ -90,44 +112,9 @@ def _batch(con: duckdb.DuckDBPyConnection, key: dict, first: str, last: str) -> 
     return con.execute(load_sql("select_pages_to_clean"), params).fetchall()
 
 
-def _page(row: tuple, now: datetime) -> dict:
-    url, final_url, line, metadata, content_type, language, body = row
-    try:
-        found, error = extract(bytes(body), content_type, language), None
-    except Exception as exc:  # one page the extractor cannot read must not fail the batch
-        found, error = Extracted("unreadable", None, None, ""), f"{type(exc).__name__}: {exc}"
-    return {
-        "url": url,
-        "final_url": final_url,
-        "line_number": line,
-        "kind": found.kind,
-        "title": found.title,
-        "language": found.language,
-        "text": found.text,
-        "characters": len(found.text),
-        "content_hash": content_hash(found.text),
-        "simhash": simhash(found.text),
-        "dup_status": "failed" if error else "unique" if found.text else "empty",
-        "duplicate_of_batch": None,
-        "duplicate_of_url": None,
-        "simhash_distance": None,
-        "metadata": _with_error(metadata, error),
-        "cleaned_at": now,
-    }
-
-
 # What stays in memory of a page once its batch is set aside: enough to flag duplicates.
 _FACTS = ("url", "line_number", "kind", "content_hash", "simhash", "dup_status")
 _FLAGS = ("url", "dup_status", "duplicate_of_batch", "duplicate_of_url", "simhash_distance")
-
-
-def _with_error(metadata: str | None, error: str | None) -> str | None:
-    """The page's metadata (JSON), with ``clean_error`` saying why its text could not be read."""
-    if error is None:
-        return metadata
-    loaded = json.loads(metadata) if metadata else {}
-    merged = loaded if isinstance(loaded, dict) else {"metadata": loaded}
-    return json.dumps(merged | {"clean_error": short_reason(error)})
 
 
 def _flag_duplicates(
@@ -183,22 +170,43 @@ def _flag_duplicates(
             kept_urls.append(page["url"])
 
 
-def _chunks(pages: list[dict], settings: CleanSettings) -> list[dict]:
-    """Chunks of every page with text. Those of pages that turn out to be exact duplicates are
-    dropped when the batch is written (duplicates are known only once every page is read)."""
-    return [
-        {
-            "url": page["url"],
-            "chunk_index": chunk.index,
-            "char_start": chunk.start,
-            "char_end": chunk.end,
-            "text": chunk.text,
-            "chunk_hash": hashlib.sha256(chunk.text.encode("utf-8")).hexdigest(),
-        }
-        for page in pages
-        if page["dup_status"] == "unique"
-        for chunk in chunk_text(page["text"], settings.chunk_size, settings.chunk_overlap)
-    ]
+PageCleaner = Callable[[Iterable[tuple]], Iterator[CleanedPage]]
+
+
+@contextmanager
+def page_cleaner(settings: CleanSettings, now: datetime) -> Iterator[PageCleaner]:
+    """A function cleaning staged rows into pages, yielded in order: in worker processes, or in
+    this one when ``settings.workers`` is 0. A page that fails is an unreadable page."""
+    rules = settings.page_rules()
+    if not settings.workers:
+
+        def clean_here(rows: Iterable[tuple]) -> Iterator[CleanedPage]:
+            for row in rows:
+                try:
+                    cleaned = clean_page(row, now, rules)
+                except Exception as exc:  # one page the extractor cannot read
+                    cleaned = unreadable_page(row, now, f"{type(exc).__name__}: {exc}")
+                yield cleaned
+
+        yield clean_here
+        return
+    preload = EXTRACTOR_MODULES[settings.extractor]
+    with WorkerPool(CLEAN_PAGE, settings.workers, settings.page_timeout, preload) as pool:
+
+        def clean_in_workers(rows: Iterable[tuple]) -> Iterator[CleanedPage]:
+            heads: deque[tuple] = deque()  # what a failed page's row needs, without its body
+
+            def tasks() -> Iterator[tuple]:
+                for row in rows:
+                    heads.append(row[:4])
+                    yield (row, now, rules)
+
+            for outcome in pool.imap(tasks()):
+                head = heads.popleft()
+                failed = outcome.error is not None
+                yield unreadable_page(head, now, outcome.error) if failed else outcome.value
+
+        yield clean_in_workers
 
 
 def clean_batch(
@@ -209,20 +217,39 @@ def clean_batch(
     page_columns = _columns_of(con, "content.pages")
     chunk_columns = _columns_of(con, "content.chunks")
     facts: list[dict] = []
+    by_extractor: Counter[str] = Counter()
+    batch_sizes: deque[int] = deque()
+
+    def staged_rows() -> Iterator[tuple]:
+        """Every staged row, a cleaning batch read at a time; each row let go once taken, so
+        the next batch is read while the last pages of this one are still being cleaned (by
+        workers) without two batches of bodies held."""
+        for rows in staged_batches(con, partition_key, settings):
+            batch_sizes.append(len(rows))
+            rows.reverse()
+            while rows:
+                yield rows.pop()
+
+    def set_aside(cleaned: list[CleanedPage]) -> None:
+        pages = [c.page for c in cleaned]
+        chunks = [chunk for c in cleaned for chunk in c.chunks]
+        _append(con, "clean_pages", typed_rows(pages, page_columns))
+        _append(con, "clean_chunks", typed_rows(chunks, chunk_columns))
+        by_extractor.update(c.extractor for c in cleaned if c.extractor)
+        facts.extend({k: c.page[k] for k in _FACTS} | {"chunks": len(c.chunks)} for c in cleaned)
+
     with (
         staged(con, "clean_pages", typed_rows([], page_columns)),
         staged(con, "clean_chunks", typed_rows([], chunk_columns)),
+        page_cleaner(settings, now) as clean,
     ):
-        for rows in staged_batches(con, partition_key, settings):
-            pages = [_page(row, now) for row in rows]
-            chunks = _chunks(pages, settings)
-            _append(con, "clean_pages", typed_rows(pages, page_columns))
-            _append(con, "clean_chunks", typed_rows(chunks, chunk_columns))
-            counted = Counter(chunk["url"] for chunk in chunks)
-            facts += [
-                {k: page[k] for k in _FACTS} | {"chunks": counted[page["url"]]} for page in pages
-            ]
-            del rows, pages, chunks  # before the next batch is read
+        cleaned: list[CleanedPage] = []
+        for cleaned_page in clean(staged_rows()):
+            cleaned.append(cleaned_page)
+            if len(cleaned) == batch_sizes[0]:  # a cleaning batch's pages, set aside together
+                batch_sizes.popleft()
+                set_aside(cleaned)
+                cleaned = []
         facts.sort(key=lambda fact: (fact["line_number"], fact["url"]))
         _flag_duplicates(con, partition_key, facts, settings.near_duplicate_bits)
         flags = typed_rows(facts, warehouse_schema(con, "content.pages", _FLAGS))
@@ -243,6 +270,7 @@ def clean_batch(
         by_status=Counter(fact["dup_status"] for fact in facts),
         by_kind=Counter(fact["kind"] for fact in facts),
         chunks=sum(fact["chunks"] for fact in kept),
+        by_extractor=by_extractor,
     )
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 
 from batch_platform.defs.content.logic.cleaning import CleanSettings
+from batch_platform.defs.content.logic.main_text import EXTRACTORS
 from batch_platform.defs.content.logic.url_fetcher import FetchSettings
+from batch_platform.defs.content.logic.worker_pool import available_cores
 from batch_platform.lib.http_retry import RetryPolicy
 
 PREFIX = "BATCH_PLATFORM_CONTENT_"
@@ -38,6 +40,9 @@ class ContentSettings:
     chunk_overlap: int = 200
     clean_batch_pages: int = _CLEAN.batch_pages
     clean_batch_bytes: int = _CLEAN.batch_bytes
+    extractor: str = _CLEAN.extractor
+    extract_workers: int = field(default_factory=available_cores)  # 0: in the run's process
+    extract_timeout: float = _CLEAN.page_timeout
     near_duplicate_bits: int = 6
     max_failure_rate: float = 0.1
 
@@ -53,6 +58,22 @@ class ContentSettings:
             max_retry_after=self.max_retry_after,
         )
         return FetchSettings(**same_name, max_concurrency=self.concurrency, retry=retry)
+
+    def clean_settings(self) -> CleanSettings:
+        return CleanSettings(
+            chunk_size=self.chunk_size,
+            chunk_overlap=self.chunk_overlap,
+            near_duplicate_bits=self.near_duplicate_bits,
+            batch_pages=self.clean_batch_pages,
+            batch_bytes=self.clean_batch_bytes,
+            extractor=self.extractor,
+            workers=self.extract_workers,
+            page_timeout=self.extract_timeout,
+        )
+
+
+# Field types as written (``from __future__ import annotations`` keeps them as strings).
+_KINDS = {"bool": bool, "int": int, "float": float, "str": str}
 
 
 def _parse(kind: type, name: str, value: str):
@@ -74,11 +95,15 @@ def load_content_settings(env: dict[str, str] | None = None, **overrides) -> Con
     values = {}
     for f in fields(ContentSettings):
         raw = env.get(PREFIX + f.name.upper())
-        kind = type(f.default)
+        kind = _KINDS[f.type]
         if raw not in (None, ""):
             values[f.name] = _parse(kind, f.name, raw)
     values |= {k: v for k, v in overrides.items() if v is not None}
     settings = replace(ContentSettings(), **values)
     if not 0 <= settings.max_failure_rate <= 1:
         raise ValueError(f"{PREFIX}MAX_FAILURE_RATE must be between 0 and 1")
+    if settings.extractor not in EXTRACTORS:
+        raise ValueError(f"{PREFIX}EXTRACTOR must be one of {', '.join(EXTRACTORS)}")
+    if settings.extract_workers < 0 or settings.extract_timeout <= 0:
+        raise ValueError(f"{PREFIX}EXTRACT_WORKERS must be 0 or more, EXTRACT_TIMEOUT positive")
     return settings

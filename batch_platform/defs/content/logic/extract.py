@@ -1,4 +1,5 @@
-"""Main text, title and language of a fetched body. HTML goes through trafilatura, which drops
+"""Main text, title and language of a fetched body. HTML goes through a main-text extractor
+(``main_text.py``: Resiliparse, with trafilatura where it reads a page better), which drops
 navigation, footers and other boilerplate; plain text and Markdown pass through as they are."""
 
 from __future__ import annotations
@@ -7,8 +8,7 @@ import codecs
 import re
 from dataclasses import dataclass
 
-import trafilatura
-
+from batch_platform.defs.content.logic.main_text import main_text
 from batch_platform.defs.content.logic.url_fetcher import media_type
 
 _TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
@@ -26,6 +26,7 @@ class Extracted:
     title: str | None
     language: str | None
     text: str
+    extractor: str | None = None  # for HTML: main_content, landmarks or trafilatura
 
 
 # Codecs Python knows that are no character set of a web page: idna raises on ordinary text,
@@ -53,6 +54,16 @@ def _decode(body: bytes, content_type: str | None) -> str:
     return body.decode(page_encoding(content_type), errors="replace")
 
 
+def html_encoding(body: bytes, content_type: str | None) -> str:
+    """The charset the Content-Type names (HTTP wins), else the page's own meta charset or what
+    its bytes look like, if Python has it as a text encoding; else UTF-8."""
+    if _CHARSET.search(content_type or ""):
+        return page_encoding(content_type)
+    from resiliparse.parse.encoding import detect_encoding
+
+    return page_encoding(f"charset={detect_encoding(body, from_html_meta=True)}")
+
+
 def _language(body: bytes, header: str | None) -> str | None:
     match = _HTML_LANG.search(body[:4096])
     if match:
@@ -62,16 +73,20 @@ def _language(body: bytes, header: str | None) -> str | None:
     return None
 
 
-def extract(body: bytes, content_type: str | None, content_language: str | None) -> Extracted:
-    """The text to chunk. Empty text means the page had no main content."""
+def extract(
+    body: bytes, content_type: str | None, content_language: str | None, extractor: str = "auto"
+) -> Extracted:
+    """The text to chunk. Empty text means the page had no main content. ``extractor`` is how
+    HTML is read (``main_text.EXTRACTORS``)."""
     kind = media_type(content_type)
     if kind in ("text/html", "application/xhtml+xml", ""):
-        # Metadata extraction (dates, authors) would triple the cost; the title is <title>.
-        document = trafilatura.bare_extraction(body, with_metadata=False, include_comments=False)
-        text = (document.text or "").strip() if document is not None else ""
-        found = _TITLE.search(body[:65536])
-        title = " ".join(_decode(found.group(1), content_type).split()) if found else None
-        return Extracted("html", title or None, _language(body, content_language), text)
+        encoding = html_encoding(body, content_type)
+        found = main_text(body.decode(encoding, errors="replace"), extractor)
+        title_match = _TITLE.search(body[:65536])
+        title_bytes = title_match.group(1) if title_match else b""
+        title = " ".join(title_bytes.decode(encoding, errors="replace").split())
+        language = _language(body, content_language)
+        return Extracted("html", title or None, language, found.text, found.extractor)
     text = _decode(body, content_type).replace("\r\n", "\n").strip()
     language = content_language.split(",")[0].strip().lower() if content_language else None
     if kind in MARKDOWN_TYPES:

@@ -89,3 +89,18 @@ CREATE TABLE IF NOT EXISTS content.chunks (
     text VARCHAR NOT NULL,
     chunk_hash VARCHAR NOT NULL
 );
+
+-- A vector for every chunk of a batch (key: partition_key, url, chunk_index). Vectors are
+-- reused by (chunk_hash, model) across batches and re-runs, so unchanged text is embedded once
+-- per model; model is the embedder's version, and a new model re-embeds on the next run.
+CREATE TABLE IF NOT EXISTS content.chunk_embeddings (
+    partition_key VARCHAR NOT NULL,
+    url VARCHAR NOT NULL,
+    chunk_index INTEGER NOT NULL,
+    chunk_hash VARCHAR NOT NULL,
+    model VARCHAR NOT NULL,
+    dimensions INTEGER NOT NULL,
+    embedding FLOAT[] NOT NULL,
+    reused BOOLEAN NOT NULL,
+    embedded_at TIMESTAMP NOT NULL
+);

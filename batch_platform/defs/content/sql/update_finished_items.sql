@@ -1,4 +1,4 @@
--- Record items that finished (from the staged buffer "finished").
+-- Record the items of one staged segment (registered as "finished").
 UPDATE content.batch_items AS i
 SET state = f.state,
     attempts = i.attempts + f.attempts,
@@ -11,6 +11,6 @@ SET state = f.state,
     started_at = f.started_at,
     finished_at = f.finished_at,
     fetch_seconds = f.fetch_seconds,
-    run_id = $run_id
+    run_id = f.run_id
 FROM finished AS f
 WHERE i.partition_key = $partition_key AND i.url = f.url

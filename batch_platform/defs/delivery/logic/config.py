@@ -15,23 +15,34 @@ empty fails the run before anything is sent (:func:`batch_platform.lib.signing.r
         auth_env: CRM_TOKEN
         signing_secret_env: CRM_SIGNING_SECRET   # default: $BATCH_PLATFORM_SIGNING_SECRET
         page_size: 500                   # records per request
-        max_records_per_run: 10000
+        max_pages_per_run: 20            # the page budget of one run; more runs follow that night
         rate_limit_per_second: 20        # requests per second
         timeout_seconds: 10
+    portfolio_destinations:              # where the monthly portfolio records go (same fields)
+      - name: firm-pms
+        url: https://pms.example.com/api/portfolio-records
+        signing_secret_env: PMS_SIGNING_SECRET
     webhooks:
       - url: https://hooks.example.com/batch-platform
         signing_secret_env: HOOKS_SIGNING_SECRET
     sync:
       score_threshold: 5
       dead_letter_after_runs: 3
+      night_window_end: "08:00"          # America/New_York, the morning after the scored day
 
-With no destination configured, delivery goes to the outbox (a table and JSONL files) through
-the same code path. The ``webhooks:`` section belongs to the run-status webhooks every domain
-shares (:mod:`batch_platform.lib.webhooks`); it is validated here with the rest of the file.
+The portfolio's records (status changes, renewals due, mismatches of each monthly sweep) go to
+``portfolio_destinations``, and/or one from the environment
+($BATCH_PLATFORM_PORTFOLIO_DESTINATION_URL, ``_AUTH``, ``_SIGNING_SECRET``); with none, they
+are not sent. With no score destination configured, delivery goes to the outbox (a table and
+JSONL files) through the same code path. The ``webhooks:`` section belongs to the run-status
+webhooks every domain shares (:mod:`batch_platform.lib.webhooks`); it is validated here with the
+rest of the file.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 import os
 import re
 from pathlib import Path
@@ -46,8 +57,12 @@ from batch_platform.lib.webhooks import WebhookTarget, with_env_webhooks
 DESTINATION_URL_ENV = "BATCH_PLATFORM_DESTINATION_URL"
 DESTINATION_AUTH_ENV = "BATCH_PLATFORM_DESTINATION_AUTH"
 DESTINATION_SIGNING_SECRET_ENV = "BATCH_PLATFORM_DESTINATION_SIGNING_SECRET"
+PORTFOLIO_DESTINATION_URL_ENV = "BATCH_PLATFORM_PORTFOLIO_DESTINATION_URL"
+PORTFOLIO_DESTINATION_AUTH_ENV = "BATCH_PLATFORM_PORTFOLIO_DESTINATION_AUTH"
+PORTFOLIO_DESTINATION_SIGNING_SECRET_ENV = "BATCH_PLATFORM_PORTFOLIO_DESTINATION_SIGNING_SECRET"
 OUTBOX_URL = "http://outbox.invalid/records"
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+DEFAULT_PAGES_PER_RUN = 20
 
 
 class DeliveryConfigError(ValueError):
@@ -75,7 +90,13 @@ class Destination(_Strict):
         default=None, description="Env var holding its signing secret (default: the shared one)"
     )
     page_size: int = Field(default=500, gt=0, le=10_000, description="Records per request")
-    max_records_per_run: int = Field(default=10_000, gt=0, description="Records per run")
+    max_pages_per_run: int | None = Field(
+        default=None, gt=0, description="Pages one run sends at most (default 20); more runs "
+        "follow the same night while records are pending",
+    )  # fmt: skip
+    max_records_per_run: int | None = Field(
+        default=None, gt=0, description="The budget's older spelling, in records (whole pages)"
+    )
     rate_limit_per_second: float | None = Field(default=None, gt=0, description="Requests/s")
     timeout_seconds: float = Field(default=10.0, gt=0, le=300)
     retry: RetrySettings = RetrySettings()
@@ -100,6 +121,22 @@ class Destination(_Strict):
         return data
 
     @model_validator(mode="after")
+    def _one_budget(self) -> Destination:
+        if self.max_pages_per_run is not None and self.max_records_per_run is not None:
+            raise ValueError("give max_pages_per_run or max_records_per_run, not both")
+        return self
+
+    @property
+    def page_budget(self) -> int:
+        """Pages one run sends at most: ``max_pages_per_run``, or ``max_records_per_run`` in
+        whole pages, or 20 (10,000 records at the default page size)."""
+        if self.max_pages_per_run is not None:
+            return self.max_pages_per_run
+        if self.max_records_per_run is not None:
+            return math.ceil(self.max_records_per_run / self.page_size)
+        return DEFAULT_PAGES_PER_RUN
+
+    @model_validator(mode="after")
     def _url(self) -> Destination:
         if self.kind == "outbox":
             return self
@@ -116,19 +153,41 @@ class SyncSettings(_Strict):
     min_success_rate: float = Field(default=0.995, ge=0, le=1)
     rejected_jump_factor: float = Field(default=2.0, ge=1)
     rejected_jump_minimum: int = Field(default=10, ge=0)
+    night_window_end: dt.time = Field(
+        default=dt.time(8, 0),
+        description="While records are pending after a run that spent its page budget, another "
+        "run follows, until this time (America/New_York) on the morning after the scored day",
+    )
+
+    @field_validator("night_window_end", mode="before")
+    @classmethod
+    def _clock_time(cls, value: object) -> object:
+        # YAML reads an unquoted 08:00 as the integer 480 (sexagesimal minutes): take it as such.
+        if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 24 * 60:
+            return dt.time(value // 60, value % 60)
+        return value
 
 
 class DeliveryConfig(_Strict):
     destinations: list[Destination] = []
+    # Where the portfolio's monthly records go (http only; none: they are not sent).
+    portfolio_destinations: list[Destination] = []
     webhooks: list[WebhookTarget] = []
     sync: SyncSettings = SyncSettings()
 
     @model_validator(mode="after")
     def _unique_names(self) -> DeliveryConfig:
-        names = [d.name for d in self.destinations]
+        # One name, one audit history (delivery.sync_runs), whichever records it receives.
+        names = [d.name for d in [*self.destinations, *self.portfolio_destinations]]
         repeated = sorted({n for n in names if names.count(n) > 1})
         if repeated:
             raise ValueError(f"destination names must be unique: {', '.join(repeated)} repeated")
+        return self
+
+    @model_validator(mode="after")
+    def _portfolio_over_http(self) -> DeliveryConfig:
+        if any(d.kind != "http" for d in self.portfolio_destinations):
+            raise ValueError("portfolio_destinations must be http destinations")
         return self
 
     @property
@@ -156,6 +215,13 @@ def load_delivery_config(env: dict[str, str] | None = None) -> DeliveryConfig:
         if env.get(DESTINATION_SIGNING_SECRET_ENV):
             from_env["signing_secret_env"] = DESTINATION_SIGNING_SECRET_ENV
         data["destinations"] = [*(data.get("destinations") or []), from_env]
+    if env.get(PORTFOLIO_DESTINATION_URL_ENV):
+        portfolio = {"name": "portfolio", "url": env[PORTFOLIO_DESTINATION_URL_ENV]}
+        if env.get(PORTFOLIO_DESTINATION_AUTH_ENV):
+            portfolio["auth_env"] = PORTFOLIO_DESTINATION_AUTH_ENV
+        if env.get(PORTFOLIO_DESTINATION_SIGNING_SECRET_ENV):
+            portfolio["signing_secret_env"] = PORTFOLIO_DESTINATION_SIGNING_SECRET_ENV
+        data["portfolio_destinations"] = [*(data.get("portfolio_destinations") or []), portfolio]
     try:
         return DeliveryConfig.model_validate(with_env_webhooks(data, env))
     except ValidationError as error:

@@ -71,10 +71,15 @@ def credentials(destination: Destination, env: dict[str, str]) -> tuple[str, str
 
 @contextmanager
 def client_for(
-    destination: Destination, con: duckdb.DuckDBPyConnection, outbox_dir: Path, secret: str
+    destination: Destination, con: duckdb.DuckDBPyConnection, outbox_dir: Path | None, secret: str
 ) -> Iterator[httpx.Client]:
-    """A client with pooled connections; the outbox answers through its own transport."""
-    transport = OutboxTransport(con, outbox_dir, secret) if destination.kind == "outbox" else None
+    """A client with pooled connections; the outbox (with its ``outbox_dir``) answers through
+    its own transport."""
+    transport = None
+    if destination.kind == "outbox":
+        if outbox_dir is None:
+            raise DeliveryConfigError(f"{destination.name!r}: the outbox needs a folder")
+        transport = OutboxTransport(con, outbox_dir, secret)
     limits = httpx.Limits(max_connections=4, max_keepalive_connections=4)
     with httpx.Client(
         transport=transport, limits=limits, timeout=destination.timeout_seconds
@@ -92,11 +97,15 @@ def deliver(
     reports_dir: Path,
     env: dict[str, str] | None = None,
     only_keys: list[str] | None = None,
+    queue: bool = True,
     log: Callable[[str], None] = lambda message: None,
     rng: random.Random | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> DeliveryRun:
-    """Sync every destination in turn; write the report; one sync_runs row per destination."""
+    """Sync every destination in turn; write the report; one sync_runs row per destination.
+
+    With ``queue`` False the day's changes are not looked for again: the run continues the
+    night's sync with what is pending."""
     env = dict(os.environ) if env is None else env
     targets = config.targets
     creds = {d.name: credentials(d, env) for d in targets}  # fail before sending anything
@@ -123,6 +132,7 @@ def deliver(
                 run_id=run_id,
                 as_of_date=as_of_date,
                 only_keys=only_keys,
+                queue=queue,
                 log=log,
             )
         finish_run(con, result, config.sync, report_path=str(md_path))

@@ -4,6 +4,10 @@ Each request (a page, or half of one after a split) is one delivery with its own
 every retry of it carries the same id, signed again with a fresh timestamp
 (:func:`batch_platform.lib.signing.signed_headers`).
 
+What a record looks like is the stream's :class:`RecordFormat`: lead scores (``SCORES``, the
+default) or the portfolio's records (:mod:`batch_platform.defs.delivery.logic.portfolio_sync`);
+pages, signatures, retries, splitting and the changelog rows are the same for every stream.
+
 A page that a destination rejects as a whole with a 4xx (other than 429) is split in halves and
 each half sent again, so one bad record does not take its page down with it; a single record
 rejected that way is a permanent failure. A 2xx response may also reject single records by
@@ -59,13 +63,17 @@ class RateLimiter:
 
 @dataclass(frozen=True)
 class ItemOutcome:
-    """Where one record ended this run: 'delivered', 'failed' (stays pending) or 'rejected'."""
+    """Where one record ended this run: 'delivered', 'failed' (stays pending) or 'rejected'.
+
+    ``email`` and ``score_version`` are what the record is about and its version (for a
+    portfolio record: its registration and its version); ``tier`` and ``score`` only scores
+    have."""
 
     idempotency_key: str
     email: str
     score_version: str
-    tier: str
-    score: float
+    tier: str | None
+    score: float | None
     status: str
     attempts: int
     http_status: int | None
@@ -80,10 +88,12 @@ class PageResult:
     requests: int = 0
 
 
-def encode_page(destination: str, records: list[dict]) -> bytes:
-    """The request body: the records, each with its idempotency key."""
+def encode_page(destination: str, records: list[dict], fields: dict | None = None) -> bytes:
+    """The request body: the records, each with its idempotency key, and the page's ``fields``
+    (e.g. the client every record of the page is for)."""
     return json.dumps(
-        {"destination": destination, "records": records}, separators=(",", ":")
+        {"destination": destination, **(fields or {}), "records": records},
+        separators=(",", ":"),
     ).encode()
 
 
@@ -100,7 +110,30 @@ def public_record(row: dict) -> dict:
         "score_version": row["score_version"],
         "as_of_date": row["as_of_date"],
         "reason": row["reason"],
+        "score_model_version": row.get("score_model_version"),
+        "score_reasons": json.loads(row.get("score_reasons") or "[]"),
     }
+
+
+def _no_page_fields(rows: list[dict]) -> dict:
+    return {}
+
+
+@dataclass(frozen=True)
+class RecordFormat:
+    """One stream of records: what a destination receives for a queued row (``public``), the
+    row's columns the audit keeps as what the record is about (``subject``, the changelog's
+    ``email``) and its version (``version``, the changelog's ``score_version``), and the fields
+    a page carries beside ``destination`` and ``records`` (``page_fields``, given the page's
+    rows)."""
+
+    public: Callable[[dict], dict]
+    subject: str
+    version: str
+    page_fields: Callable[[list[dict]], dict] = _no_page_fields
+
+
+SCORES = RecordFormat(public_record, subject="email", version="score_version")
 
 
 def _rejected_in_body(response: httpx.Response) -> dict[str, str]:
@@ -132,8 +165,10 @@ class Sender:
         auth_value: str | None = None,
         rng: random.Random | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        record_format: RecordFormat = SCORES,
     ):
         self.destination = destination
+        self.format = record_format
         self.client = client
         self.run_id = run_id
         self.secret = secret
@@ -179,7 +214,10 @@ class Sender:
         )
 
     def _deliver(self, rows: list[dict], result: PageResult) -> None:
-        body = encode_page(self.destination.name, [public_record(r) for r in rows])
+        fmt = self.format
+        body = encode_page(
+            self.destination.name, [fmt.public(r) for r in rows], fmt.page_fields(rows)
+        )
         calls: list[tuple[int, dt.datetime]] = []
         message_id = new_message_id()  # the same on every retry of this request
         outcome = send_with_retries(
@@ -213,10 +251,10 @@ class Sender:
             result.outcomes.append(
                 ItemOutcome(
                     idempotency_key=key,
-                    email=row["email"],
-                    score_version=row["score_version"],
-                    tier=row["tier"],
-                    score=row["score"],
+                    email=row[fmt.subject],
+                    score_version=row[fmt.version],
+                    tier=row.get("tier"),
+                    score=row.get("score"),
                     status=status,
                     attempts=self._attempts[key],
                     http_status=last.status_code,
@@ -247,8 +285,8 @@ class Sender:
                         "run_id": self.run_id,
                         "destination": self.destination.name,
                         "idempotency_key": key,
-                        "email": row["email"],
-                        "score_version": row["score_version"],
+                        "email": row[self.format.subject],
+                        "score_version": row[self.format.version],
                         "attempt": self._attempts[key],
                         "request_seq": seq,
                         "status": status or ("rejected" if key in rejected else "delivered"),

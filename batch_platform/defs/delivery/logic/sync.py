@@ -2,10 +2,18 @@
 
 One run for one destination: queue the contacts whose score changed enough since the value last
 *delivered* there (``queue_changes``), send the pending records in priority order, page by page
-(``Sender``), and after each page record its attempts and settle its records in one transaction
-(``record_page``): delivered ones update ``delivery.delivered_scores``, rejected ones go to the
-dead letters, failed ones stay pending for the next run. ``finish_run`` dead-letters records
-that failed in N runs and writes the run's ``delivery.sync_runs`` row.
+(``Sender``), at most the destination's page budget (a run that spends it leaves the rest
+pending, and another run follows the same night:
+:mod:`batch_platform.defs.delivery.logic.continuation`), and after each page record its
+attempts and settle its records in one transaction (``record_page``): delivered ones update
+``delivery.delivered_scores``, rejected ones go to the dead letters, failed ones stay pending
+for the next run. ``finish_run`` dead-letters records that failed in N runs and writes the run's
+``delivery.sync_runs`` row.
+
+The parts every stream of records shares (the portfolio's records too,
+:mod:`batch_platform.defs.delivery.logic.portfolio_sync`) are :func:`send_pages` (pages sent in
+order, outcomes recorded in batches, a halted destination left alone),
+:func:`insert_changelog` and :func:`write_sync_run`.
 
 A crash between sending and recording leaves the records pending: they are sent again with the
 same idempotency key, which the receiver uses to drop the repeat.
@@ -74,10 +82,17 @@ def pending_batch(
     only_keys: list[str] | None = None,
 ) -> list[dict]:
     """The next ``limit`` pending records, in priority order."""
-    cursor = con.execute(
+    return fetch_dicts(
+        con,
         load_sql("select_pending_batch"),
         {"destination": destination, "limit": limit, "only_keys": only_keys},
     )
+
+
+def fetch_dicts(con: duckdb.DuckDBPyConnection, sql: str, params: dict) -> list[dict]:
+    """The rows of ``sql`` as dicts by column name (records to send are a page's worth, not a
+    table's)."""
+    cursor = con.execute(sql, params)
     columns = [d[0] for d in cursor.description]
     return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
@@ -131,6 +146,15 @@ def _settle(
     return int(dead)
 
 
+def insert_changelog(con: duckdb.DuckDBPyConnection, changelog: list[dict]) -> None:
+    """Every attempt of every record of some pages into delivery.sync_changelog (inside the
+    caller's transaction)."""
+    schema = warehouse_schema(con, "delivery.sync_changelog")
+    con.register("page_changelog", typed_rows(changelog, schema))
+    con.execute(load_sql("insert_changelog"))
+    con.unregister("page_changelog")
+
+
 def record_page(
     con: duckdb.DuckDBPyConnection, destination: str, run_id: str, page: PageResult
 ) -> None:
@@ -138,22 +162,39 @@ def record_page(
     now = utcnow()
 
     def write() -> None:
-        schema = warehouse_schema(con, "delivery.sync_changelog")
-        con.register("page_changelog", typed_rows(page.changelog, schema))
-        con.execute(load_sql("insert_changelog"))
-        con.unregister("page_changelog")
+        insert_changelog(con, page.changelog)
         _settle(con, destination, run_id, page.outcomes, None, now)
 
     atomically(con, write)
 
 
 def _sync_run_row(result: SyncResult, report_path: str | None) -> dict:
-    """The columns of ``result``'s sync_runs row that the run knows (all but pending_after)."""
+    """The columns of ``result``'s sync_runs row."""
     columns = ("run_id", "destination", "as_of_date", "started_at", "finished_at", "queued",
                "superseded", "attempted", "succeeded", "failed", "rejected", "retried",
-               "carried_over", "dead_lettered", "requests", "status")  # fmt: skip
+               "carried_over", "dead_lettered", "requests", "status",
+               "budget_spent", "pending_after")  # fmt: skip
     row = {column: getattr(result, column) for column in columns}
     return row | {"duration_seconds": result.seconds, "report_path": report_path}
+
+
+def write_sync_run(
+    con: duckdb.DuckDBPyConnection,
+    result: SyncResult,
+    report_path: str | None,
+    count_pending_sql: str,
+) -> None:
+    """The run's delivery.sync_runs row (inside the caller's transaction), with the records it
+    leaves pending as ``count_pending_sql`` counts them (parameter: $destination)."""
+    result.pending_after = int(
+        scalar(con, count_pending_sql, {"destination": result.destination}) or 0
+    )
+    key = {"run_id": result.run_id, "destination": result.destination}
+    con.register("sync_run_row", pa.Table.from_pylist([_sync_run_row(result, report_path)]))
+    write_partition(
+        con, "delivery.sync_runs", key, load_sql("insert_sync_run"), in_transaction=True
+    )
+    con.unregister("sync_run_row")
 
 
 def finish_run(
@@ -174,14 +215,7 @@ def finish_run(
             settings.dead_letter_after_runs,
             result.finished_at,
         )
-        key = {"run_id": result.run_id, "destination": result.destination}
-        con.register("sync_run_row", pa.Table.from_pylist([_sync_run_row(result, report_path)]))
-        write_partition(
-            con, "delivery.sync_runs", key, load_sql("insert_sync_run"),
-            {"destination": result.destination}, in_transaction=True,
-        )  # fmt: skip
-        con.unregister("sync_run_row")
-        result.pending_after = int(scalar(con, load_sql("select_sync_run_pending_after"), key))
+        write_sync_run(con, result, report_path, load_sql("count_pending"))
 
     atomically(con, write)
 
@@ -195,16 +229,18 @@ def sync_destination(
     run_id: str,
     as_of_date: str | None,
     only_keys: list[str] | None = None,
+    queue: bool = True,
     log: Callable[[str], None] = lambda message: None,
 ) -> SyncResult:
-    """Queue ``as_of_date``'s changes (unless None), send up to the run's limit, record all.
+    """Queue ``as_of_date``'s changes (unless None or not ``queue``: a run that continues the
+    night's sync sends what is pending), send up to the run's page budget, record all.
 
     The sync_runs row is written by :func:`finish_run`, after the caller has written the report.
     """
     result = SyncResult(
         run_id=run_id, destination=destination.name, as_of_date=as_of_date, started_at=utcnow()
     )
-    if as_of_date is not None:
+    if as_of_date is not None and queue:
         result.queued, result.superseded = queue_changes(
             con, destination.name, as_of_date, settings.score_threshold, run_id
         )
@@ -212,33 +248,58 @@ def sync_destination(
             f"{destination.name}: {result.queued:,} changes queued, "
             f"{result.superseded:,} pending records superseded"
         )
-    batch = pending_batch(con, destination.name, destination.max_records_per_run, only_keys)
     size = destination.page_size
-    pages = (len(batch) + size - 1) // size
+    budget = destination.page_budget * size
+    batch = pending_batch(con, destination.name, budget, only_keys)
+    result.budget_spent = len(batch) == budget
+    pages = [batch[start : start + size] for start in range(0, len(batch), size)]
+    send_pages(
+        sender,
+        pages,
+        result,
+        lambda page: record_page(con, destination.name, run_id, page),
+        log=log,
+    )
+    if sender.halted:
+        result.budget_spent = False
+    return result
+
+
+def send_pages(
+    sender: Sender,
+    pages: list[list[dict]],
+    result: SyncResult,
+    record: Callable[[PageResult], None],
+    *,
+    log: Callable[[str], None] = lambda message: None,
+) -> None:
+    """Send ``pages`` in order; ``record`` the outcomes (one transaction) every
+    ``FLUSH_RECORDS`` records or ``FLUSH_SECONDS`` and after the last page. A destination error
+    (``sender.halted``) stops the sending: the pages not tried stay pending."""
+    name = sender.destination.name
     started = last_flush = time.perf_counter()
     buffered = PageResult()
-    for number, start in enumerate(range(0, len(batch), size), start=1):
-        page = sender.deliver_page(batch[start : start + size])
+    for number, rows in enumerate(pages, start=1):
+        page = sender.deliver_page(rows)
         buffered.outcomes += page.outcomes
         buffered.changelog += page.changelog
         result.items.extend(page.outcomes)
         result.requests += page.requests
         now = time.perf_counter()
         if (
-            number == pages
+            number == len(pages)
             or len(buffered.outcomes) >= FLUSH_RECORDS
             or now - last_flush >= FLUSH_SECONDS
         ):
-            record_page(con, destination.name, run_id, buffered)
+            record(buffered)
             buffered, last_flush = PageResult(), now
             log(
-                f"{destination.name}: page {number}/{pages}, {result.succeeded:,} delivered, "
+                f"{name}: page {number}/{len(pages)}, {result.succeeded:,} delivered, "
                 f"{result.failed + result.rejected:,} not ({now - started:.1f}s)"
             )
         if sender.halted:
             if buffered.outcomes:
-                record_page(con, destination.name, run_id, buffered)
-            untried = max(0, len(batch) - start - size)
+                record(buffered)
+            untried = sum(len(p) for p in pages[number:])
             log(f"stopped sending: {sender.halted}; {untried:,} records not tried stay pending")
             break
-    return result

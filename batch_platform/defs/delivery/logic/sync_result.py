@@ -25,6 +25,8 @@ class SyncResult:
     requests: int = 0
     dead_lettered: int = 0
     pending_after: int = 0
+    # It sent a full page budget (more may be pending: another run follows the same night).
+    budget_spent: bool = False
     finished_at: dt.datetime | None = None
     items: list[ItemOutcome] = field(default_factory=list)
 
@@ -75,6 +77,8 @@ class SyncResult:
             f"{self.failed:,} failed, {self.rejected:,} rejected, {self.retried:,} retried, "
             f"{self.dead_lettered:,} dead-lettered, {self.pending_after:,} pending"
         )
+        if self.budget_spent and self.pending_after:
+            text += " (page budget spent: the sync continues in another run)"
         last_errors = {item.error for item in self.items if item.error}
         if last_errors:
             text += f" (last error: {sorted(last_errors)[0]})"

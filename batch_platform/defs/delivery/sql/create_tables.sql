@@ -86,7 +86,8 @@ CREATE TABLE IF NOT EXISTS delivery.sync_runs (
     pending_after BIGINT NOT NULL,
     requests BIGINT NOT NULL,
     status VARCHAR NOT NULL,          -- 'ok', 'partial', 'failed' or 'idle'
-    report_path VARCHAR
+    report_path VARCHAR,
+    budget_spent BOOLEAN              -- the run sent its max_pages_per_run with records left
 );
 
 -- One row per record per attempt (key: run_id, destination, idempotency_key, attempt).
@@ -115,4 +116,80 @@ CREATE TABLE IF NOT EXISTS delivery.outbox (
     record JSON NOT NULL,
     received_at TIMESTAMP NOT NULL,
     file VARCHAR NOT NULL
+);
+
+-- Notifications (run-status, batch and alert webhooks) a receiver did not take after the first
+-- send's retries: kept here and sent again, with backoff, until it does (key: notification_id,
+-- url). Nothing is dropped; a delivered row stays as the record of what happened.
+CREATE TABLE IF NOT EXISTS delivery.notification_outbox (
+    notification_id VARCHAR NOT NULL,  -- the webhook-id: the same on every attempt
+    url VARCHAR NOT NULL,              -- the receiver
+    kind VARCHAR NOT NULL,             -- 'run_status', 'url_batch' or 'alert'
+    subject VARCHAR NOT NULL,          -- what it tells about: a run's end, a batch, an incident
+    body VARCHAR NOT NULL,             -- the JSON sent, byte for byte the same on every attempt
+    signing_secret_env VARCHAR,        -- the variable holding the receiver's secret (NULL: shared)
+    timeout_seconds DOUBLE NOT NULL,
+    guarded BOOLEAN NOT NULL,          -- a user's URL: called at public addresses only
+    status VARCHAR NOT NULL,           -- 'waiting' or 'delivered'
+    attempts INTEGER NOT NULL,         -- calls made, the first send's included
+    retry_rounds INTEGER NOT NULL,     -- rounds of the outbox sensor that tried it
+    created_at TIMESTAMP NOT NULL,     -- UTC: when the first send gave up
+    last_attempted_at TIMESTAMP NOT NULL,
+    last_http_status INTEGER,
+    last_error VARCHAR,
+    next_attempt_at TIMESTAMP,         -- NULL once delivered
+    delivered_at TIMESTAMP
+);
+
+-- Every call made for a notification of the outbox, from its first send on (key:
+-- notification_id, url, attempt).
+CREATE TABLE IF NOT EXISTS delivery.notification_attempts (
+    notification_id VARCHAR NOT NULL,
+    url VARCHAR NOT NULL,
+    attempt INTEGER NOT NULL,          -- 1, 2, … over the first send and every retry round
+    phase VARCHAR NOT NULL,            -- 'first_send' or 'outbox'
+    recorded_at TIMESTAMP NOT NULL,    -- UTC: when the call's outcome was written
+    http_status INTEGER,
+    error VARCHAR,                     -- NULL: delivered
+    seconds DOUBLE NOT NULL
+);
+
+-- Warehouses made before the page budget record whether a run spent it (a no-op after).
+ALTER TABLE delivery.sync_runs ADD COLUMN IF NOT EXISTS budget_spent BOOLEAN;
+
+-- The portfolio's records of a month: one per status change, renewal due and mismatch of the
+-- sweep, as every portfolio destination receives it (key: month, record_id).
+CREATE TABLE IF NOT EXISTS delivery.portfolio_records (
+    month DATE NOT NULL,
+    record_id VARCHAR NOT NULL,        -- <YYYY-MM>/<kind>/<registration_id>/<version>
+    client VARCHAR NOT NULL,           -- the firm's client ('(none)' when the records name none)
+    kind VARCHAR NOT NULL,             -- 'status_change', 'renewal_due' or 'mismatch'
+    registration_id VARCHAR NOT NULL,
+    version VARCHAR NOT NULL,          -- what changed: a new version is a new record
+    record JSON NOT NULL,              -- the body sent, but the idempotency key
+    built_at TIMESTAMP NOT NULL,       -- UTC
+    run_id VARCHAR NOT NULL
+);
+
+-- Each portfolio record for each portfolio destination: waiting, delivered or given up. A
+-- delivered row is never sent again (key: destination, idempotency_key).
+CREATE TABLE IF NOT EXISTS delivery.portfolio_deliveries (
+    destination VARCHAR NOT NULL,
+    idempotency_key VARCHAR NOT NULL,  -- hash of (destination, month, kind, client, registration, version)
+    month DATE NOT NULL,
+    record_id VARCHAR NOT NULL,
+    client VARCHAR NOT NULL,
+    kind VARCHAR NOT NULL,
+    registration_id VARCHAR NOT NULL,
+    version VARCHAR NOT NULL,
+    record JSON NOT NULL,
+    status VARCHAR NOT NULL,           -- 'pending', 'delivered', 'rejected', 'exhausted' or 'superseded'
+    queued_at TIMESTAMP NOT NULL,
+    queued_run_id VARCHAR NOT NULL,
+    runs_attempted INTEGER NOT NULL,   -- runs in which it was sent and failed
+    last_error VARCHAR,                -- why it is not delivered (yet)
+    last_http_status INTEGER,
+    last_attempted_at TIMESTAMP,
+    settled_at TIMESTAMP,              -- delivered, rejected, exhausted or superseded
+    settled_run_id VARCHAR
 );

@@ -16,6 +16,8 @@ LANDING_FIRM_RECORDS = dg.AssetKey(["landing", "landing_portfolio_firm_records"]
 LANDING_OFFICE = dg.AssetKey(["landing", "landing_portfolio_office_snapshots"])
 FIRM_RECORDS = dg.AssetKey(["portfolio", "portfolio_firm_records"])
 QUARANTINED_FIRM_ROWS = dg.AssetKey(["quarantine", "quarantine_portfolio_firm_rows"])
+# Files, not a table: API responses staged under <warehouse dir>/staging/portfolio/<month>/.
+OFFICE_API_RESPONSES = dg.AssetKey(["portfolio", "portfolio_office_api_responses"])
 OFFICE_SNAPSHOT = dg.AssetKey(["portfolio", "portfolio_office_snapshot"])
 BASELINE = dg.AssetKey(["portfolio", "portfolio_baseline"])
 STATUS_CHANGES = dg.AssetKey(["portfolio", "portfolio_status_changes"])

@@ -18,6 +18,7 @@ from batch_platform.defs.portfolio.assets._common import (
 from batch_platform.defs.portfolio.logic.firm_records_load import load_firm_records
 from batch_platform.defs.portfolio.logic.registration_records import ignored_files, record_files
 from batch_platform.defs.portfolio.partitions import month_of, portfolio_months
+from batch_platform.defs.reference.keys import JURISDICTIONS, OFFICE_STATUS_SPELLINGS
 from batch_platform.lib.markdown import markdown_table
 
 FIRM_RECORDS_KEY_UNIQUE = registration_key_unique(
@@ -53,14 +54,14 @@ landing_portfolio_office_snapshots = landing_spec(
             FIRM_RECORDS,
             "The firm's trademark registrations for the month: jurisdiction codes checked, "
             "statuses mapped to the canonical set, dates parsed (ISO or the office's format).",
-            deps=[LANDING_FIRM_RECORDS],
+            deps=[LANDING_FIRM_RECORDS, JURISDICTIONS, OFFICE_STATUS_SPELLINGS],
             layer="clean",
         ),
         table_spec(
             QUARANTINED_FIRM_ROWS,
             "Firm-record rows that could not be used (unknown jurisdiction, unparseable date, "
             "unknown status, missing or duplicate registration_id), with every reason.",
-            deps=[LANDING_FIRM_RECORDS],
+            deps=[LANDING_FIRM_RECORDS, JURISDICTIONS, OFFICE_STATUS_SPELLINGS],
             layer="quarantine",
         ),
     ],

@@ -1,6 +1,5 @@
-"""The month's office data per registration, with each registration's terminal fetch state."""
-
-import asyncio
+"""The month's office data per registration, with each registration's terminal fetch state:
+the short step that writes the warehouse (from snapshot files, or the staged API responses)."""
 
 import dagster as dg
 
@@ -9,29 +8,29 @@ from batch_platform.defs.common.metadata import table_metadata
 from batch_platform.defs.common.resources import LandingResource, WarehouseResource
 from batch_platform.defs.portfolio.assets._common import (
     FIRM_RECORDS,
+    GROUP,
     LANDING_OFFICE,
     MONTH,
+    OFFICE_API_RESPONSES,
     OFFICE_SNAPSHOT,
     load_sql,
     monthly_table,
     registration_key_unique,
 )
-from batch_platform.defs.portfolio.logic.office_api import OfficeFetchResult, fetch_registrations
 from batch_platform.defs.portfolio.logic.office_data import (
-    drop_stale_office_rows,
     failed_fetches,
     fetch_counts,
     load_office_snapshots,
-    pending_fetches,
-    write_api_results,
+    write_staged_responses,
 )
+from batch_platform.defs.portfolio.logic.office_responses import RESPONSES_KIND
 from batch_platform.defs.portfolio.logic.registration_records import ignored_files, record_files
 from batch_platform.defs.portfolio.partitions import month_of
 from batch_platform.defs.portfolio.resources import OfficeDataResource
+from batch_platform.defs.reference.keys import JURISDICTIONS, OFFICE_STATUS_SPELLINGS
 from batch_platform.lib.markdown import markdown_table
+from batch_platform.lib.staging import StagingArea
 
-# API results are written (checkpointed) in batches this size: a run that dies loses at most one.
-CHECKPOINT_EVERY = 100
 FAILED_PREVIEW = 20
 OFFICE_SNAPSHOT_KEY_UNIQUE = registration_key_unique(
     OFFICE_SNAPSHOT,
@@ -58,49 +57,32 @@ COUNTS_RECONCILE = RowCountCheck(
 )
 
 
-class OfficeSnapshotConfig(dg.Config):
-    refetch_all: bool = False  # API source: fetch every registration, not only unfinished ones
-
-
-def _fetch_from_api(context, con, office: OfficeDataResource, month, refetch_all: bool) -> str:
-    config = office.api_config()
-    requests = pending_fetches(con, month, refetch_all)
-    total = fetch_counts(con, month).registrations
+def _fold_in_staged_responses(context, con, staging: StagingArea, month) -> str:
+    # Exactly the segments listed here are read and, once committed, removed; a segment staged
+    # meanwhile waits for the next run.
+    segments = staging.segments(RESPONSES_KIND)
+    written = write_staged_responses(con, month, segments)
+    staging.remove(segments)
     context.log.info(
-        f"{month:%Y-%m}: fetching {len(requests):,} of {total:,} registrations from "
-        f"{config.base_url} (nearest renewal first; {config.requests_per_minute:g}/min per "
-        f"jurisdiction, {config.concurrency} in flight)"
+        f"{month:%Y-%m}: {written.results:,} staged result(s) from {len(segments)} segment(s) "
+        f"written to the warehouse, and the segments removed"
     )
-    batch: list[OfficeFetchResult] = []
-    done = {"fetched": 0, "failed": 0}
-
-    def flush() -> None:
-        write_api_results(con, month, batch)
-        done["fetched"] += len(batch)
-        done["failed"] += sum(not r.succeeded for r in batch)
-        batch.clear()
+    if written.dropped:
         context.log.info(
-            f"checkpoint: {done['fetched']:,}/{len(requests):,} fetched, "
-            f"{done['failed']:,} failed so far"
+            f"removed {written.dropped} row(s) of registrations no longer in firm records"
         )
-
-    def on_result(result: OfficeFetchResult) -> None:
-        batch.append(result)
-        if len(batch) >= CHECKPOINT_EVERY:
-            flush()
-
-    asyncio.run(fetch_registrations(requests, config, on_result))
-    if batch:
-        flush()
-    dropped = drop_stale_office_rows(con, month)
-    if dropped:
-        context.log.info(f"removed {dropped} row(s) of registrations no longer in firm records")
-    return f"api {config.base_url} ({len(requests):,} requested this run)"
+    return f"api: {written.results:,} staged result(s) from {len(segments)} segment(s)"
 
 
 @dg.asset(
     key=OFFICE_SNAPSHOT,
-    deps=[FIRM_RECORDS, LANDING_OFFICE],
+    deps=[
+        FIRM_RECORDS,
+        LANDING_OFFICE,
+        OFFICE_API_RESPONSES,
+        JURISDICTIONS,
+        OFFICE_STATUS_SPELLINGS,
+    ],
     **monthly_table("clean"),
     check_specs=[
         TERMINAL_FETCH_STATE.spec(),
@@ -110,7 +92,6 @@ def _fetch_from_api(context, con, office: OfficeDataResource, month, refetch_all
 )
 def office_snapshot(
     context: dg.AssetExecutionContext,
-    config: OfficeSnapshotConfig,
     duckdb: WarehouseResource,
     landing: LandingResource,
     portfolio_office: OfficeDataResource,
@@ -118,15 +99,17 @@ def office_snapshot(
     """The office's record of every registration this month (from snapshot files or the API).
 
     Each registration ends succeeded or failed with its error and attempt count. With the API
-    source, results are checkpointed as they arrive, and a re-run fetches only what has not
-    succeeded (``refetch_all`` fetches everything). Dates and statuses are normalised per office.
+    source, this step folds every response ``portfolio/portfolio_office_api_responses``
+    staged into the month in one transaction and then removes the segments; should it fail, they
+    stay and a re-run writes them. Dates and statuses are normalised per office.
     Key: (month, registration_id).
     """
     month = month_of(context)
     params = {"month": month}
     with duckdb.get_connection() as con:
         if portfolio_office.resolved_source == "api":
-            source = _fetch_from_api(context, con, portfolio_office, month, config.refetch_all)
+            staging = duckdb.staging(GROUP, context.partition_key)
+            source = _fold_in_staged_responses(context, con, staging, month)
         else:
             files = record_files(landing.portfolio_office_dir)
             ignored = ignored_files(landing.portfolio_office_dir)

@@ -17,6 +17,8 @@ import pyarrow as pa
 
 from batch_platform.defs.portfolio.logic.registration_records import (
     FIRM_COLUMNS,
+    NO_CLIENT,
+    OPTIONAL_FIRM_COLUMNS,
     RawRecord,
     normalise_record,
     normalised_columns,
@@ -50,13 +52,18 @@ def load_firm_records(
     con: duckdb.DuckDBPyConnection, month: dt.date, files: Sequence[Path]
 ) -> FirmLoad:
     """Replace the month's firm records and quarantined rows from every firm-record file."""
-    rows: list[RawRecord] = [r for path in files for r in read_records(path, FIRM_COLUMNS)]
+    rows: list[RawRecord] = [
+        r for path in files for r in read_records(path, FIRM_COLUMNS, OPTIONAL_FIRM_COLUMNS)
+    ]
     normalised = [normalise_record(r.values, office=False) for r in rows]
     text = pa.string()
     columns = {
         "source_file": pa.array([r.source_file for r in rows], text),
         "source_line": pa.array([r.source_line for r in rows], pa.int64()),
-        **{name: pa.array([r.values.get(name) for r in rows], text) for name in FIRM_COLUMNS},
+        **{
+            name: pa.array([r.values.get(name) for r in rows], text)
+            for name in (*FIRM_COLUMNS, *OPTIONAL_FIRM_COLUMNS)
+        },
         **normalised_columns(normalised, {f"n_{name}": name for name in NORMALISED_FIELDS}),
         "problems": pa.array(
             [
@@ -70,6 +77,7 @@ def load_firm_records(
     stage_rows(con, "portfolio_firm_stage", pa.table(columns))
     con.execute(load_sql("stage_ranked_firm_rows"))
     params = {"month": month}
+    valid_params = params | {"no_client": NO_CLIENT}
 
     # Valid and quarantined rows change together: a reader never sees one without the other.
     def write() -> tuple[int, int]:
@@ -78,7 +86,7 @@ def load_firm_records(
             "portfolio.firm_records",
             params,
             load_sql("select_firm_records"),
-            params,
+            valid_params,
             in_transaction=True,
         )
         quarantined = write_partition(

@@ -1,13 +1,15 @@
 """The month's office data: from snapshot files or API results into portfolio.office_snapshot.
 
 Plain functions over a DuckDB connection (no Dagster). Records are normalised in Python (office
-date formats and status words), staged, and matched to the firm's registrations in SQL.
+date formats and status words), staged, and matched to the firm's registrations in SQL. API
+results are normalised as they arrive and staged as Parquet segments (``office_responses``),
+which one transaction folds in.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,7 +29,7 @@ from batch_platform.defs.portfolio.logic.registration_records import (
     read_records,
 )
 from batch_platform.lib.sql_files import SqlFolder
-from batch_platform.lib.warehouse import atomically, stage_rows, write_partition
+from batch_platform.lib.warehouse import atomically, scalar, stage_rows, write_partition
 
 load_sql = SqlFolder.of_domain(__file__)
 
@@ -65,7 +67,8 @@ class OfficeRow:
     values: dict
 
 
-def _stage_office_rows(con: duckdb.DuckDBPyConnection, rows: Sequence[OfficeRow]) -> None:
+def _office_rows_table(rows: Sequence[OfficeRow]) -> pa.Table:
+    """Office rows normalised, in the columns ``select_office_snapshot.sql`` picks from."""
     normalised = [normalise_record(r.values, office=True) for r in rows]
     errors = []
     for row, record in zip(rows, normalised, strict=True):
@@ -90,7 +93,11 @@ def _stage_office_rows(con: duckdb.DuckDBPyConnection, rows: Sequence[OfficeRow]
         "retryable": pa.array([r.retryable and r.error is not None for r in rows], pa.bool_()),
         **normalised_columns(normalised, NORMALISED_FIELDS),
     }
-    stage_rows(con, "portfolio_office_stage", pa.table(columns))
+    return pa.table(columns)
+
+
+def _stage_office_rows(con: duckdb.DuckDBPyConnection, rows: Sequence[OfficeRow]) -> None:
+    stage_rows(con, "portfolio_office_stage", _office_rows_table(rows))
 
 
 @dataclass(frozen=True)
@@ -215,22 +222,76 @@ def _snapshot_rows(path: Path) -> list[OfficeRow]:
 
 
 def pending_fetches(
-    con: duckdb.DuckDBPyConnection, month: dt.date, refetch_all: bool = False
+    con: duckdb.DuckDBPyConnection,
+    month: dt.date,
+    refetch_all: bool = False,
+    staged_successes: Iterable[str] = (),
 ) -> list[OfficeFetchRequest]:
-    """What the API must (re)fetch this month: everything not yet succeeded, by priority."""
+    """What the API must (re)fetch this month, by priority: every registration without a
+    succeeded row in the warehouse (every registration with ``refetch_all``), less those a staged
+    segment already holds a success for. Only reads the warehouse."""
     _stage_fetch_priority(con, month)
+    ids = pa.array(sorted(staged_successes), pa.string())
+    stage_rows(con, "portfolio_staged_successes", pa.table({"registration_id": ids}))
     rows = con.execute(
         load_sql("select_pending_fetches"), {"month": month, "refetch_all": refetch_all}
     ).fetchall()
     return [OfficeFetchRequest(rid, code, int(rank)) for rid, code, rank in rows]
 
 
-def write_api_results(
-    con: duckdb.DuckDBPyConnection, month: dt.date, results: Sequence[OfficeFetchResult]
-) -> int:
-    """Checkpoint a batch of API results: replace just these registrations' rows, atomically."""
-    if not results:
-        return 0
+# The error of a registration that entered the firm records after the fetch step looked.
+NOT_FETCHED = "no office API result yet: re-run the month to fetch it"
+
+
+@dataclass(frozen=True)
+class StagedWrite:
+    results: int  # staged API results folded in (a registration may have several)
+    dropped: int  # rows of registrations no longer in the month's firm records
+
+
+def write_staged_responses(
+    con: duckdb.DuckDBPyConnection, month: dt.date, segments: Sequence[Path]
+) -> StagedWrite:
+    """Fold staged API results (Parquet segments of :func:`api_result_rows`) into the month's
+    office snapshot, in one transaction.
+
+    DuckDB reads the segments. The month is then rewritten at once: a fetched registration gets
+    its best result (a success over a failure, then the newest), every other registration still
+    in the firm records keeps its row, and rows of registrations no longer there are dropped.
+    Nothing is written when nothing is staged and no row is stale. Folding the same segments in
+    again writes the same rows.
+    """
+    stage_rows(con, "portfolio_office_fetched", api_result_rows([]))
+    if segments:
+        paths = [str(path) for path in segments]
+        con.execute(load_sql("stage_fetched_office_rows"), {"segments": paths})
+    results = int(scalar(con, "SELECT count(*) FROM portfolio_office_fetched"))
+    params = _snapshot_params(
+        month, by_as_of=False, missing_error=NOT_FETCHED, missing_source="api"
+    )
+
+    def rewrite_month() -> int:
+        _stage_fetch_priority(con, month)
+        con.execute(load_sql("stage_office_rows_after_fetch"), {"month": month})
+        con.execute(load_sql("stage_all_fetch_targets"))
+        dropped = int(scalar(con, load_sql("count_stale_office_snapshot"), {"month": month}))
+        if results or dropped:
+            write_partition(
+                con,
+                "portfolio.office_snapshot",
+                {"month": month},
+                load_sql("select_office_snapshot"),
+                params,
+                in_transaction=True,
+            )
+        return dropped
+
+    return StagedWrite(results, atomically(con, rewrite_month))
+
+
+def api_result_rows(results: Sequence[OfficeFetchResult]) -> pa.Table:
+    """API results as normalised office rows (what a staged segment holds): ``error`` is null
+    exactly when the office answered with usable data."""
     rows = [
         OfficeRow(
             registration_id=r.registration_id,
@@ -245,20 +306,7 @@ def write_api_results(
         )
         for r in results
     ]
-    ids = [r.registration_id for r in results]
-    _stage_office_rows(con, rows)
-    _stage_fetch_priority(con, month)
-    stage_rows(
-        con, "portfolio_fetch_targets", pa.table({"registration_id": pa.array(ids, pa.string())})
-    )
-    params = _snapshot_params(month, by_as_of=False, missing_error="", missing_source="api")
-    return write_partition(
-        con,
-        "portfolio.office_snapshot",
-        {"month": month, "registration_id": ids},
-        load_sql("select_office_snapshot"),
-        params,
-    )
+    return _office_rows_table(rows)
 
 
 def _api_values(result: OfficeFetchResult) -> dict[str, str | None]:
@@ -278,9 +326,3 @@ def _api_text(value: object) -> str | None:
     if isinstance(value, list):
         return ";".join(str(v) for v in value)
     return str(value)
-
-
-def drop_stale_office_rows(con: duckdb.DuckDBPyConnection, month: dt.date) -> int:
-    """Remove rows of registrations no longer in the month's firm records; returns how many."""
-    sql = load_sql("delete_stale_office_snapshot")
-    return atomically(con, lambda: int(con.execute(sql, {"month": month}).fetchone()[0]))

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from batch_platform.defs.portfolio.logic.office_reference import office_reference
 from batch_platform.defs.portfolio.logic.office_vocabulary import (
     NormaliseError,
     canonical_status,
@@ -39,6 +40,11 @@ FIRM_COLUMNS = (
     "classes",
 )
 OFFICE_COLUMNS = (*FIRM_COLUMNS, "as_of")
+# Firm-record columns a file may leave out: ``client``, the firm's client a registration is
+# managed for (the report, the delivered records and the summary are split by it).
+OPTIONAL_FIRM_COLUMNS = ("client",)
+# The client of a registration whose file has no ``client`` column or leaves the cell empty.
+NO_CLIENT = "(none)"
 DATE_FIELDS = ("filing_date", "registration_date", "next_renewal_date")
 CSV_SUFFIXES = (".csv",)
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
@@ -123,19 +129,24 @@ def ignored_files(directory: Path) -> list[str]:
     )
 
 
-def read_records(path: Path, columns: tuple[str, ...]) -> Iterator[RawRecord]:
-    """Rows of a CSV or JSONL file; ``source_line`` counts data rows from 1."""
+def read_records(
+    path: Path, columns: tuple[str, ...], optional: tuple[str, ...] = ()
+) -> Iterator[RawRecord]:
+    """Rows of a CSV or JSONL file; ``source_line`` counts data rows from 1. ``columns`` must
+    all be there; ``optional`` ones are read when the file has them."""
     name = path.name
     reader = _read_jsonl if name.lower().endswith(JSONL_SUFFIXES) else _read_csv
     try:
         with open_landed_file(path) as opened:
-            yield from reader(opened.path, name, columns)
+            yield from reader(opened.path, name, columns, optional)
     except LandedFileError as error:
         # A file that must not be read (a link, a FIFO, gone) is one record saying why.
         yield RawRecord(name, 0, {}, str(error))
 
 
-def _read_csv(path: Path, name: str, columns: tuple[str, ...]) -> Iterator[RawRecord]:
+def _read_csv(
+    path: Path, name: str, columns: tuple[str, ...], optional: tuple[str, ...]
+) -> Iterator[RawRecord]:
     with path.open(encoding="utf-8-sig", errors="replace", newline="") as handle:
         reader = csv.reader(handle)
         header = next(reader, None)
@@ -149,14 +160,20 @@ def _read_csv(path: Path, name: str, columns: tuple[str, ...]) -> Iterator[RawRe
             if not any(f.strip() for f in fields):
                 continue
             line += 1
-            values = {c: _text(v) for c, v in zip(header, fields, strict=False) if c in columns}
+            values = {
+                c: _text(v)
+                for c, v in zip(header, fields, strict=False)
+                if c in columns or c in optional
+            }
             error = missing_error
             if error is None and len(fields) != len(header):
                 error = f"row has {len(fields)} fields, header has {len(header)}"
             yield RawRecord(name, line, values, error)
 
 
-def _read_jsonl(path: Path, name: str, columns: tuple[str, ...]) -> Iterator[RawRecord]:
+def _read_jsonl(
+    path: Path, name: str, columns: tuple[str, ...], optional: tuple[str, ...]
+) -> Iterator[RawRecord]:
     with path.open(encoding="utf-8-sig", errors="replace") as handle:
         line = 0
         for text in handle:
@@ -171,11 +188,16 @@ def _read_jsonl(path: Path, name: str, columns: tuple[str, ...]) -> Iterator[Raw
             if not isinstance(obj, dict):
                 yield RawRecord(name, line, {}, "JSON line is not an object")
                 continue
-            yield RawRecord(name, line, {c: _text(obj.get(c)) for c in columns})
+            yield RawRecord(name, line, {c: _text(obj.get(c)) for c in (*columns, *optional)})
 
 
 def normalise_record(values: dict[str, str | None], *, office: bool) -> Normalised:
-    """Canonical status, dates and classes for one record; problems listed, never raised."""
+    """Canonical status, dates and classes for one record; problems listed, never raised.
+
+    An office code in no list, or an office whose formats are not known, is no problem: its
+    dates are read as ISO and its statuses as canonical words (the health report lists what
+    was assumed)."""
+    reference = office_reference()
     raw_jurisdiction = values.get("jurisdiction")
     record = Normalised(
         registration_id=values.get("registration_id"),
@@ -187,17 +209,20 @@ def normalise_record(values: dict[str, str | None], *, office: bool) -> Normalis
     if not record.registration_id:
         record.problems.append("registration_id is missing")
     if record.jurisdiction is None:
-        shown = repr(raw_jurisdiction) if raw_jurisdiction else "missing"
-        record.problems.append(f"jurisdiction {shown} is unknown")
+        record.problems.append(
+            f"jurisdiction {raw_jurisdiction!r} is not a two-letter office code (WIPO ST.3)"
+            if raw_jurisdiction
+            else "jurisdiction is missing"
+        )
         return record
     code = record.jurisdiction
     try:
-        record.status = canonical_status(record.raw_status, code)
+        record.status = canonical_status(record.raw_status, code, reference)
     except NormaliseError as error:
         record.problems.append(str(error))
     for name in DATE_FIELDS + (("as_of",) if office else ()):
         try:
-            setattr(record, name, parse_date(values.get(name), code, name))
+            setattr(record, name, parse_date(values.get(name), code, name, reference))
         except NormaliseError as error:
             record.problems.append(str(error))
     try:

@@ -1,6 +1,7 @@
 """Deterministic sample data for the portfolio health check, with planted anomalies.
 
-Writes the firm's records and two months of office snapshots (last month's and this month's)
+Writes the firm's records (with the ``client`` each registration is managed for: the seed's
+firm serves 50 clients) and two months of office snapshots (last month's and this month's)
 under ``<landing>/portfolio/``, in each office's own date format and status words, and returns
 exactly which registrations were planted as status changes, renewals due, mismatches and invalid
 rows, so tests can assert exact sets. No Dagster here.
@@ -56,6 +57,7 @@ class PortfolioSample:
     renewals_from_firm_records: frozenset[str]  # due, with no office renewal date
     mismatches: dict[str, tuple[str, ...]]  # id → differing fields
     quarantined: dict[int, str]  # firm-file line → a fragment of the expected reason
+    clients: dict[str, str]  # id → client (empty when the firm records have no client column)
 
 
 @dataclass
@@ -90,8 +92,12 @@ def generate_portfolio_sample(
     mismatches: int = 3,
     invalid_rows: bool = True,
     seed: int = 8,
+    clients: int = 50,
 ) -> PortfolioSample:
-    """Write the sample under ``<landing_dir>/portfolio/`` and say what was planted."""
+    """Write the sample under ``<landing_dir>/portfolio/`` and say what was planted.
+
+    Registration ``i`` is managed for client ``client-<i mod clients + 1>``; ``clients=0``
+    writes firm records without the ``client`` column."""
     if renewals_due < 5 or status_changes < 1 or mismatches < 3:
         raise ValueError("plant at least 5 renewals, 1 status change and 3 mismatches")
     codes = list(jurisdictions())[:jurisdiction_count]
@@ -138,7 +144,10 @@ def generate_portfolio_sample(
     firm_dir.mkdir(parents=True, exist_ok=True)
     office_dir.mkdir(parents=True, exist_ok=True)
     firm_file = firm_dir / "firm_records.csv"
-    quarantined = _write_firm_records(firm_file, regs, rng, invalid_rows)
+    client_of = {
+        r.registration_id: sample_client(i, clients) for i, r in enumerate(regs) if clients
+    }
+    quarantined = _write_firm_records(firm_file, regs, rng, invalid_rows, client_of)
     previous = _previous_month(month)
     office_files = [
         _write_office_csv(office_dir / f"office_{previous:%Y-%m}.csv", regs, previous, rng, True),
@@ -161,7 +170,13 @@ def generate_portfolio_sample(
         renewals_from_firm_records=frozenset(fallback),
         mismatches=planted_mismatches,
         quarantined=quarantined,
+        clients=client_of,
     )
+
+
+def sample_client(index: int, clients: int) -> str:
+    """The client the ``index``-th registration of the sample is managed for."""
+    return f"client-{index % clients + 1:02d}"
 
 
 def _base_registration(rng: random.Random, index: int, code: str, month: dt.date) -> _Registration:
@@ -227,7 +242,11 @@ def _firm_date(day: dt.date | None, code: str, rng: random.Random) -> str:
 
 
 def _write_firm_records(
-    path: Path, regs: list[_Registration], rng: random.Random, invalid_rows: bool
+    path: Path,
+    regs: list[_Registration],
+    rng: random.Random,
+    invalid_rows: bool,
+    client_of: dict[str, str],
 ) -> dict[int, str]:
     rows = [
         [
@@ -246,8 +265,9 @@ def _write_firm_records(
     quarantined: dict[int, str] = {}
     if invalid_rows:
         bad = [
-            (["TM-900001", "XX", "GHOST", "Acme Holdings Ltd", "registered", "2015-01-01",
-              "2016-01-01", "2030-01-01", "9"], "jurisdiction 'XX' is unknown"),
+            (["TM-900001", "Atlantis", "GHOST", "Acme Holdings Ltd", "registered", "2015-01-01",
+              "2016-01-01", "2030-01-01", "9"],
+             "jurisdiction 'Atlantis' is not a two-letter office code"),
             (["TM-900002", "DE", "WRONG DAY", "Borealis Foods GmbH", "registered", "31.02.2019",
               "2020-01-01", "2030-01-01", "29"], "filing_date '31.02.2019' is not a date"),
             (["", "FR", "NO NUMBER", "Iris Cosmetics SAS", "registered", "2015-01-01",
@@ -259,9 +279,14 @@ def _write_firm_records(
         for values, reason in bad:
             rows.append(values)
             quarantined[len(rows)] = reason
+    header = list(FIRM_COLUMNS)
+    if client_of:
+        header.append("client")
+        for row in rows:
+            row.append(client_of.get(row[0], "client-01"))
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(FIRM_COLUMNS)
+        writer.writerow(header)
         writer.writerows(rows)
     return quarantined
 

@@ -17,7 +17,8 @@ CREATE TABLE IF NOT EXISTS portfolio.firm_records (
     next_renewal_date DATE,
     classes INTEGER[],
     source_file VARCHAR NOT NULL,
-    source_line BIGINT NOT NULL
+    source_line BIGINT NOT NULL,
+    client VARCHAR                     -- the firm's client ('(none)' when the records name none)
 );
 
 -- Firm-record rows that could not be used, with every reason (key: month, source_file, source_line).
@@ -34,7 +35,8 @@ CREATE TABLE IF NOT EXISTS quarantine.portfolio_firm_rows (
     registration_date VARCHAR,
     next_renewal_date VARCHAR,
     classes VARCHAR,
-    reason VARCHAR NOT NULL
+    reason VARCHAR NOT NULL,
+    client VARCHAR                     -- as written, if the file has the column
 );
 
 -- The month's office data per firm registration, with its terminal fetch state
@@ -84,7 +86,8 @@ CREATE TABLE IF NOT EXISTS portfolio.status_changes (
     current_status VARCHAR NOT NULL,
     office_status VARCHAR,
     baseline_month DATE NOT NULL,
-    as_of DATE
+    as_of DATE,
+    client VARCHAR                     -- the firm's client ('(none)' when the records name none)
 );
 
 -- Registered marks whose next renewal is at most 90 days after the sweep date, overdue ones
@@ -97,7 +100,8 @@ CREATE TABLE IF NOT EXISTS portfolio.renewals_due (
     owner VARCHAR,
     next_renewal_date DATE NOT NULL,
     days_until INTEGER NOT NULL,       -- negative when overdue
-    date_source VARCHAR NOT NULL       -- 'office' or 'firm_records' (office data missing)
+    date_source VARCHAR NOT NULL,      -- 'office' or 'firm_records' (office data missing)
+    client VARCHAR                     -- the firm's client ('(none)' when the records name none)
 );
 
 -- Office data disagreeing with the firm's records (key: month, registration_id).
@@ -112,7 +116,8 @@ CREATE TABLE IF NOT EXISTS portfolio.mismatches (
     firm_status VARCHAR,
     office_status VARCHAR,
     firm_next_renewal_date DATE,
-    office_next_renewal_date DATE
+    office_next_renewal_date DATE,
+    client VARCHAR                     -- the firm's client ('(none)' when the records name none)
 );
 
 -- One row per monthly health report (key: month).
@@ -130,3 +135,10 @@ CREATE TABLE IF NOT EXISTS reports.portfolio_health_report (
     summary VARCHAR NOT NULL,
     report_path VARCHAR NOT NULL
 );
+
+-- Warehouses made before firm records could name a client get the column (a no-op after).
+ALTER TABLE portfolio.firm_records ADD COLUMN IF NOT EXISTS client VARCHAR;
+ALTER TABLE quarantine.portfolio_firm_rows ADD COLUMN IF NOT EXISTS client VARCHAR;
+ALTER TABLE portfolio.status_changes ADD COLUMN IF NOT EXISTS client VARCHAR;
+ALTER TABLE portfolio.renewals_due ADD COLUMN IF NOT EXISTS client VARCHAR;
+ALTER TABLE portfolio.mismatches ADD COLUMN IF NOT EXISTS client VARCHAR;

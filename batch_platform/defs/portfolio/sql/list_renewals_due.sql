@@ -1,5 +1,6 @@
--- The health report's renewals due, overdue first (the report adds the LIMIT).
-SELECT registration_id, jurisdiction, mark, owner, next_renewal_date, days_until, date_source
+-- The health report's renewals due, overdue first, of every client or of $client (the report
+-- adds the LIMIT).
+SELECT client, registration_id, jurisdiction, mark, owner, next_renewal_date, days_until, date_source
 FROM portfolio.renewals_due
-WHERE month = $month
-ORDER BY next_renewal_date, registration_id
+WHERE month = $month AND ($client::VARCHAR IS NULL OR client = $client)
+ORDER BY next_renewal_date, client, registration_id

@@ -1,5 +1,5 @@
--- The health report's status changes (the report adds the LIMIT).
-SELECT registration_id, jurisdiction, mark, previous_status, current_status, baseline_month
+-- The health report's status changes, of every client or of $client (the report adds the LIMIT).
+SELECT client, registration_id, jurisdiction, mark, previous_status, current_status, baseline_month
 FROM portfolio.status_changes
-WHERE month = $month
-ORDER BY registration_id
+WHERE month = $month AND ($client::VARCHAR IS NULL OR client = $client)
+ORDER BY client, registration_id

@@ -1,3 +1,5 @@
+-- The valid staged firm rows; a row without a client (no column, or an empty cell) belongs to
+-- $no_client. Parameters: $month, $no_client.
 SELECT
     $month::DATE AS month,
     registration_id,
@@ -10,6 +12,7 @@ SELECT
     n_next_renewal_date AS next_renewal_date,
     n_classes AS classes,
     source_file,
-    source_line
+    source_line,
+    coalesce(client, $no_client) AS client
 FROM portfolio_firm_ranked
 WHERE reason IS NULL

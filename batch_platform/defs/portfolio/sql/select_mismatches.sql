@@ -5,6 +5,7 @@ WITH pairs AS (
     SELECT
         f.registration_id,
         f.jurisdiction,
+        f.client,
         f.mark,
         f.owner AS firm_owner,
         o.owner AS office_owner,
@@ -45,6 +46,7 @@ SELECT
     firm_status,
     office_status,
     firm_next_renewal_date,
-    office_next_renewal_date
+    office_next_renewal_date,
+    client
 FROM pairs
 WHERE len(differing_fields) > 0

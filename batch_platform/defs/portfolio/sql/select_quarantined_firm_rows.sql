@@ -11,6 +11,7 @@ SELECT
     registration_date,
     next_renewal_date,
     classes,
-    reason
+    reason,
+    client
 FROM portfolio_firm_ranked
 WHERE reason IS NOT NULL

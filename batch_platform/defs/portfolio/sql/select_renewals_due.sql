@@ -5,6 +5,7 @@ WITH current_state AS (
     SELECT
         f.registration_id,
         f.jurisdiction,
+        f.client,
         coalesce(o.mark, f.mark) AS mark,
         coalesce(o.owner, f.owner) AS owner,
         CASE WHEN o.fetch_state = 'succeeded' THEN o.status ELSE f.status END AS status,
@@ -31,7 +32,8 @@ SELECT
     owner,
     next_renewal_date,
     date_diff('day', $sweep_date::DATE, next_renewal_date)::INTEGER AS days_until,
-    date_source
+    date_source,
+    client
 FROM current_state
 WHERE
     status = 'registered'

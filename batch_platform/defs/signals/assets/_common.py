@@ -9,6 +9,7 @@ import duckdb
 from batch_platform.defs.common.checks import partitions_count_check
 from batch_platform.defs.common.metadata import stored_asset
 from batch_platform.defs.common.resources import warehouse_pool
+from batch_platform.defs.signals.logic.signal_partitions import RunPartitions
 from batch_platform.lib.sql_files import SqlFolder
 
 load_sql = SqlFolder.of_domain(__file__)
@@ -21,6 +22,8 @@ CLEAN_SIGNALS = dg.AssetKey(["clean", "clean_signals"])
 DUPLICATES = dg.AssetKey(["clean", "clean_signal_duplicates"])
 QUARANTINED_ROWS = dg.AssetKey(["quarantine", "quarantine_signal_rows"])
 FIRMOGRAPHICS = dg.AssetKey(["clean", "clean_firmographics"])
+LEAD_SCORE_MODELS = dg.AssetKey(["scores", "scores_lead_score_models"])
+LEAD_SCORE_MODEL_WEIGHTS = dg.AssetKey(["scores", "scores_lead_score_model_weights"])
 PARTITION = "partition_key = $partition_key"
 
 
@@ -41,7 +44,8 @@ def multi_asset_over(partitions_def: dg.PartitionsDefinition) -> dict:
 
 
 def partitions_filter(keys: list[str]) -> tuple[str, dict]:
-    """A WHERE clause (and its parameters) selecting the run's partitions."""
+    """A WHERE clause (and its parameters) selecting the run's partitions of a table without
+    partition_id (one row per file: raw.signal_files, quarantine.signal_files)."""
     if len(keys) == 1:
         return PARTITION, {"partition_key": keys[0]}
     return "list_contains($partition_keys, partition_key)", {"partition_keys": list(keys)}
@@ -56,15 +60,16 @@ class RunCheck(NamedTuple):
     what: str
 
 
-def run_checks(con: duckdb.DuckDBPyConnection, keys: list[str], checks: list[RunCheck]):
-    """The results of ``checks`` over the run's partitions."""
+def run_checks(con: duckdb.DuckDBPyConnection, partitions: RunPartitions, checks: list[RunCheck]):
+    """The results of ``checks`` over the run's partitions (their SQL reads ``$partition_keys``
+    and the ids in ``{run_partition_ids}``)."""
     for check in checks:
         yield partitions_count_check(
             con,
             asset_key=check.asset_key,
             check_name=check.name,
-            sql=load_sql(check.sql_file),
-            partition_keys=keys,
+            sql=partitions.sql(load_sql(check.sql_file)),
+            partition_keys=partitions.keys,
             what=check.what,
         )
 

@@ -1,5 +1,6 @@
 """The monthly intent report of the signals domain: accounts with rising research activity by
-topic, from the page views in clean.signals."""
+topic, from the page views in clean.signals and a provider's third-party intent in
+clean.intent_signals."""
 
 import datetime as dt
 from zoneinfo import ZoneInfo
@@ -14,6 +15,7 @@ from batch_platform.defs.common.checks import (
 )
 from batch_platform.defs.common.metadata import stored_asset, table_metadata
 from batch_platform.defs.common.resources import LandingResource, WarehouseResource
+from batch_platform.defs.signals.assets.intent_signals import ALL_INTENT_FILES
 from batch_platform.defs.signals.assets.rollups import ALL_FILES
 from batch_platform.defs.signals.partitions import intent_months
 from batch_platform.lib.markdown import markdown_table
@@ -36,6 +38,9 @@ class IntentSettings(dg.Config):
     """When an account's research on a topic counts as rising."""
 
     min_views: int = Field(default=3, ge=1, description="Page views in the month at least")
+    min_intent_score: float = Field(
+        default=60, ge=0, le=100, description="A provider's intent score (0-100) at least"
+    )
     rise_factor: float = Field(default=1.5, ge=1, description="Times the previous month's views")
 
 
@@ -49,7 +54,13 @@ def intent_month_bounds_utc(month_start: dt.date, timezone: str) -> dict[str, dt
         local = dt.datetime.combine(day, dt.time(), tzinfo=zone)
         return local.astimezone(dt.UTC).replace(tzinfo=None)
 
-    return {"previous_start": utc(previous), "start": utc(month_start), "end": utc(following)}
+    return {
+        "previous_start": utc(previous),
+        "start": utc(month_start),
+        "end": utc(following),
+        "previous_month_start": previous,
+        "next_month_start": following,
+    }
 
 
 def intent_markdown(con, month: str) -> str:
@@ -67,21 +78,33 @@ def intent_markdown(con, month: str) -> str:
         right_aligned=["accounts rising"],
     )
     movers = markdown_table(
-        ["account", "topic", "views", "previous month", "contacts", "trend"],
-        [(a, t, f"{v:,}", f"{p:,}", f"{c:,}", trend) for a, t, v, p, c, trend in rows],
-        right_aligned=["views", "previous month", "contacts"],
-    )
+        ["account", "topic", "views", "previous month", "contacts", "intent score",
+         "previous score", "trend"],
+        [
+            (a, t, f"{v:,}", f"{p:,}", f"{c:,}", _score(score), _score(before), trend)
+            for a, t, v, p, c, score, before, trend in rows
+        ],
+        right_aligned=["views", "previous month", "contacts", "intent score", "previous score"],
+    )  # fmt: skip
     return "\n".join([*lines, topics, "", movers]) + "\n"
+
+
+def _score(value: float | None) -> str:
+    return "" if value is None else f"{value:g}"
 
 
 @dg.asset(
     key=MONTHLY_INTENT,
-    deps=[ALL_FILES],
+    deps=[ALL_FILES, ALL_INTENT_FILES],
     partitions_def=intent_months,
     **stored_asset("signals", "reports", kinds=("duckdb", "markdown")),
     check_specs=[
         INTENT_KEY_UNIQUE.spec(),
-        check_spec(MONTHLY_INTENT, "trend_consistent", "Rising and new rows meet min_views."),
+        check_spec(
+            MONTHLY_INTENT,
+            "trend_consistent",
+            "Rising and new rows meet min_views or min_intent_score.",
+        ),
     ],
 )
 def monthly_intent(
@@ -95,14 +118,17 @@ def monthly_intent(
     From page views in clean.signals (the viewed path's first segment is the topic, e.g.
     pricing, docs, integrations, blog/<post>): views and contacts per account and topic this
     month against the month before; 'rising' at min_views or more and rise_factor times the
-    previous month, 'new' when there were none. Also written to <reports>/intent_report_<month>.md.
+    previous month, 'new' when there were none. From a provider's intent in clean.intent_signals
+    (its own topics): the month's highest score against the month before's, the same rules with
+    min_intent_score. Also written to <reports>/intent_report_<month>.md.
     Key: (month_start, account_domain, topic).
     """
     month = context.partition_key
     window = intent_months.time_window_for_partition_key(month)
     bounds = intent_month_bounds_utc(window.start.date(), intent_months.timezone)
     params = {"month_start": month, "min_views": config.min_views,
-              "rise_factor": config.rise_factor, **bounds}  # fmt: skip
+              "min_intent_score": config.min_intent_score, "rise_factor": config.rise_factor,
+              **bounds}  # fmt: skip
     with duckdb.get_connection() as con:
         rows = write_partition(
             con,
@@ -138,7 +164,8 @@ def monthly_intent(
             asset_key=MONTHLY_INTENT,
             check_name="trend_consistent",
             sql="SELECT count(*) FROM reports.monthly_intent WHERE month_start = $m "
-            "AND trend IN ('rising', 'new') AND page_views < $min",
-            params={"m": month, "min": config.min_views},
-            what="rising rows under min_views",
+            "AND trend IN ('rising', 'new') AND page_views < $min "
+            "AND coalesce(intent_score, 0) < $min_score",
+            params={"m": month, "min": config.min_views, "min_score": config.min_intent_score},
+            what="rising rows under min_views and min_intent_score",
         )

@@ -18,6 +18,7 @@ from batch_platform.defs.signals.assets._common import (
     sampled_for_log,
 )
 from batch_platform.defs.signals.logic.raw_signal_load import FileLoad, load_signal_file
+from batch_platform.defs.signals.logic.signal_partitions import run_partitions
 from batch_platform.defs.signals.partitions import signal_file_partitions
 from batch_platform.lib.landing import find_landed_files
 from batch_platform.lib.markdown import markdown_table
@@ -36,7 +37,8 @@ RAW_CHECKS = [
         RAW_SIGNAL_FILES,
         "rows_match_file",
         "check_rows_match_file",
-        "file rows missing or row counts that differ from raw.signals",
+        "file rows or partition ids missing or repeated, or row counts that differ from "
+        "raw.signals",
     ),
     RunCheck(
         QUARANTINED_FILES,
@@ -78,7 +80,8 @@ landing_signal_files = landing_spec(
         check_spec(
             RAW_SIGNAL_FILES,
             "rows_match_file",
-            "One row per file, whose data_rows equals the rows in raw.signals.",
+            "One row per file, whose data_rows equals the rows in raw.signals, and one "
+            "partition id of its own (raw.signal_partitions).",
         ),
         check_spec(
             QUARANTINED_FILES,
@@ -118,9 +121,11 @@ def raw_signals(
                     f"({load.file_format}, {load.size_bytes:,} bytes)"
                 )
         where, params = partitions_filter(keys)
+        partitions = run_partitions(con, keys)
         yield dg.MaterializeResult(
             asset_key=RAW_SIGNALS,
-            metadata=table_metadata(con, "raw.signals", where, params) | file_metadata(loads),
+            metadata=table_metadata(con, "raw.signals", partitions.where(), partitions.params())
+            | file_metadata(loads),
         )
         yield dg.MaterializeResult(
             asset_key=RAW_SIGNAL_FILES,
@@ -132,7 +137,7 @@ def raw_signals(
             metadata=table_metadata(con, "quarantine.signal_files", where, params)
             | {"reason": "; ".join(f"{f}: {r}" for f, r in reasons.items() if r)[:2000]},
         )
-        yield from run_checks(con, keys, RAW_CHECKS)
+        yield from run_checks(con, partitions, RAW_CHECKS)
 
 
 def file_metadata(loads: list[FileLoad]) -> dict:

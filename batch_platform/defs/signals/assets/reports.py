@@ -92,6 +92,7 @@ def daily_pipeline_report(
                 "chart": dg.MetadataValue.md(markdown_image(chart, "rows and scores")),
                 "path": dg.MetadataValue.path(str(written[-1])),
                 "data_delay_hours": report.data_delay_hours,
+                "unmapped_rows": sum(v.rows for v in report.unmapped),
                 **{k: v for k, v in report.totals.items()},
                 "dagster/row_count": len(windows),
             },

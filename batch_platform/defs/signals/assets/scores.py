@@ -12,15 +12,23 @@ from batch_platform.defs.common.checks import (
 )
 from batch_platform.defs.common.metadata import table_metadata
 from batch_platform.defs.common.resources import WarehouseResource
-from batch_platform.defs.signals.assets._common import FIRMOGRAPHICS, over_time, warehouse_table
+from batch_platform.defs.reference.keys import EVENT_TYPES, FIT_TARGETS
+from batch_platform.defs.signals.assets._common import (
+    FIRMOGRAPHICS,
+    LEAD_SCORE_MODELS,
+    over_time,
+    warehouse_table,
+)
 from batch_platform.defs.signals.assets._windows import windows_of_run
+from batch_platform.defs.signals.assets.intent_signals import ALL_INTENT_FILES
 from batch_platform.defs.signals.assets.rollups import ALL_FILES
-from batch_platform.defs.signals.logic.lead_score_weights import DEFAULT_WEIGHTS
+from batch_platform.defs.signals.logic.lead_score_model import approved_model
 from batch_platform.defs.signals.logic.scoring import (
     LeadScoringConfig,
     score_account_health,
     score_leads,
 )
+from batch_platform.defs.signals.logic.signal_reference import SignalReference, signal_reference
 from batch_platform.defs.signals.partitions import daily_partitions, weekly_partitions
 from batch_platform.lib.sql_files import SqlFolder
 
@@ -54,7 +62,7 @@ LEAD_SCORES_EMAIL_SET = RowCountCheck(
 LEAD_SCORES_VALID = RowCountCheck(
     LEAD_SCORES,
     "score_valid",
-    "Scores are ≥ 0; tier and MQL flag agree.",
+    "Scores are ≥ 0; tier and MQL flag agree; a model's score is its probability in percent.",
     load_sql("check_lead_scores_valid"),
     "scores out of range or with a wrong tier or MQL flag",
 )
@@ -68,19 +76,44 @@ ACCOUNT_HEALTH_IN_RANGE = RowCountCheck(
 
 
 class LeadScoringSettings(dg.Config):
-    """Lead scoring weights and decay; change them in the launchpad or run config."""
+    """Lead scoring decay and thresholds; change them in the launchpad or run config. Points per
+    event type and the fit targets come from the reference data (signals.event_types,
+    target_industries, target_countries); what is set here overrides them for one run."""
 
-    weights: dict[str, float] = Field(default=DEFAULT_WEIGHTS, description="Points per event type")
+    weights: dict[str, float] = Field(
+        default_factory=dict,
+        description="Points per event type for this run, over the reference data's",
+    )
     half_life_days: float = Field(default=30.0, description="Days after which points halve")
     lookback_days: int = Field(default=90, description="Events older than this are ignored")
     mql_threshold: float = Field(default=50.0, description="Score at which a lead is an MQL")
-    fit_industries: list[str] = Field(
-        default=["software", "financial services", "healthcare"],
-        description="Industries worth 10 fit points",
+    fit_industries: list[str] | None = Field(
+        default=None,
+        description="Industries worth 10 fit points (default: the reference data's)",
     )
-    fit_countries: list[str] = Field(
-        default=["US", "GB", "CA", "DE"], description="Countries worth 10 fit points"
+    fit_countries: list[str] | None = Field(
+        default=None, description="Countries worth 10 fit points (default: the reference data's)"
     )
+    use_model: bool = Field(
+        default=True,
+        description="Score with the latest approved lead-score model trained up to the day, "
+        "when there is one; false: the rules",
+    )
+
+    def scoring(self, reference: SignalReference) -> LeadScoringConfig:
+        """The run's scoring: the reference data with this run's overrides."""
+        return LeadScoringConfig(
+            weights={**reference.weights, **self.weights},
+            half_life_days=self.half_life_days,
+            lookback_days=self.lookback_days,
+            mql_threshold=self.mql_threshold,
+            fit_industries=list(
+                reference.target_industries if self.fit_industries is None else self.fit_industries
+            ),
+            fit_countries=list(
+                reference.target_countries if self.fit_countries is None else self.fit_countries
+            ),
+        )
 
 
 def _late_data_check(con, windows, asset_key: dg.AssetKey) -> dg.AssetCheckResult:
@@ -108,7 +141,7 @@ def _late_data_check(con, windows, asset_key: dg.AssetKey) -> dg.AssetCheckResul
 
 @dg.asset(
     key=LEAD_SCORES,
-    deps=[ALL_FILES, FIRMOGRAPHICS],
+    deps=[ALL_FILES, FIRMOGRAPHICS, EVENT_TYPES, FIT_TARGETS, LEAD_SCORE_MODELS],
     **over_time(daily_partitions),
     **warehouse_table("scores"),
     freshness_policy=dg.FreshnessPolicy.time_window(
@@ -126,25 +159,43 @@ def lead_scores(
 ):
     """Lead score per contact as of the end of the day (America/New_York).
 
-    score = max(0, behaviour + fit). Behaviour: points per event × 0.5^(age / half-life) over the
-    lookback. Fit: employee band (5–20) + target industry (10) + target country (10). Tier A ≥ 75,
-    B ≥ MQL threshold, C ≥ 25, else D. previous_score is the day before's. Key: (as_of_date, email).
-    Rescoring a day picks up every event for it that has arrived since.
+    With an approved lead-score model trained up to the day (scores/scores_lead_score_models):
+    score = 100 × the model's probability of a won deal within its horizon, reasons = the three
+    drivers that raised it most. Otherwise (before outcomes exist, or no model beat the rules)
+    the rules: score = max(0, behaviour + fit); behaviour: points per event × 0.5^(age /
+    half-life) over the lookback; fit: employee band (5–20) + target industry (10) + target
+    country (10); reasons = the event types (and fit) with the most points. rule_score is kept
+    either way; score_model_version says which ('rules' or the model's version). Tier A ≥ 75,
+    B ≥ MQL threshold, C ≥ 25, else D. previous_score is the day before's. Key: (as_of_date,
+    email). Rescoring a day picks up every event for it that has arrived since.
     """
-    # The run config's fields are the scoring's parameters, one for one.
-    scoring = LeadScoringConfig(**config.model_dump())
+    reference = signal_reference()
+    scoring = config.scoring(reference)
     windows = windows_of_run(context, daily_partitions)
+    used: dict[str, str] = {}
     with duckdb.get_connection() as con:
         for window in windows:
-            rows = score_leads(con, window, scoring)
-            context.log.info(f"{window.day}: {rows:,} contacts scored")
+            model = approved_model(con, window.day) if config.use_model else None
+            rows = score_leads(con, window, scoring, model)
+            used[window.day.isoformat()] = model.model_version if model else "rules"
+            context.log.info(
+                f"{window.day}: {rows:,} contacts scored by "
+                + (f"model {model.model_version}" if model else "the rules")
+            )
         days = {"first": windows[0].day, "last": windows[-1].day}
         where = "as_of_date BETWEEN $first AND $last"
         mqls = con.execute(
             f"SELECT count(*) FILTER (WHERE is_mql) FROM scores.lead_scores WHERE {where}", days
         ).fetchone()[0]
+        models = sorted(set(used.values()))
         yield dg.MaterializeResult(
-            metadata=table_metadata(con, "scores.lead_scores", where, days) | {"mqls": int(mqls)}
+            metadata=table_metadata(con, "scores.lead_scores", where, days)
+            | {
+                "mqls": int(mqls),
+                "reference_versions": reference.versions(),
+                "score_model": ", ".join(models),
+                "score_model_reason": _score_model_reason(models, config.use_model),
+            }
         )
         yield LEAD_SCORES_KEY_UNIQUE.evaluate(con, days)
         yield LEAD_SCORES_EMAIL_SET.evaluate(con, days)
@@ -152,9 +203,20 @@ def lead_scores(
         yield _late_data_check(con, windows, LEAD_SCORES)
 
 
+def _score_model_reason(models: list[str], use_model: bool) -> str:
+    if not use_model:
+        return "the rules: use_model is off for this run"
+    if models == ["rules"]:
+        return (
+            "the rules: no approved lead-score model trained up to the day (none trained yet, "
+            "too few outcomes, or none beat the rules; see scores/scores_lead_score_models)"
+        )
+    return "the latest approved lead-score model trained up to each day"
+
+
 @dg.asset(
     key=ACCOUNT_HEALTH,
-    deps=[ALL_FILES],
+    deps=[ALL_FILES, ALL_INTENT_FILES],
     **over_time(weekly_partitions),
     **warehouse_table("scores"),
     freshness_policy=dg.FreshnessPolicy.time_window(fail_window=dt.timedelta(days=8)),
@@ -168,8 +230,10 @@ def account_health(context: dg.AssetExecutionContext, duckdb: WarehouseResource)
     """Weekly health per account (weeks Monday–Sunday, America/New_York), 0–100 in four parts.
 
     usage trend (product events this week vs the prior four weeks' weekly mean), engagement
-    (website and email activity this week, log-scaled), CRM activity (meetings and opportunities
-    up, support tickets down, last 28 days) and recency (days since the last event). Bands:
+    (website and email activity this week, log-scaled, plus up to 10 points for a provider's
+    third-party intent score over the 28 days to the week's end), CRM activity (meetings and
+    opportunities up, support tickets down, last 28 days) and recency (days since the last
+    event). Bands:
     at_risk < 40 ≤ neutral < 70 ≤ healthy. Key: (week_start, account_domain).
     """
     windows = windows_of_run(context, weekly_partitions)

@@ -1,4 +1,5 @@
-"""The daily pipeline report: row accounting per file, score distribution, top movers, delay."""
+"""The daily pipeline report: row accounting per file, score distribution, top movers, delay,
+and the event types and sources in no list of the reference data."""
 
 from __future__ import annotations
 
@@ -7,6 +8,11 @@ from dataclasses import dataclass
 
 import duckdb
 
+from batch_platform.defs.signals.logic.unmapped_values import (
+    UnmappedValue,
+    unmapped_table,
+    unmapped_values,
+)
 from batch_platform.defs.signals.logic.utc_window import Window
 from batch_platform.lib.markdown import markdown_table
 from batch_platform.lib.sql_files import SqlFolder
@@ -15,6 +21,7 @@ from batch_platform.lib.warehouse import scalar, write_partition
 load_sql = SqlFolder.of_domain(__file__)
 
 MAX_FILES_SHOWN = 50
+MAX_UNMAPPED_SHOWN = 50
 
 
 @dataclass(frozen=True)
@@ -24,6 +31,7 @@ class PipelineReport:
     totals: dict[str, int]
     newest_event_at: dt.datetime | None
     data_delay_hours: float | None
+    unmapped: list[UnmappedValue]
 
 
 def write_pipeline_report(con: duckdb.DuckDBPyConnection, window: Window) -> PipelineReport:
@@ -55,6 +63,7 @@ def write_pipeline_report(con: duckdb.DuckDBPyConnection, window: Window) -> Pip
         {"end": window.end},
     )
     delay = round((window.end - newest).total_seconds() / 3600, 2) if newest else None
+    unmapped = unmapped_values(con, None, (window.start, window.end))
     shown = (
         f" (first {MAX_FILES_SHOWN})"
         if totals["files_loaded"] + totals["files_quarantined"] > MAX_FILES_SHOWN
@@ -74,6 +83,7 @@ def write_pipeline_report(con: duckdb.DuckDBPyConnection, window: Window) -> Pip
             markdown_table(
                 ["file", "status", "rows in", "cleaned", "duplicates", "quarantined"], files
             ),
+            *_unmapped_section(unmapped),
         ]
     )
     write_partition(
@@ -83,4 +93,21 @@ def write_pipeline_report(con: duckdb.DuckDBPyConnection, window: Window) -> Pip
         load_sql("select_daily_pipeline_report"),
         params | totals | {"newest": newest, "delay": delay, "markdown": markdown},
     )
-    return PipelineReport(window.day, markdown, totals, newest, delay)
+    return PipelineReport(window.day, markdown, totals, newest, delay, unmapped)
+
+
+def _unmapped_section(unmapped: list[UnmappedValue]) -> list[str]:
+    """Event types and sources in no list of the reference data, in every file so far: kept as
+    'unmapped' and scoring 0 until the reference file maps them and their files are re-run."""
+    heading = "## Event types and sources in no list (kept as `unmapped`, scoring 0)"
+    if not unmapped:
+        return [heading, "_none: every event type and source is in the reference data_"]
+    rows = sum(v.rows for v in unmapped)
+    more = len(unmapped) - MAX_UNMAPPED_SHOWN
+    return [
+        heading,
+        f"{rows:,} cleaned rows in {len(unmapped)} spelling(s). Map them in the reference file "
+        "($BATCH_PLATFORM_REFERENCE) and re-run their files to score them.",
+        unmapped_table(unmapped[:MAX_UNMAPPED_SHOWN], with_day=True)
+        + (f"\n\n… and {more} more" if more > 0 else ""),
+    ]

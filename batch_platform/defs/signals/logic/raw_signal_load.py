@@ -10,6 +10,10 @@ import duckdb
 
 from batch_platform.defs.signals.logic.signal_file_format import FileRejected
 from batch_platform.defs.signals.logic.signal_files import StagedFile, stage_signal_file
+from batch_platform.defs.signals.logic.signal_partitions import (
+    assign_partition_ids,
+    migrate_partition_ids,
+)
 from batch_platform.defs.signals.logic.signal_stage import create_stage, drop_stage
 from batch_platform.lib.landing import LandedFileError, open_landed_file
 from batch_platform.lib.sql_files import SqlFolder
@@ -36,7 +40,8 @@ def load_signal_file(
 ) -> FileLoad:
     """Replace the raw partition of one file; an unreadable file is quarantined whole.
 
-    The three raw tables change in one transaction, so they always describe the same load.
+    The three raw tables (and the file's partition id, when it is new) change in one
+    transaction, so they always describe the same load.
     """
     reason: str | None = None
     staged: StagedFile | None = None
@@ -66,14 +71,17 @@ def load_signal_file(
     where = {"partition_key": partition_key}
     file_params = {"partition_key": partition_key, "source_file": source_file}
     described = file_params | {"size_bytes": load.size_bytes, "modified_at": modified_at}
+    migrate_partition_ids(con)
 
     def write_raw_partition() -> None:
+        # The file's partition id (a new file gets the next one) commits with its rows.
+        partition_id = assign_partition_ids(con, [partition_key]).ids[partition_key]
         write_partition(
             con,
             "raw.signals",
-            where,
+            {"partition_id": partition_id} | where,
             load_sql("select_raw_signals"),
-            file_params,
+            file_params | {"partition_id": partition_id},
             in_transaction=True,
         )
         write_partition(

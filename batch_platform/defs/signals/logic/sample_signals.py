@@ -113,11 +113,11 @@ def _as_text_row(rng: random.Random, event: dict) -> dict[str, str]:
 def _invalid_rows(rng: random.Random, now: dt.datetime, count: int) -> list[dict[str, str]]:
     templates = [
         {"email": "not-an-email"},
-        {"source": "fax"},
+        {"source": ""},
         {"occurred_at": "yesterday-ish"},
         {"occurred_at": (now + dt.timedelta(days=400)).isoformat()},
         {"email": ""},
-        {"event_type": "teleport"},
+        {"event_type": ""},
         {"properties": "{broken json"},
     ]
     rows = []

@@ -28,9 +28,9 @@ from batch_platform.defs.signals.logic.signal_csv_reader import stage_csv_exact,
 from batch_platform.defs.signals.logic.signal_file_format import (
     CONTRACT_COLUMNS,
     FileRejected,
-    check_gzip_complete,
     check_required,
     csv_header,
+    decompressed_once,
     file_format,
     map_columns,
     sniff_head,
@@ -104,6 +104,32 @@ def _fast_or_none(stage: Callable[[], int | None]) -> int | None:
         return None
 
 
+def _stage_text(
+    con: duckdb.DuckDBPyConnection, path: Path, kind: str, head: bytes, exact: bool
+) -> tuple[bool, int]:
+    """Stage a plain CSV or JSONL file: DuckDB's reader, or the exact one where DuckDB's cannot
+    read the file (or ``exact``). Returns (the exact reader was used, lines read again)."""
+    try:
+        if kind == "csv":
+            names = csv_header(head)
+            check_required(names, map_columns(names)[0])
+            fast = None if exact else _fast_or_none(lambda: stage_csv_fast(con, path, names, False))
+            if fast is None:
+                create_stage(con)
+                stage_csv_exact(con, path, names, False)
+        else:
+            fast = None if exact else _fast_or_none(lambda: stage_jsonl_fast(con, path, False))
+            if fast is None:
+                create_stage(con)
+                stage_jsonl_exact(con, path, False)
+    except (OSError, EOFError, zlib.error) as error:
+        raise FileRejected(f"cannot decompress or read the file: {error}") from error
+    except (duckdb.Error, csv.Error, UnicodeError) as error:
+        message = str(error).splitlines()[0]
+        raise FileRejected(f"cannot parse the file: {message}") from error
+    return fast is None, fast or 0
+
+
 def stage_signal_file(
     con: duckdb.DuckDBPyConnection,
     path: Path,
@@ -132,35 +158,10 @@ def stage_signal_file(
     else:
         head = sniff_head(path, compressed)
         if compressed:
-            check_gzip_complete(path)
-        try:
-            if kind == "csv":
-                names = csv_header(head)
-                check_required(names, map_columns(names)[0])
-                fast = (
-                    None
-                    if exact
-                    else _fast_or_none(lambda: stage_csv_fast(con, path, names, compressed))
-                )
-                fallback, read_again = fast is None, fast or 0
-                if fallback:
-                    create_stage(con)
-                    stage_csv_exact(con, path, names, compressed)
-            else:
-                fast = (
-                    None
-                    if exact
-                    else _fast_or_none(lambda: stage_jsonl_fast(con, path, compressed))
-                )
-                fallback, read_again = fast is None, fast or 0
-                if fallback:
-                    create_stage(con)
-                    stage_jsonl_exact(con, path, compressed)
-        except (OSError, EOFError, zlib.error) as error:
-            raise FileRejected(f"cannot decompress or read the file: {error}") from error
-        except (duckdb.Error, csv.Error, UnicodeError) as error:
-            message = str(error).splitlines()[0]
-            raise FileRejected(f"cannot parse the file: {message}") from error
+            with decompressed_once(path) as plain:
+                fallback, read_again = _stage_text(con, plain, kind, head, exact)
+        else:
+            fallback, read_again = _stage_text(con, path, kind, head, exact)
     rows = con.execute("SELECT count(*) FROM signal_stage").fetchone()[0]
     if rows == 0:
         raise FileRejected("no data rows (the file has a header or blank lines only)")

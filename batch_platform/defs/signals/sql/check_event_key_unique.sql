@@ -1,16 +1,12 @@
--- Per partition of $partition_keys: cleaned rows whose event_key is kept more than once
--- (within the partition, across the run, or also by another partition). One scan for the run.
-WITH mine AS (
-    SELECT partition_key, event_key FROM clean.signals
-    WHERE list_contains($partition_keys, partition_key)
-),
-repeated AS (
-    SELECT event_key FROM clean.signals
-    WHERE event_key IN (SELECT event_key FROM mine)
-    GROUP BY event_key
-    HAVING count(*) > 1
+-- Per partition of the run: cleaned rows (check_run_keys) whose event_key is kept more than once,
+-- within the partition, across the run, or also by another file within the de-duplication window
+-- (check_keys_elsewhere).
+WITH repeated AS (
+    SELECT event_key FROM check_run_keys GROUP BY event_key HAVING count(*) > 1
+    UNION
+    SELECT event_key FROM check_keys_elsewhere
 )
 SELECT partition_key, count(*)
-FROM mine
+FROM check_run_keys
 WHERE event_key IN (SELECT event_key FROM repeated)
 GROUP BY partition_key

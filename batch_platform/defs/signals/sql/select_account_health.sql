@@ -1,4 +1,6 @@
--- Weekly account health: four components of 0–25 points each, summed to 0–100.
+-- Weekly account health: four components of 0–25 points each, summed to 0–100. Engagement adds
+-- up to 10 points for third-party intent: the provider's highest score (0-100) for the account
+-- in the 28 days before the week's end, over all topics.
 -- Parameters: $week_start (DATE), $window_start and $window_end (the week in UTC).
 WITH recent AS (
     SELECT account_domain, source, event_type, email, occurred_at
@@ -34,6 +36,13 @@ per_account AS (
     FROM recent
     GROUP BY account_domain
 ),
+intent AS (
+    SELECT account_domain, max(score) AS intent_score
+    FROM clean.intent_signals
+    WHERE signal_date >= CAST($window_end::TIMESTAMP - INTERVAL 28 DAY AS DATE)
+        AND signal_date < CAST($window_end::TIMESTAMP AS DATE)
+    GROUP BY account_domain
+),
 components AS (
     SELECT
         account_domain,
@@ -42,7 +51,11 @@ components AS (
             WHEN product_prior_weekly = 0 THEN 25
             ELSE 25 * least(product_this_week / product_prior_weekly, 2) / 2
         END AS usage_trend_score,
-        25 * least(1, ln(1 + engagement_events) / ln(51)) AS engagement_score,
+        least(
+            25,
+            25 * least(1, ln(1 + engagement_events) / ln(51))
+            + 10 * coalesce(i.intent_score, 0) / 100
+        ) AS engagement_score,
         greatest(0, least(25, 10 + 5 * positive_crm - 3 * support_tickets)) AS crm_activity_score,
         CASE
             WHEN days_since_last_event <= 7 THEN 25
@@ -50,8 +63,10 @@ components AS (
             WHEN days_since_last_event <= 30 THEN 5
             ELSE 0
         END AS recency_score,
-        days_since_last_event
+        days_since_last_event,
+        i.intent_score
     FROM per_account
+    LEFT JOIN intent AS i USING (account_domain)
 )
 SELECT
     $week_start::DATE AS week_start,
@@ -70,7 +85,8 @@ SELECT
         ELSE 'healthy'
     END AS band,
     p.health_score AS previous_health_score,
-    c.days_since_last_event
+    c.days_since_last_event,
+    c.intent_score
 FROM components AS c
 LEFT JOIN scores.account_health AS p
     ON p.week_start = $week_start::DATE - INTERVAL 7 DAY AND p.account_domain = c.account_domain

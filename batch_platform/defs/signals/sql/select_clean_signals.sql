@@ -1,7 +1,7 @@
 SELECT
-    t.event_key, t.partition_key, t.source_file, t.source_line,
-    t.n_event_id AS event_id, t.n_occurred_at AS occurred_at, t.n_source AS source,
-    t.canonical_type AS event_type, t.original_event_type, t.n_email AS email,
+    t.event_key, t.event_hash, t.partition_key, t.partition_id, t.source_file, t.source_line,
+    t.n_event_id AS event_id, t.n_occurred_at AS occurred_at, t.canonical_source AS source,
+    t.source_raw, t.canonical_type AS event_type, t.event_type_raw, t.n_email AS email,
     t.n_account_domain AS account_domain, t.n_properties AS properties,
     f.company_name, f.industry, f.employee_count, f.country
 FROM typed_signals AS t

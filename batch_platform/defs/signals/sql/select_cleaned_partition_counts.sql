@@ -1,13 +1,19 @@
--- Per partition of a clean run ($keys, a list): rows typed from raw.signals, then cleaned,
--- duplicate and quarantined rows, as (partition_key, outcome, rows).
+-- Per partition of a clean run ($keys, a list; {run_partition_ids} their ids): rows typed from
+-- raw.signals, then cleaned, duplicate and quarantined rows, as (partition_key, outcome, rows).
 SELECT partition_key, 'raw' AS outcome, count(*) AS n_rows
 FROM typed_signals WHERE list_contains($keys, partition_key) GROUP BY partition_key
 UNION ALL
 SELECT partition_key, 'cleaned', count(*)
-FROM clean.signals WHERE list_contains($keys, partition_key) GROUP BY partition_key
+FROM clean.signals
+WHERE partition_id IN ({run_partition_ids})
+    AND list_contains($keys, partition_key) GROUP BY partition_key
 UNION ALL
 SELECT partition_key, 'duplicate', count(*)
-FROM clean.signal_duplicates WHERE list_contains($keys, partition_key) GROUP BY partition_key
+FROM clean.signal_duplicates
+WHERE partition_id IN ({run_partition_ids})
+    AND list_contains($keys, partition_key) GROUP BY partition_key
 UNION ALL
 SELECT partition_key, 'quarantined', count(*)
-FROM quarantine.signal_rows WHERE list_contains($keys, partition_key) GROUP BY partition_key
+FROM quarantine.signal_rows
+WHERE partition_id IN ({run_partition_ids})
+    AND list_contains($keys, partition_key) GROUP BY partition_key

@@ -1,68 +1,41 @@
--- Lead scores as of the end of one day. Behaviour points decay exponentially with the event's age
--- (half-life $half_life_days) over a $lookback_days lookback; fit points come from firmographics.
--- Parameters: $as_of_date, $as_of_end (UTC), $lookback_days, $half_life_days, $mql_threshold,
--- $previous_date. Needs the temp tables score_weights(event_type, points),
--- fit_industries(industry) and fit_countries(country).
-WITH events AS (
+-- Lead scores as of the end of one day: the rules' score of every contact (temp table
+-- rule_lead_scores), replaced by the approved model's conversion probability in percent where
+-- the model scored the contact (temp table model_lead_scores, empty when the rules run).
+-- Tier and MQL flag follow the score; previous_score is the day before's.
+-- Parameters: $as_of_date, $previous_date, $mql_threshold, $model_version (NULL: the rules).
+WITH chosen AS (
     SELECT
-        s.email, s.account_domain, s.occurred_at, coalesce(w.points, 0) AS points,
-        date_diff('second', s.occurred_at, $as_of_end::TIMESTAMP) / 86400.0 AS age_days
-    FROM clean.signals AS s
-    LEFT JOIN score_weights AS w USING (event_type)
-    WHERE s.occurred_at >= $as_of_end::TIMESTAMP - to_days($lookback_days::INTEGER)
-        AND s.occurred_at < $as_of_end::TIMESTAMP
-),
-behaviour AS (
-    SELECT
-        email,
-        arg_max(account_domain, occurred_at) AS account_domain,
-        sum(points * pow(0.5, age_days / $half_life_days)) AS behaviour_score,
-        count(*) AS events_in_lookback,
-        max(occurred_at) AS last_event_at
-    FROM events
-    GROUP BY email
-),
-fit AS (
-    SELECT
-        b.*,
-        CASE
-            WHEN f.employee_count >= 1000 THEN 20
-            WHEN f.employee_count >= 200 THEN 15
-            WHEN f.employee_count >= 50 THEN 10
-            WHEN f.employee_count >= 1 THEN 5
-            ELSE 0
-        END
-        + CASE WHEN lower(f.industry) IN (SELECT industry FROM fit_industries) THEN 10 ELSE 0 END
-        + CASE WHEN f.country IN (SELECT country FROM fit_countries) THEN 10 ELSE 0 END
-        AS fit_score
-    FROM behaviour AS b
-    LEFT JOIN clean.firmographics AS f ON f.domain = b.account_domain
-),
-scored AS (
-    SELECT
-        *,
-        round(greatest(0, behaviour_score + fit_score), 2) AS score
-    FROM fit
+        r.*,
+        m.conversion_probability,
+        coalesce(round(100 * m.conversion_probability, 2), r.rule_score) AS score,
+        CASE WHEN m.email IS NULL THEN 'rules' ELSE $model_version END AS score_model_version,
+        coalesce(m.score_reasons::JSON, r.rule_reasons::JSON) AS score_reasons
+    FROM rule_lead_scores AS r
+    LEFT JOIN model_lead_scores AS m USING (email)
 )
 SELECT
     $as_of_date::DATE AS as_of_date,
-    s.email,
-    s.account_domain,
-    round(s.behaviour_score, 2) AS behaviour_score,
-    s.fit_score::DOUBLE AS fit_score,
-    s.score,
+    c.email,
+    c.account_domain,
+    c.behaviour_score,
+    c.fit_score,
+    c.rule_score,
+    c.conversion_probability,
+    c.score,
     p.score AS previous_score,
-    round(s.score - p.score, 2) AS score_change,
+    round(c.score - p.score, 2) AS score_change,
     CASE
-        WHEN s.score >= 75 THEN 'A'
-        WHEN s.score >= $mql_threshold THEN 'B'
-        WHEN s.score >= 25 THEN 'C'
+        WHEN c.score >= 75 THEN 'A'
+        WHEN c.score >= $mql_threshold THEN 'B'
+        WHEN c.score >= 25 THEN 'C'
         ELSE 'D'
     END AS tier,
-    s.score >= $mql_threshold AS is_mql,
-    s.events_in_lookback,
-    s.last_event_at
-FROM scored AS s
+    c.score >= $mql_threshold AS is_mql,
+    c.events_in_lookback,
+    c.last_event_at,
+    c.score_model_version,
+    c.score_reasons
+FROM chosen AS c
 LEFT JOIN scores.lead_scores AS p
-    ON p.as_of_date = $previous_date::DATE AND p.email = s.email
-ORDER BY s.email
+    ON p.as_of_date = $previous_date::DATE AND p.email = c.email
+ORDER BY c.email

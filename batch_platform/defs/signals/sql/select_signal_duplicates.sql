@@ -1,4 +1,4 @@
 SELECT
-    partition_key, source_file, source_line, event_key, duplicate_of_file, duplicate_of_line,
-    scope
+    partition_key, partition_id, source_file, source_line, event_key, duplicate_of_file,
+    duplicate_of_line, scope
 FROM duplicate_signals

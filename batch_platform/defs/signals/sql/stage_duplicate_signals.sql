@@ -1,10 +1,11 @@
 -- The valid rows of typed_signals that repeat an event already kept, and the row they repeat.
--- First seen wins: a row already in clean.signals from a file outside this run, else the first
--- row in landing order (file_order, then source_line). Only repeated keys are joined back, so the
--- cost is one aggregate over the run's keys and one scan of clean.signals.
+-- First seen wins: a row already in clean.signals from a file outside this run (history_keys:
+-- those kept within the de-duplication window whose event_hash the run's rows have, see
+-- select_history_keys), else the first row in landing order (file_order, then source_line).
+-- Only repeated keys are joined back: one aggregate over the run's keys.
 CREATE OR REPLACE TEMP TABLE duplicate_signals AS
 WITH valid AS (
-    SELECT partition_key, source_file, file_order, source_line, event_key
+    SELECT partition_key, partition_id, source_file, file_order, source_line, event_key
     FROM typed_signals
     WHERE reason IS NULL
 ),
@@ -15,14 +16,14 @@ repeated_in_run AS (
     HAVING count(*) > 1
 ),
 kept_elsewhere AS (
-    SELECT s.event_key, min({'file': s.source_file, 'line': s.source_line}) AS kept
-    FROM clean.signals AS s
-    WHERE s.partition_key NOT IN (SELECT partition_key FROM run_files)
-        AND s.event_key IN (SELECT event_key FROM valid)
-    GROUP BY s.event_key
+    SELECT h.event_key, min({'file': h.source_file, 'line': h.source_line}) AS kept
+    FROM history_keys AS h
+    WHERE h.event_key IN (SELECT event_key FROM valid)
+    GROUP BY h.event_key
 )
 SELECT
     v.partition_key,
+    v.partition_id,
     v.source_file,
     v.source_line,
     v.event_key,

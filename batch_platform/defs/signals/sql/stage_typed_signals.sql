@@ -1,13 +1,18 @@
 -- Validate and normalise the raw rows of the run's files (temp table run_files: partition_key,
--- source_file, file_order, not_after = when a timestamp becomes implausibly late) into the temp
--- table typed_signals: only the normalised columns, the reason a row is invalid and its
--- event_key. Original values stay in raw.signals (joined back by line for the few quarantined
--- rows), so 10 million rows are not copied whole.
--- Needs temp tables ref_event_types(spelling, canonical) and ref_free_mail(domain).
+-- source_file, file_order, partition_id, not_after = when a timestamp becomes implausibly late;
+-- {run_partition_ids}: their ids, a literal list the lake prunes by) into the temp
+-- table typed_signals: only the normalised columns, the reason a row is invalid, its event_key
+-- and event_hash (event_key's first 15 hex digits as a number). Original values stay in
+-- raw.signals (joined back by line for the few quarantined rows), so 10 million rows are not
+-- copied whole.
+-- Needs temp tables ref_event_types(spelling, canonical), ref_sources(source) and
+-- ref_free_mail(domain), the effective reference data. An event type or source in no list is
+-- kept as 'unmapped' (its original in event_type_raw / source_raw), or with
+-- $quarantine_unknown_event_types / $quarantine_unknown_sources a reason to quarantine the row.
 CREATE OR REPLACE TEMP TABLE typed_signals AS
 WITH base AS (
     SELECT
-        r.partition_key, r.source_file, f.file_order, f.not_after, r.source_line,
+        r.partition_key, f.partition_id, r.source_file, f.file_order, f.not_after, r.source_line,
         r.occurred_at, r.source, r.event_type, r.parse_error,
         nullif(trim(r.event_id), '') AS n_event_id,
         try_cast(trim(r.occurred_at) AS TIMESTAMPTZ) AT TIME ZONE 'UTC' AS n_occurred_at,
@@ -15,28 +20,47 @@ WITH base AS (
         regexp_replace(lower(trim(r.event_type)), '[\s.\-]+', '_', 'g') AS n_spelling,
         lower(trim(r.email)) AS n_email,
         nullif(regexp_replace(lower(trim(r.account_domain)), '^www\.', ''), '') AS given_domain,
-        CASE
-            WHEN r.properties IS NULL OR trim(r.properties) = '' THEN NULL
-            WHEN json_valid(r.properties) AND starts_with(ltrim(r.properties), '{')
-                THEN json(try_cast(r.properties AS JSON))
-        END AS n_properties,
-        r.properties IS NOT NULL AND trim(r.properties) <> ''
-            AND NOT (json_valid(r.properties) AND starts_with(ltrim(r.properties), '{'))
-            AS bad_properties
+        try_cast(nullif(trim(r.properties), '') AS JSON) AS given_properties,
+        nullif(trim(r.properties), '') IS NOT NULL AS has_properties
     FROM raw.signals AS r
     JOIN run_files AS f USING (partition_key)
+    WHERE r.partition_id IN ({run_partition_ids})
+),
+-- properties: a JSON object, or a JSON string holding one (as many exports write it); JSON null
+-- is no properties.
+unwrapped AS (
+    SELECT
+        g.*,
+        CASE json_type(g.given_properties)
+            WHEN 'OBJECT' THEN json(g.given_properties)
+            WHEN 'VARCHAR' THEN CASE
+                WHEN json_type(try_cast(g.given_properties ->> '$' AS JSON)) = 'OBJECT'
+                    THEN json(g.given_properties ->> '$')
+            END
+        END AS n_properties,
+        g.has_properties AND coalesce(json_type(g.given_properties), '') <> 'NULL'
+            AS properties_given
+    FROM base AS g
 ),
 typed AS (
     SELECT
         b.*,
+        b.properties_given AND b.n_properties IS NULL AS bad_properties,
         CASE
             WHEN v.canonical = 'page_view'
                 AND coalesce(
                     b.n_properties ->> '$.path', b.n_properties ->> '$.url', ''
                 ) ILIKE '%pricing%'
                 THEN 'pricing_page_view'
-            ELSE v.canonical
+            WHEN v.canonical IS NOT NULL THEN v.canonical
+            WHEN nullif(b.n_spelling, '') IS NOT NULL AND NOT $quarantine_unknown_event_types
+                THEN 'unmapped'
         END AS canonical_type,
+        CASE
+            WHEN s.source IS NOT NULL THEN s.source
+            WHEN nullif(b.n_source, '') IS NOT NULL AND NOT $quarantine_unknown_sources
+                THEN 'unmapped'
+        END AS canonical_source,
         regexp_full_match(b.n_email, '[^@\s]+@[^@\s]+\.[^@\s.]{2,}') AS email_ok,
         coalesce(
             b.given_domain,
@@ -45,8 +69,9 @@ typed AS (
                     THEN nullif(regexp_replace(split_part(b.n_email, '@', 2), '^www\.', ''), '')
             END
         ) AS n_account_domain
-    FROM base AS b
+    FROM unwrapped AS b
     LEFT JOIN ref_event_types AS v ON v.spelling = b.n_spelling
+    LEFT JOIN ref_sources AS s ON s.source = b.n_source
 ),
 reasoned AS (
     SELECT
@@ -59,8 +84,7 @@ reasoned AS (
                 WHEN t.n_occurred_at < TIMESTAMP '2000-01-01' THEN 'occurred_at is before 2000'
             END,
             CASE WHEN nullif(t.n_source, '') IS NULL THEN 'missing source'
-                WHEN t.n_source NOT IN ('website', 'product', 'email', 'crm')
-                    THEN 'unknown source ' || t.source
+                WHEN t.canonical_source IS NULL THEN 'unknown source ' || t.source
             END,
             CASE WHEN nullif(t.n_spelling, '') IS NULL THEN 'missing event_type'
                 WHEN t.canonical_type IS NULL THEN 'unknown event_type ' || t.event_type
@@ -71,15 +95,23 @@ reasoned AS (
             CASE WHEN t.bad_properties THEN 'properties is not a JSON object' END
         ), '') AS reason
     FROM typed AS t
+),
+keyed AS (
+    SELECT
+        partition_key, partition_id, source_file, file_order, source_line, reason, n_event_id,
+        n_occurred_at,
+        canonical_source, source AS source_raw, n_spelling, canonical_type,
+        event_type AS event_type_raw, n_email, n_account_domain, n_properties,
+        md5(concat_ws('|',
+            n_source,
+            CASE WHEN n_event_id IS NOT NULL THEN 'id:' || n_event_id
+                ELSE concat_ws('|', 'content', strftime(n_occurred_at, '%Y-%m-%dT%H:%M:%S.%f'),
+                    CASE WHEN canonical_type = 'unmapped' THEN 'unmapped:' || n_spelling
+                        ELSE canonical_type END,
+                    n_email, n_account_domain, n_properties::VARCHAR)
+            END
+        )) AS event_key
+    FROM reasoned
 )
-SELECT
-    partition_key, source_file, file_order, source_line, reason, n_event_id, n_occurred_at, n_source, canonical_type,
-    event_type AS original_event_type, n_email, n_account_domain, n_properties,
-    md5(concat_ws('|',
-        n_source,
-        CASE WHEN n_event_id IS NOT NULL THEN 'id:' || n_event_id
-            ELSE concat_ws('|', 'content', strftime(n_occurred_at, '%Y-%m-%dT%H:%M:%S.%f'),
-                canonical_type, n_email, n_account_domain, n_properties::VARCHAR)
-        END
-    )) AS event_key
-FROM reasoned;
+SELECT *, CAST('0x' || substr(event_key, 1, 15) AS BIGINT) AS event_hash
+FROM keyed;

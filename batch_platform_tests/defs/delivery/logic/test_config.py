@@ -97,3 +97,47 @@ def test_a_binary_file_is_named_not_shown(tmp_path):
     with pytest.raises(DeliveryConfigError, match="is not UTF-8 text") as error:
         load_delivery_config({"BATCH_PLATFORM_DESTINATIONS": str(path)})
     assert "s3cr3t" not in str(error.value)
+
+
+def test_portfolio_destinations_from_the_file_and_the_environment(tmp_path):
+    assert load_delivery_config({}).portfolio_destinations == []
+    env = write(
+        tmp_path,
+        "portfolio_destinations:\n"
+        "  - name: firm-pms\n    url: https://pms.example.com/records\n"
+        "    signing_secret_env: PMS_SIGNING_SECRET\n    page_size: 50\n",
+    )
+    env |= {
+        "BATCH_PLATFORM_PORTFOLIO_DESTINATION_URL": "http://127.0.0.1:9/portfolio",
+        "BATCH_PLATFORM_PORTFOLIO_DESTINATION_AUTH": "Bearer t",
+        "BATCH_PLATFORM_PORTFOLIO_DESTINATION_SIGNING_SECRET": "s",
+    }
+    config = load_delivery_config(env)
+    assert [(d.name, d.url, d.page_size) for d in config.portfolio_destinations] == [
+        ("firm-pms", "https://pms.example.com/records", 50),
+        ("portfolio", "http://127.0.0.1:9/portfolio", 500),
+    ]
+    from_env = config.portfolio_destinations[1]
+    assert from_env.auth_env == "BATCH_PLATFORM_PORTFOLIO_DESTINATION_AUTH"
+    assert from_env.signing_secret_env == "BATCH_PLATFORM_PORTFOLIO_DESTINATION_SIGNING_SECRET"
+    # Scores still go to the outbox: the portfolio destinations are not score destinations.
+    assert [d.name for d in config.targets] == ["outbox"]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "destinations:\n  - {name: crm, url: 'https://a.example/x'}\n"
+            "portfolio_destinations:\n  - {name: crm, url: 'https://b.example/y'}\n",
+            "destination names must be unique: crm repeated",
+        ),
+        (
+            "portfolio_destinations:\n  - {name: pms, kind: outbox}\n",
+            "portfolio_destinations must be http destinations",
+        ),
+    ],
+)
+def test_portfolio_destinations_errors(tmp_path, text, message):
+    with pytest.raises(DeliveryConfigError, match=message):
+        load_delivery_config(write(tmp_path, text))

@@ -237,13 +237,30 @@ def test_a_newer_score_supersedes_a_pending_one(con, tmp_path, env):
     ]
 
 
-def test_max_records_per_run_leaves_the_rest_pending(con, tmp_path, env):
+def test_a_run_sends_at_most_its_page_budget_and_leaves_the_rest_pending(con, tmp_path, env):
+    seed_scores(con, DAY1, {f"u{n:02d}@x.io": 30.0 for n in range(25)})
+    with Receiver(SECRET) as receiver:
+        config = http_config(receiver.url, max_pages_per_run=2, page_size=5)
+        results = [run(con, tmp_path, config, env, run_id=f"run-{n}") for n in range(4)]
+    assert [(r.attempted, r.budget_spent, r.pending_after) for r in results] == [
+        (10, True, 15), (10, True, 5), (5, False, 0), (0, False, 0)
+    ]  # fmt: skip
+    assert "page budget spent: the sync continues in another run" in results[0].summary
+    assert len(receiver.records) == 25
+    assert rows(con, "SELECT run_id, budget_spent FROM delivery.sync_runs ORDER BY run_id") == [
+        ("run-0", True), ("run-1", True), ("run-2", False), ("run-3", False)
+    ]  # fmt: skip
+
+
+def test_the_budget_in_records_is_its_older_spelling_in_whole_pages(con, tmp_path, env):
     seed_scores(con, DAY1, {f"u{n:02d}@x.io": 30.0 for n in range(25)})
     with Receiver(SECRET) as receiver:
         config = http_config(receiver.url, max_records_per_run=10, page_size=4)
         counts = [run(con, tmp_path, config, env, run_id=f"run-{n}").attempted for n in range(4)]
-    assert counts == [10, 10, 5, 0]
-    assert len(receiver.records) == 25
+    assert config.destinations[0].page_budget == 3
+    assert counts == [12, 12, 1, 0]
+    with pytest.raises(ValueError, match="max_pages_per_run or max_records_per_run, not both"):
+        http_config("http://x.io", max_records_per_run=10, max_pages_per_run=2)
 
 
 def test_outbox_receives_through_the_same_path(con, tmp_path, env):

@@ -77,12 +77,56 @@ def test_an_unknown_status_names_the_office():
         canonical_status("eingetragen", "US")
 
 
-def test_reference_data_covers_80_offices_and_every_status_in_each():
-    assert len(jurisdictions()) == 80
-    for code in jurisdictions():
+def test_reference_data_lists_every_st3_office_and_knows_the_sample_offices_fully():
+    offices = jurisdictions()
+    assert len(offices) == 221
+    regional_and_international = {"WO", "IB", "EM", "BX", "OA", "AP", "EA", "GC", "EP"}
+    assert regional_and_international | {"RU", "VE", "BD", "BE", "NL", "LU"} <= set(offices)
+    # The 80 offices the sample uses come first: their date formats and words are known.
+    for code in list(offices)[:80]:
+        assert offices[code].date_formats and offices[code].vocabulary, code
         for status in CANONICAL_STATUSES:
             assert office_statuses(code, status), (code, status)
+    for code in offices:
         assert parse_date(format_date(DAY, code), code) == DAY
+
+
+def test_an_office_in_no_list_is_read_with_iso_dates_and_canonical_words():
+    record = normalise_record(
+        {
+            "registration_id": "XX-1",
+            "jurisdiction": " xx ",
+            "status": "Registered",
+            "filing_date": "2015-01-10",
+            "next_renewal_date": "05.03.2027",
+            "classes": "9",
+        },
+        office=False,
+    )
+    assert (record.jurisdiction, record.status) == ("XX", "registered")
+    assert record.problems == [
+        "next_renewal_date '05.03.2027' is not a date in ISO or any format known for XX"
+    ]
+
+
+def test_an_office_without_a_known_vocabulary_takes_canonical_words_only():
+    assert canonical_status("expired", "RU") == "expired"
+    assert parse_date("05.03.2027", "RU") == DAY
+    with pytest.raises(NormaliseError, match="'Действует' is not a canonical status, and RU"):
+        canonical_status("Действует", "RU")
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ("Germany", "jurisdiction 'Germany' is not a two-letter office code (WIPO ST.3)"),
+        ("", "jurisdiction is missing"),
+        (None, "jurisdiction is missing"),
+    ],
+)
+def test_a_value_that_is_no_office_code_is_a_problem(value, problem):
+    record = normalise_record({"registration_id": "A", "jurisdiction": value}, office=False)
+    assert record.problems == [problem]
 
 
 @pytest.mark.parametrize(
