@@ -30,7 +30,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
-import time
 from pathlib import Path
 
 import duckdb
@@ -42,6 +41,7 @@ from batch_platform.defs.signals.logic.signal_cleaning import (
 )
 from batch_platform.defs.signals.logic.signal_file_format import CONTRACT_COLUMNS
 from batch_platform.defs.signals.logic.signal_reference import signal_reference
+from benchmarks.child import Steps
 
 
 # The outputs and the platform's statements (defs/signals/sql/) that select them.
@@ -146,19 +146,6 @@ def stage_raw_signals(con: duckdb.DuckDBPyConnection, files: list[Path]) -> None
         "CREATE TABLE clean.firmographics (domain VARCHAR, company_name VARCHAR, "
         "industry VARCHAR, employee_count BIGINT, country VARCHAR)"
     )
-
-
-class Steps:
-    """Wall seconds per step, for the benchmark's breakdown."""
-
-    def __init__(self) -> None:
-        self.seconds: dict[str, float] = {}
-        self._last = time.perf_counter()
-
-    def __call__(self, name: str) -> None:
-        now = time.perf_counter()
-        self.seconds[name] = round(now - self._last, 2)
-        self._last = now
 
 
 def main(data_dir: str, out_dir: str | None = None) -> dict:

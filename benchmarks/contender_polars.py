@@ -27,7 +27,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
-import time
 from pathlib import Path
 
 import polars as pl
@@ -35,6 +34,7 @@ import polars as pl
 from batch_platform.defs.signals.logic.signal_cleaning import FUTURE_TOLERANCE
 from batch_platform.defs.signals.logic.signal_file_format import CONTRACT_COLUMNS
 from batch_platform.defs.signals.logic.signal_reference import signal_reference
+from benchmarks.child import Steps
 
 COMMON_TIMESTAMP = "%Y-%m-%dT%H:%M:%SZ"
 TIMESTAMP_FORMATS = (
@@ -257,19 +257,6 @@ def typed(raw: pl.LazyFrame, properties: pl.DataFrame, reference) -> pl.LazyFram
             ignore_nulls=True,
         ).alias("event_key"),
     )
-
-
-class Steps:
-    """Wall seconds per step, for the benchmark's breakdown."""
-
-    def __init__(self) -> None:
-        self.seconds: dict[str, float] = {}
-        self._last = time.perf_counter()
-
-    def __call__(self, name: str) -> None:
-        now = time.perf_counter()
-        self.seconds[name] = round(now - self._last, 2)
-        self._last = now
 
 
 def main(data_dir: str, out_dir: str | None = None) -> dict:

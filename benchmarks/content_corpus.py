@@ -21,8 +21,6 @@ A missing corpus is an error that says how to install it, never a skip.
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
 import resource
 import statistics
@@ -31,6 +29,8 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
+
+from benchmarks.child import corpus_benchmark_main
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -242,18 +242,6 @@ def markdown(result: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def main() -> None:
-    from batch_platform.defs.content.logic.documentation_corpus import PYTHON_DOCS
-
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("work")
-    parser.add_argument("--corpus", default=str(PYTHON_DOCS), help="a directory of HTML pages")
-    args = parser.parse_args()
-    result = run(Path(args.work), Path(args.corpus))
-    print(markdown(result))
-    print(json.dumps(result))
-
-
 if __name__ == "__main__":
     sys.path.insert(0, str(ROOT))
-    main()
+    corpus_benchmark_main(__doc__, run, markdown)

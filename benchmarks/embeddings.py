@@ -18,13 +18,13 @@ as one batch through the content assets (fetch → write → clean → chunk →
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
 import statistics
 import sys
 import time
 from pathlib import Path
+
+from benchmarks.child import corpus_benchmark_main
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -214,18 +214,6 @@ def markdown(result: dict) -> str:
     )
 
 
-def main() -> None:
-    from batch_platform.defs.content.logic.documentation_corpus import PYTHON_DOCS
-
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("work")
-    parser.add_argument("--corpus", default=str(PYTHON_DOCS), help="a directory of HTML pages")
-    args = parser.parse_args()
-    result = run(Path(args.work), Path(args.corpus))
-    print(markdown(result))
-    print(json.dumps(result))
-
-
 if __name__ == "__main__":
     sys.path.insert(0, str(ROOT))
-    main()
+    corpus_benchmark_main(__doc__, run, markdown)

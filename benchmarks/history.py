@@ -37,10 +37,11 @@ import json
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
+
+from benchmarks.child import run_module
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -314,19 +315,8 @@ def ingest(work: Path, csv_path: Path) -> dict:
 
 def _child(args: list[str]) -> dict:
     """Run this module with ``args`` in its own process: its last JSON line and peak RSS."""
-    process = subprocess.Popen(
-        [sys.executable, "-W", "ignore", "-m", "benchmarks.history", *args],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    output = process.stdout.read()
-    _, status, usage = os.wait4(process.pid, 0)
-    if status != 0:
-        raise RuntimeError(f"benchmarks.history {' '.join(args)} failed with status {status}")
-    return json.loads(output.strip().splitlines()[-1]) | {
-        "peak_rss_mib": round(usage.ru_maxrss / 1024, 1)
-    }
+    child = run_module("history", *args)
+    return child.result | {"peak_rss_mib": child.peak_rss_mib}
 
 
 def run(

@@ -19,7 +19,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -28,6 +27,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.bad_row import markdown as bad_row_markdown  # noqa: E402
+from benchmarks.child import run_module  # noqa: E402
 from benchmarks.content_corpus import markdown as content_corpus_markdown  # noqa: E402
 from benchmarks.embeddings import markdown as embeddings_markdown  # noqa: E402
 from benchmarks.history import markdown as history_markdown  # noqa: E402
@@ -46,18 +46,11 @@ TARGET_RSS_MIB = 4096
 
 def measure(contender: str, data_dir: Path) -> dict:
     load_before = os.getloadavg()[0]
-    command = [sys.executable, "-W", "ignore", "-m", f"benchmarks.contender_{contender}"]
-    command.append(str(data_dir))
+    command = [f"contender_{contender}", str(data_dir)]
     if contender in FAIR:
         command.append(str(data_dir.parent / f"out_{contender}"))
-    started = time.perf_counter()
-    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True)
-    output = process.stdout.read()
-    _, status, usage = os.wait4(process.pid, 0)
-    seconds = time.perf_counter() - started
-    if status != 0:
-        raise RuntimeError(f"{contender} failed with status {status}")
-    result = json.loads(output.strip().splitlines()[-1])
+    child = run_module(*command)
+    seconds, result = child.seconds, child.result
     if contender in FAIR:
         shutil.rmtree(result.pop("out"), ignore_errors=True)
     # The platform also scores the day's leads after cleaning; the contenders stop at the three
@@ -67,8 +60,8 @@ def measure(contender: str, data_dir: Path) -> dict:
     return {
         "seconds": round(seconds, 2),
         "seconds_to_clean": round(seconds - after_clean, 2),
-        "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 2),
-        "peak_rss_mib": round(usage.ru_maxrss / 1024, 1),
+        "cpu_seconds": round(child.cpu_seconds, 2),
+        "peak_rss_mib": child.peak_rss_mib,
         "load_average": [round(load_before, 2), round(os.getloadavg()[0], 2)],
         **result,
     }
@@ -77,14 +70,7 @@ def measure(contender: str, data_dir: Path) -> dict:
 def measure_overhead(work: Path) -> dict:
     """Tiny-file run time and sensor ticks over 50,000 files (benchmarks/overhead.py)."""
     work.mkdir(parents=True, exist_ok=True)
-    output = subprocess.run(
-        [sys.executable, "-W", "ignore", "-m", "benchmarks.overhead", str(work)],
-        cwd=ROOT,
-        check=True,
-        stdout=subprocess.PIPE,
-        text=True,
-    ).stdout
-    result = json.loads(output.strip().splitlines()[-1])
+    result = run_module("overhead", str(work)).result
     print(f"  overhead: tiny file {result['tiny_file_run_seconds']} s per run, sensor tick over "
           f"{result['sensor_files']:,} files {result['sensor_slowest_tick_seconds']} s at most",
           flush=True)  # fmt: skip
@@ -141,15 +127,7 @@ def run_side_benchmark(module: str, work: Path, rows: int) -> dict | None:
     """Run ``benchmarks.<module> WORK --rows N`` in its own process; its last line is JSON."""
     if not rows:
         return None
-    output = subprocess.run(
-        [sys.executable, "-W", "ignore", "-m", f"benchmarks.{module}", str(work), "--rows",
-         str(rows)],
-        cwd=ROOT,
-        check=True,
-        stdout=subprocess.PIPE,
-        text=True,
-    ).stdout  # fmt: skip
-    return json.loads(output.strip().splitlines()[-1])
+    return run_module(module, str(work), "--rows", str(rows)).result
 
 
 def measure_bad_row(work: Path, rows: int) -> dict | None:
@@ -188,14 +166,7 @@ def measure_content_corpus(work: Path, corpus: str) -> dict | None:
 def measure_module(module: str, args: list[str]) -> dict:
     """Run ``benchmarks/<module>.py`` in its own process (its figures are not disturbed by this
     one's memory) and return the JSON result it prints on its last line."""
-    output = subprocess.run(
-        [sys.executable, "-W", "ignore", "-m", f"benchmarks.{module}", *args],
-        cwd=ROOT,
-        check=True,
-        stdout=subprocess.PIPE,
-        text=True,
-    ).stdout
-    return json.loads(output.strip().splitlines()[-1])
+    return run_module(module, *args).result
 
 
 def measure_history(work: Path, history_rows: int, file_rows: int, rounds: int) -> dict | None:
@@ -231,23 +202,13 @@ def throughput_domains() -> list[str]:
 
 def measure_throughput(domain: str, work: Path) -> dict:
     work.mkdir(parents=True, exist_ok=True)
-    started = time.perf_counter()
-    process = subprocess.Popen(
-        [sys.executable, "-W", "ignore", "-m", f"benchmarks.throughput.{domain}", str(work)],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    output = process.stdout.read()
-    _, status, usage = os.wait4(process.pid, 0)
-    if status != 0:
-        raise RuntimeError(f"throughput benchmark {domain} failed with status {status}")
-    result = json.loads(output.strip().splitlines()[-1])
+    child = run_module(f"throughput.{domain}", str(work))
+    result = child.result
     per_second = result["items"] / result["seconds"]
     result |= {
         "per_second": round(per_second, 1),
-        "process_seconds": round(time.perf_counter() - started, 2),
-        "peak_rss_mib": round(usage.ru_maxrss / 1024, 1),
+        "process_seconds": round(child.seconds, 2),
+        "peak_rss_mib": child.peak_rss_mib,
         "target_met": per_second >= result["target_per_second"],
     }
     target = result["target_per_second"]

@@ -17,7 +17,8 @@ from typing import Any
 
 import httpx
 
-from batch_platform.cli.sql import CliError, echo, reporting_errors
+from batch_platform.api.dagster_client import RUN_STATES
+from batch_platform.cli.sql import CliError, echo, open_lake, reporting_errors
 from batch_platform.defs import content as content_domain
 from batch_platform.defs.content.logic.urls import UrlListError, parse_url_list
 from batch_platform.lib.http_retry import RetryPolicy, send_with_retries
@@ -28,17 +29,6 @@ from batch_platform.lib.sql_files import SqlFolder
 load_sql = SqlFolder.of_domain(content_domain.__file__)
 JOB = "content_batch_ingest"
 DEFAULT_URL = "http://127.0.0.1:3000"
-RUN_STATES = {
-    "QUEUED": "queued",
-    "NOT_STARTED": "queued",
-    "STARTING": "queued",
-    "MANAGED": "queued",
-    "STARTED": "running",
-    "SUCCESS": "succeeded",
-    "FAILURE": "failed",
-    "CANCELING": "canceled",
-    "CANCELED": "canceled",
-}
 STATUS_QUERY = """
 query BatchStatus($partition: String!, $job: String!) {
   runsOrError(
@@ -213,20 +203,12 @@ RESULT_QUERIES = {
 
 
 def results(args: argparse.Namespace) -> int:
-    from batch_platform.lib.warehouse import WarehouseError, connect, open_warehouse
 
     if args.page < 1 or args.page_size < 1:
         raise CliError("--page and --page-size must be at least 1")
     select, count = RESULT_QUERIES["chunks" if args.chunks else "pages"]
     params = {"batch": args.batch_id}
-    try:  # read-only: answers while runs write
-        con = (
-            connect(Path(args.warehouse), read_only=True)
-            if args.warehouse
-            else open_warehouse(read_only=True)
-        )
-    except WarehouseError as error:
-        raise CliError(str(error)) from None
+    con = open_lake(args.warehouse, read_only=True)  # answers while runs write
     try:
         total = con.execute(count, params).fetchone()[0]
         cursor = con.execute(

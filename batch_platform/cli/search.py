@@ -10,7 +10,7 @@ import argparse
 import json
 from pathlib import Path
 
-from batch_platform.cli.sql import CliError, echo, reporting_errors
+from batch_platform.cli.sql import CliError, echo, open_lake, reporting_errors
 
 MODES = ("hybrid", "bm25", "vector")
 SNIPPET_CHARS = 240
@@ -59,18 +59,10 @@ def search(args: argparse.Namespace) -> int:
 
 def export(args: argparse.Namespace) -> int:
     from batch_platform.defs.content.logic.export import export_batch
-    from batch_platform.lib.warehouse import WarehouseError, connect, open_warehouse
 
     suffix = ".parquet" if args.format == "parquet" else ".jsonl"
     output = Path(args.output or f"{args.batch_id}.chunks{suffix}")
-    try:
-        con = (
-            connect(Path(args.warehouse), read_only=True)
-            if args.warehouse
-            else open_warehouse(read_only=True)
-        )
-    except WarehouseError as error:
-        raise CliError(str(error)) from None
+    con = open_lake(args.warehouse, read_only=True)
     try:
         rows = export_batch(con, args.batch_id, output, args.format)
     finally:

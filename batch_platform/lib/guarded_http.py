@@ -15,7 +15,12 @@ from urllib.parse import urlsplit
 import httpcore
 import httpx
 
-from batch_platform.lib.network_guard import AddressNotAllowed, AddressPolicy, IPAddress
+from batch_platform.lib.network_guard import (
+    AddressNotAllowed,
+    AddressPolicy,
+    IPAddress,
+    distinct_addresses,
+)
 
 
 class GuardedSyncNetworkBackend(httpcore.NetworkBackend):
@@ -53,10 +58,7 @@ def resolve(host: str, port: int) -> list[IPAddress]:
         infos = socket.getaddrinfo(host.strip("[]"), port, type=socket.SOCK_STREAM)
     except OSError as error:
         raise httpcore.ConnectError(f"cannot resolve {host}: {error}") from None
-    addresses = list(dict.fromkeys(ipaddress.ip_address(info[4][0]) for info in infos))
-    if not addresses:
-        raise httpcore.ConnectError(f"{host} resolves to no address")
-    return addresses
+    return distinct_addresses(host, infos)
 
 
 def guarded_client(policy: AddressPolicy, **client_options) -> httpx.Client:

@@ -105,6 +105,12 @@ async def _resolve(host: str, port: int, timeout: float | None) -> list[IPAddres
         raise httpcore.ConnectTimeout(f"resolving {host} took longer than {timeout} s") from None
     except OSError as error:
         raise httpcore.ConnectError(f"cannot resolve {host}: {error}") from None
+    return distinct_addresses(host, infos)
+
+
+def distinct_addresses(host: str, infos: list) -> list[IPAddress]:
+    """The addresses of ``getaddrinfo``'s answer for ``host``, each once, in its order;
+    ConnectError when there is none."""
     addresses = list(dict.fromkeys(ipaddress.ip_address(info[4][0]) for info in infos))
     if not addresses:
         raise httpcore.ConnectError(f"{host} resolves to no address")

@@ -74,6 +74,30 @@ class JobApi:
         return response.json()["batch_id"]
 
 
+def content_runs(job_api: JobApi) -> dict[str, dict]:
+    """The URL batch runs Dagster holds, by batch id: status, priority and times."""
+    runs = job_api.server.graphql(RUNS, {"filter": {"pipelineName": "content_batch_ingest"}})
+    by_batch = {}
+    for run in runs["runsOrError"]["results"]:
+        tags = {t["key"]: t["value"] for t in run["tags"]}
+        by_batch.setdefault(tags.get("dagster/partition"), {
+            "status": run["status"], "priority": tags.get("dagster/priority"),
+            "created": run["creationTime"], "started": run["startTime"],
+        })  # fmt: skip
+    return by_batch
+
+
+def wait_for_run_statuses(job_api: JobApi, wanted: dict[str, set[str]], timeout=120) -> dict:
+    """Wait until each batch's latest run is in one of its wanted Dagster statuses."""
+    deadline = time.monotonic() + timeout
+    while True:
+        runs = content_runs(job_api)
+        if all(runs.get(batch, {}).get("status") in ok for batch, ok in wanted.items()):
+            return {batch: runs[batch] for batch in wanted}
+        assert time.monotonic() < deadline, f"wanted {wanted}, Dagster has {runs}"
+        time.sleep(0.25)
+
+
 @pytest.fixture(scope="module")
 def job_api(tmp_path_factory):
     root = tmp_path_factory.mktemp("job_api")
@@ -219,13 +243,19 @@ def test_a_batch_is_submitted_polled_to_completion_and_its_results_paged(job_api
 
 def test_a_small_urgent_batch_passes_a_big_queued_one_and_others_are_canceled(job_api):
     site = job_api.site
-    # 30 pages of 1.5 s, 2 at a time: the only run slot is busy for about 23 s.
-    blocker = job_api.submit([site.url(f"/slow/{n}?seconds=1.5") for n in range(100, 130)])
+    # 60 pages of 1.5 s, 2 at a time: the only run slot is busy for about 45 s, time enough for
+    # the two other batches to reach Dagster's queue on a loaded machine; it is canceled then.
+    blocker = job_api.submit([site.url(f"/slow/{n}?seconds=1.5") for n in range(100, 160)])
     job_api.wait(blocker, lambda s: s["state"] == "running")
     big = job_api.submit([site.url(f"/page/{n}") for n in range(200, 260)])
     job_api.wait(big, lambda s: s["state"] == "queued")
     small = job_api.submit([site.url(f"/page/{n}") for n in range(300, 303)], priority=10)
     job_api.wait(small, lambda s: s["state"] == "queued")
+    # The API says "queued" from the run's creation on; the order shows only once both runs
+    # stand in the queue itself (QUEUED, not NOT_STARTED) behind the running blocker.
+    queue = wait_for_run_statuses(
+        job_api, {blocker: {"STARTED"}, big: {"QUEUED"}, small: {"QUEUED"}}
+    )
     with job_api.client() as client:
         canceled = client.delete(f"/v1/batches/{blocker}")
     assert canceled.status_code == 202 and canceled.json()["state"] == "canceling", canceled.text
@@ -233,7 +263,10 @@ def test_a_small_urgent_batch_passes_a_big_queued_one_and_others_are_canceled(jo
     # The slot is free: the urgent batch, submitted last, starts before the big one.
     small_started = job_api.wait(small, lambda s: s["started_at"] is not None)[-1]
     big_now = job_api.status(big)
-    assert big_now["state"] == "queued" or big_now["started_at"] > small_started["started_at"]
+    assert big_now["state"] == "queued" or big_now["started_at"] > small_started["started_at"], (
+        f"before the cancel: {queue}\nafter: {content_runs(job_api)}\n"
+        f"{job_api.server.log.read_text()[-4000:]}"
+    )
     with job_api.client() as client:
         answer = client.delete(f"/v1/batches/{big}")
     assert answer.status_code == 202, answer.text

@@ -36,7 +36,7 @@ from batch_platform.defs.delivery.logic.portfolio_records import (
     page_fields,
     public_portfolio_record,
 )
-from batch_platform.defs.delivery.logic.runner import client_for, credentials
+from batch_platform.defs.delivery.logic.runner import destination_senders
 from batch_platform.defs.delivery.logic.sender import PageResult, RecordFormat, Sender
 from batch_platform.defs.delivery.logic.sync import (
     fetch_dicts,
@@ -256,34 +256,30 @@ def deliver_portfolio_records(
     """Build and store the month's records; deliver them to every portfolio destination (none
     configured: nothing is sent, the records stay in delivery.portfolio_records)."""
     env = dict(os.environ) if env is None else env
-    targets = config.portfolio_destinations
-    creds = {d.name: credentials(d, env) for d in targets}  # fail before sending anything
+    senders = destination_senders(
+        con,
+        config.portfolio_destinations,
+        env,
+        outbox_dir=None,
+        run_id=run_id,
+        rng=rng,
+        sleep=sleep,
+        record_format=PORTFOLIO_RECORDS,
+    )
     records = find_records(con, month)
     store_records(con, month, records, run_id)
     results = []
-    for destination in targets:
-        secret, auth = creds[destination.name]
-        with client_for(destination, con, None, secret) as client:
-            sender = Sender(
-                destination,
-                client,
-                run_id=run_id,
-                secret=secret,
-                auth_value=auth,
-                rng=rng,
-                sleep=sleep,
-                record_format=PORTFOLIO_RECORDS,
-            )
-            result = sync_destination(
-                con,
-                destination,
-                sender,
-                config.sync,
-                month=month,
-                records=records,
-                run_id=run_id,
-                log=log,
-            )
+    for destination, sender in senders:
+        result = sync_destination(
+            con,
+            destination,
+            sender,
+            config.sync,
+            month=month,
+            records=records,
+            run_id=run_id,
+            log=log,
+        )
         log(result.summary)
         results.append(result)
     return PortfolioDeliveryRun(month, records, results)

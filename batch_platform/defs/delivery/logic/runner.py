@@ -87,6 +87,39 @@ def client_for(
         yield client
 
 
+def destination_senders(
+    con: duckdb.DuckDBPyConnection,
+    targets: list[Destination],
+    env: dict[str, str],
+    *,
+    outbox_dir: Path | None,
+    run_id: str,
+    **sender_options,
+) -> Iterator[tuple[Destination, Sender]]:
+    """Each destination in turn with its :class:`Sender` (its client open while the caller
+    works with it). Every destination's credentials are resolved here, at once, so that a
+    missing one fails before anything is sent."""
+    creds = {d.name: credentials(d, env) for d in targets}
+
+    def each() -> Iterator[tuple[Destination, Sender]]:
+        for destination in targets:
+            secret, auth = creds[destination.name]
+            with client_for(destination, con, outbox_dir, secret) as client:
+                yield (
+                    destination,
+                    Sender(
+                        destination,
+                        client,
+                        run_id=run_id,
+                        secret=secret,
+                        auth_value=auth,
+                        **sender_options,
+                    ),
+                )
+
+    return each()
+
+
 def deliver(
     con: duckdb.DuckDBPyConnection,
     config: DeliveryConfig,
@@ -107,34 +140,24 @@ def deliver(
     With ``queue`` False the day's changes are not looked for again: the run continues the
     night's sync with what is pending."""
     env = dict(os.environ) if env is None else env
-    targets = config.targets
-    creds = {d.name: credentials(d, env) for d in targets}  # fail before sending anything
+    senders = destination_senders(
+        con, config.targets, env, outbox_dir=outbox_dir, run_id=run_id, rng=rng, sleep=sleep
+    )
     results = []
     label = as_of_date or "replay"
     md_path, csv_path = report_paths(reports_dir, label, run_id)
-    for destination in targets:
-        secret, auth = creds[destination.name]
-        with client_for(destination, con, outbox_dir, secret) as client:
-            sender = Sender(
-                destination,
-                client,
-                run_id=run_id,
-                secret=secret,
-                auth_value=auth,
-                rng=rng,
-                sleep=sleep,
-            )
-            result = sync_destination(
-                con,
-                destination,
-                sender,
-                config.sync,
-                run_id=run_id,
-                as_of_date=as_of_date,
-                only_keys=only_keys,
-                queue=queue,
-                log=log,
-            )
+    for destination, sender in senders:
+        result = sync_destination(
+            con,
+            destination,
+            sender,
+            config.sync,
+            run_id=run_id,
+            as_of_date=as_of_date,
+            only_keys=only_keys,
+            queue=queue,
+            log=log,
+        )
         finish_run(con, result, config.sync, report_path=str(md_path))
         log(result.summary)
         results.append(result)
