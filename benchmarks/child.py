@@ -74,3 +74,13 @@ def corpus_benchmark_main(description: str, run, markdown) -> None:
     result = run(Path(args.work), Path(args.corpus))
     print(markdown(result))
     print(json.dumps(result))
+
+
+def corpus_pages_or_exit(corpus: Path) -> list:
+    """The HTML pages of ``corpus``; a missing corpus ends the benchmark with its message."""
+    from batch_platform.defs.content.logic.documentation_corpus import CorpusMissing, corpus_pages
+
+    try:
+        return corpus_pages(corpus)
+    except CorpusMissing as missing:
+        raise SystemExit(str(missing)) from None

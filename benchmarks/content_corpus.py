@@ -30,7 +30,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from benchmarks.child import corpus_benchmark_main
+from benchmarks.child import corpus_benchmark_main, corpus_pages_or_exit
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -186,12 +186,8 @@ def side_by_side(corpus: Path, pages: list[Path], stored: dict[str, str], base_u
 
 
 def run(work: Path, corpus: Path) -> dict:
-    from batch_platform.defs.content.logic.documentation_corpus import CorpusMissing, corpus_pages
 
-    try:
-        pages = corpus_pages(corpus)
-    except CorpusMissing as missing:
-        raise SystemExit(str(missing)) from None
+    pages = corpus_pages_or_exit(corpus)
     work.mkdir(parents=True, exist_ok=True)
     server, base_url = _serve(corpus)
     try:

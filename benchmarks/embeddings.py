@@ -24,7 +24,7 @@ import sys
 import time
 from pathlib import Path
 
-from benchmarks.child import corpus_benchmark_main
+from benchmarks.child import corpus_benchmark_main, corpus_pages_or_exit
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -140,14 +140,10 @@ def search_latency(index_file: Path, texts: list[str]) -> dict:
 
 def run(work: Path, corpus: Path) -> dict:
     """Every figure of this benchmark (see the module's docstring)."""
-    from batch_platform.defs.content.logic.documentation_corpus import CorpusMissing, corpus_pages
     from batch_platform.defs.content.logic.search_index import index_path
     from batch_platform.defs.content.logic.static_site import serve_directory
 
-    try:
-        pages = corpus_pages(corpus)
-    except CorpusMissing as missing:
-        raise SystemExit(str(missing)) from None
+    pages = corpus_pages_or_exit(corpus)
     work.mkdir(parents=True, exist_ok=True)
     load_before = os.getloadavg()[0]
     with serve_directory(corpus) as base_url:

@@ -252,13 +252,13 @@ def run(
             row = {"rows": rows, "files": files}
             for contender in CONTENDERS:
                 row[contender] = measure(contender, data_dir)
-                measured = row[contender]
-                measured["signals_per_minute"] = round(rows / measured["seconds_to_clean"] * 60)
+                figures = row[contender]
+                figures["signals_per_minute"] = round(rows / figures["seconds_to_clean"] * 60)
                 print(f"{rows:>11,} rows {files:>3} file(s) {contender:>8}: "
-                      f"{measured['seconds_to_clean']:7.2f} s to clean "
-                      f"({measured['seconds']:.2f} s in all), "
-                      f"{measured['cpu_seconds']:7.2f} s CPU, "
-                      f"{measured['peak_rss_mib']:7.1f} MiB, load {measured['load_average']}",
+                      f"{figures['seconds_to_clean']:7.2f} s to clean "
+                      f"({figures['seconds']:.2f} s in all), "
+                      f"{figures['cpu_seconds']:7.2f} s CPU, "
+                      f"{figures['peak_rss_mib']:7.1f} MiB, load {figures['load_average']}",
                       flush=True)  # fmt: skip
             for contender in CONTENDERS:
                 for count in COUNTS:
