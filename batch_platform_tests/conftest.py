@@ -15,6 +15,7 @@ from batch_platform.defs.common.resources import LandingResource, WarehouseResou
 from batch_platform.lib.keys import partition_key_for
 from batch_platform.lib.warehouse import TABLES
 from batch_platform_tests.support.postgres import PostgresCluster, start_cluster
+from batch_platform_tests.support.priority import lower_worker_priority
 
 
 class Platform:
@@ -120,6 +121,13 @@ def any_platform(request, tmp_path: Path) -> Iterator[Platform]:
     platform = Platform(tmp_path)
     yield platform
     platform.instance.dispose()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """pytest-xdist workers yield the CPU to the processes end-to-end tests time
+    (support/priority.py)."""
+    if hasattr(config, "workerinput"):
+        lower_worker_priority()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

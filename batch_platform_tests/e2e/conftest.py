@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from batch_platform_tests.support.postgres import free_port
+from batch_platform_tests.support.priority import normal_priority
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -77,6 +78,7 @@ def running_dev_server(
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            preexec_fn=normal_priority,
         )
     server = DevServer(f"http://127.0.0.1:{port}", landing, root / "warehouse", log)
     try:

@@ -19,6 +19,7 @@ import pytest
 from batch_platform.defs.content.logic.local_site import serve_site
 from batch_platform_tests.e2e.conftest import ROOT, running_dev_server
 from batch_platform_tests.e2e.runs import wait_for_runs
+from batch_platform_tests.support.priority import normal_priority
 
 # One worker runs this module, so its dev server starts once (make test: --dist loadgroup).
 pytestmark = pytest.mark.xdist_group("test_concurrent_domains")
@@ -55,7 +56,13 @@ def platform_cli(server, *args: str, timeout: float = 60) -> subprocess.Complete
         "BATCH_PLATFORM_WAREHOUSE": str(server.warehouse),
     }
     return subprocess.run(
-        [CLI, *args], env=env, capture_output=True, text=True, timeout=timeout, check=False
+        [CLI, *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+        preexec_fn=normal_priority,  # timed as a user would see it (support/priority.py)
     )
 
 
