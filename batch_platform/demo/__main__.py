@@ -62,6 +62,7 @@ def run_demo(days_scored: int, weeks_scored: int, regenerate: bool) -> int:
     content = run_content_demo(definitions, instance)
     tally.add(content.result)
     _print_summary(settings, tally, time.monotonic() - started, signals.last_day)
+    print(f"\n{signals.model_line}")
     print("\n".join(["", *delivery_lines]))
     for line in portfolio.lines:
         print(line)

@@ -1,5 +1,7 @@
-"""Demo step of the signals domain: sample files, the sensor's runs over them, then lead scores
-for the last days and account health for the last weeks."""
+"""Demo step of the signals domain: sample files (and a year of CRM history with won and lost
+deals), the sensor's runs over them, the lead-score model trained on that history, then lead
+scores for the last days (the last one by the model, once approved) and account health for the
+last weeks."""
 
 from __future__ import annotations
 
@@ -11,10 +13,12 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 import duckdb
 
+from batch_platform.defs.signals.logic.sample_outcomes import generate_outcome_history
 from batch_platform.defs.signals.logic.sample_signals import generate_sample_data
 from batch_platform.defs.signals.partitions import TIMEZONE, daily_partitions, weekly_partitions
 from batch_platform.defs.signals.sensors import RANGE_TAGS, signal_files_sensor
 from batch_platform.lib.settings import Settings
+from batch_platform.lib.warehouse import connect
 
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
@@ -23,6 +27,7 @@ QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 class SignalsDemo:
     last_day: str  # the last day scored: yesterday in the business's time zone
     day_before: str
+    model_line: str  # the trained model's holdout AUC beside the rules', and the decision
 
 
 def run_signals_demo(
@@ -37,13 +42,22 @@ def run_signals_demo(
     say: Callable[[str], None],
 ) -> SignalsDemo:
     """Land the sample files (unless some are there), run what the sensor requests for them,
-    then score ``days_scored`` days and ``weeks_scored`` weeks, each range in one run.
+    train the lead-score model as of yesterday, then score ``days_scored`` days and
+    ``weeks_scored`` weeks, each range in one run.
 
     ``on_result`` receives each run's result (the demo counts its checks); ``say`` shows progress.
     """
+    today = dt.datetime.now(ZoneInfo(TIMEZONE)).date()
+    yesterday = today - dt.timedelta(days=1)
     if regenerate or not any(settings.signals_dir.glob("*")):
         summary = generate_sample_data(settings.landing_dir)
         say(f"generated {summary.events:,} sample events in {len(summary.signal_files)} files")
+        history = generate_outcome_history(settings.landing_dir, yesterday, TIMEZONE)
+        say(
+            f"generated a year of CRM history: {history.events:,} events of "
+            f"{history.contacts:,} contacts, {history.deals_won} deals won and "
+            f"{history.deals_lost} lost ({history.file})"
+        )
 
     # The sensor decides which files are complete and what their partitions are.
     context = dg.build_sensor_context(
@@ -67,9 +81,13 @@ def run_signals_demo(
             )
         )
 
-    today = dt.datetime.now(ZoneInfo(TIMEZONE)).date()
+    say(f"running weekly_lead_score_model_training as of {yesterday}")
+    model_config = {"ops": {"lead_score_model": {"config": {"as_of_date": yesterday.isoformat()}}}}
+    training = definitions.resolve_job_def("weekly_lead_score_model_training")
+    on_result(training.execute_in_process(run_config=QUIET | model_config, instance=instance))
+
     daily_keys = daily_partitions.get_partition_keys()
-    last_day = (today - dt.timedelta(days=1)).isoformat()
+    last_day = yesterday.isoformat()
     last = daily_keys.index(last_day)
     first_day = daily_keys[max(0, last - days_scored + 1)]
     say(f"running nightly_lead_scoring {first_day}…{last_day} (one run)")
@@ -79,7 +97,33 @@ def run_signals_demo(
     on_result(
         _run_range(definitions, instance, "weekly_account_health", weekly_keys[0], weekly_keys[-1])
     )
-    return SignalsDemo(last_day=last_day, day_before=daily_keys[last - 1])
+    return SignalsDemo(
+        last_day=last_day, day_before=daily_keys[last - 1], model_line=model_line(settings)
+    )
+
+
+def model_line(settings: Settings) -> str:
+    """The latest model's holdout AUC beside the rules', and whether lead scores use it."""
+    con = connect(settings.warehouse, read_only=True)
+    try:
+        row = con.execute(
+            "SELECT model_version, holdout_auc, rule_holdout_auc, decision "
+            "FROM scores.lead_score_models ORDER BY trained_at DESC LIMIT 1"
+        ).fetchall()
+        used = con.execute(
+            "SELECT score_model_version, count(*) FROM scores.lead_scores "
+            "WHERE as_of_date = (SELECT max(as_of_date) FROM scores.lead_scores) GROUP BY ALL"
+        ).fetchall()
+    finally:
+        con.close()
+    if not row:
+        return "lead score model: none trained"
+    version, model_auc, rules_auc, decision = row[0]
+    scored = ", ".join(f"{count:,} by {name}" for name, count in used)
+    return (
+        f"lead score model {version}: holdout AUC {model_auc:.3f}, the rules' {rules_auc:.3f} "
+        f"on the same examples; {decision}\n  last day's lead scores: {scored}"
+    )
 
 
 def _run_range(
