@@ -12,6 +12,8 @@ from batch_platform.defs.signals.assets._common import LEAD_SCORE_MODELS
 from batch_platform.defs.signals.assets.lead_score_model import lead_score_model
 from batch_platform.defs.signals.assets.scores import LEAD_SCORES, lead_scores
 from batch_platform.defs.signals.logic.lead_score_training import ModelTrainingSettings
+from batch_platform.defs.signals.logic.sample_outcomes import generate_outcome_history
+from batch_platform.defs.signals.partitions import TIMEZONE
 from batch_platform.defs.signals.schedules import weekly_lead_score_model_schedule
 from batch_platform_tests.defs.signals.lead_score_world import (
     cohorts_for_training,
@@ -169,3 +171,23 @@ def test_the_weekly_schedule_trains_on_the_sunday_just_ended():
     request = weekly_lead_score_model_schedule.evaluate_tick(context).run_requests[0]
     assert request.run_key == "2026-07-05"
     assert request.run_config["ops"]["lead_score_model"]["config"] == {"as_of_date": "2026-07-05"}
+
+
+def test_the_demos_crm_history_trains_a_model_that_beats_the_rules(platform):
+    """`make demo` lands a year of CRM history with deals (sample_outcomes.py) and trains on it:
+    through the real ingest, the model is approved and its AUC printed beside the rules'."""
+    as_of = dt.date(2026, 11, 30)
+    history = generate_outcome_history(platform.landing, as_of, TIMEZONE)
+    assert history.deals_won >= 300 and history.deals_lost > 0
+    assert platform.ingest(history.file).success
+    result = dg.materialize(
+        [lead_score_model],
+        resources=platform.resources,
+        instance=platform.instance,
+        run_config={"ops": {"lead_score_model": {"config": {"as_of_date": as_of.isoformat()}}}},
+    )
+    metadata = metadata_of(result, LEAD_SCORE_MODELS)
+    print(metadata["decision"].value)
+    assert metadata["approved"].value is True
+    assert metadata["holdout_auc"].value > metadata["rule_holdout_auc"].value + 0.05
+    assert all(c.passed for c in result.get_asset_check_evaluations())
