@@ -13,7 +13,7 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -33,6 +33,7 @@ from pydantic import (
 REFERENCE_FILE_ENV = "BATCH_PLATFORM_REFERENCE"
 _PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 Model = TypeVar("Model", bound=BaseModel)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -150,6 +151,22 @@ def validate_section(model: type[Model], data: Any, source: str, *prefix: str) -
         return model.model_validate(data)
     except ValidationError as error:
         raise ReferenceDataError(source, [_problem(prefix, e) for e in error.errors()]) from None
+
+
+def merged_section(
+    file: ReferenceFile,
+    model: type[Model],
+    section: str,
+    shipped: Model,
+    merge: Callable[[Model, Model, str], tuple[T, list[Problem]]],
+) -> T:
+    """One domain's effective reference: ``file``'s ``section`` validated against ``model`` and
+    applied to the ``shipped`` defaults by ``merge``; a ReferenceDataError names every problem."""
+    given = validate_section(model, file.section(section), file.source, section)
+    reference, problems = merge(shipped, given, file.source)
+    if problems:
+        raise ReferenceDataError(file.source, problems)
+    return reference
 
 
 def set_version(value: Any) -> str:

@@ -24,9 +24,9 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from batch_platform.defs.portfolio.logic.office_date_formats import date_format_problem
 from batch_platform.lib.reference_data import (
     Problem,
-    ReferenceDataError,
     ReferenceFile,
     entry_path,
+    merged_section,
     reference_file,
     set_version,
     text_rule,
@@ -217,11 +217,7 @@ def office_reference(env: Mapping[str, str] | None = None) -> OfficeReference:
 
 @lru_cache(maxsize=8)
 def _effective(file: ReferenceFile) -> OfficeReference:
-    section = validate_section(PortfolioSection, file.section(SECTION), file.source, SECTION)
-    reference, problems = merge_portfolio(shipped_section(), section, file.source)
-    if problems:
-        raise ReferenceDataError(file.source, problems)
-    return reference
+    return merged_section(file, PortfolioSection, SECTION, shipped_section(), merge_portfolio)
 
 
 def merge_portfolio(

@@ -20,10 +20,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from batch_platform.lib.reference_data import (
     Problem,
-    ReferenceDataError,
     ReferenceFile,
     entry_path,
     list_change_model,
+    merged_section,
     reference_file,
     set_version,
     text_rule,
@@ -152,11 +152,7 @@ def signal_reference(env: Mapping[str, str] | None = None) -> SignalReference:
 
 @lru_cache(maxsize=8)
 def _effective(file: ReferenceFile) -> SignalReference:
-    section = validate_section(SignalsSection, file.section(SECTION), file.source, SECTION)
-    reference, problems = merge_signals(shipped_section(), section, file.source)
-    if problems:
-        raise ReferenceDataError(file.source, problems)
-    return reference
+    return merged_section(file, SignalsSection, SECTION, shipped_section(), merge_signals)
 
 
 def merge_signals(
