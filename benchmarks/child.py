@@ -35,6 +35,7 @@ def run_module(module: str, *args: str) -> ChildRun:
     output = process.stdout.read()
     _, status, usage = os.wait4(process.pid, 0)
     seconds = time.perf_counter() - started
+    # Reaped here, by wait4: told so, the Popen object does not wait for it again.
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode != 0:
         raise RuntimeError(f"benchmarks.{module} {' '.join(args)} exited {process.returncode}")

@@ -153,7 +153,7 @@ def measure_content_corpus(work: Path, corpus: str) -> dict | None:
     (benchmarks/content_corpus.py)."""
     if not corpus:
         return None
-    result = measure_module("content_corpus", [str(work), "--corpus", corpus])
+    result = run_module("content_corpus", str(work), "--corpus", corpus).result
     compared = result["extractors_compared"]
     print(f"  content on {result['pages']} real pages: {result['pages_per_second']} pages/s; "
           f"main text kept {compared['auto']['main_kept']:.1%} (trafilatura "
@@ -163,21 +163,14 @@ def measure_content_corpus(work: Path, corpus: str) -> dict | None:
     return result
 
 
-def measure_module(module: str, args: list[str]) -> dict:
-    """Run ``benchmarks/<module>.py`` in its own process (its figures are not disturbed by this
-    one's memory) and return the JSON result it prints on its last line."""
-    return run_module(module, *args).result
-
-
 def measure_history(work: Path, history_rows: int, file_rows: int, rounds: int) -> dict | None:
     """One file into an empty warehouse and into one holding history (benchmarks/history.py)."""
     if not history_rows:
         return None
-    result = measure_module(
-        "history",
-        [str(work), "--history-rows", str(history_rows), "--file-rows", str(file_rows),
-         "--rounds", str(rounds)],
-    )  # fmt: skip
+    result = run_module(
+        "history", str(work), "--history-rows", str(history_rows), "--file-rows",
+        str(file_rows), "--rounds", str(rounds),
+    ).result  # fmt: skip
     print(f"  history: {file_rows:,} rows into {history_rows:,} rows of history "
           f"{result['time_ratio']}× the time into an empty warehouse", flush=True)  # fmt: skip
     return result
@@ -188,7 +181,7 @@ def measure_embeddings(work: Path, corpus: str) -> dict | None:
     and search latency (benchmarks/embeddings.py)."""
     if not corpus:
         return None
-    result = measure_module("embeddings", [str(work), "--corpus", corpus])
+    result = run_module("embeddings", str(work), "--corpus", corpus).result
     embedder = result["embedder"]
     print(f"  embeddings: {embedder['chunks_per_second_best']:,} chunks/s (best of the runs), "
           f"a re-run embedded {result['rerun']['embedded']}", flush=True)  # fmt: skip

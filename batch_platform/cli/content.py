@@ -203,7 +203,6 @@ RESULT_QUERIES = {
 
 
 def results(args: argparse.Namespace) -> int:
-
     if args.page < 1 or args.page_size < 1:
         raise CliError("--page and --page-size must be at least 1")
     select, count = RESULT_QUERIES["chunks" if args.chunks else "pages"]
