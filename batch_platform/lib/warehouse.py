@@ -265,7 +265,10 @@ class _ProcessDatabase:
         statement = f"ATTACH {sql_literal(lake.catalog_target)} AS {alias} ({', '.join(options)})"
         try:
             retry_with_jitter(
-                lambda: database.execute(statement), is_retryable=is_conflict, attempts=12, cap=5
+                lambda: database.execute(statement),
+                is_retryable=lambda error: is_transient_attach_error(error, lake),
+                attempts=12,
+                cap=5,
             )
         except duckdb.Error as error:
             message = str(error)
@@ -405,6 +408,23 @@ def is_conflict(error: Exception) -> bool:
     SQLite: "database is locked"); the whole write can simply run again."""
     message = str(error).lower()
     return "conflict" in message or "database is locked" in message or "busy" in message
+
+
+def is_transient_attach_error(error: Exception, lake: Lake) -> bool:
+    """An attach that can simply be tried again: a conflict (see :func:`is_conflict`), or a
+    local catalog that DuckLake read as holding no lake while a writer committed to it. Seen
+    under load: a read-only attach of a lake that existed and answered a moment before failed
+    with "Existing DuckLake at metadata catalog … does not exist" (the SQLite read failing
+    mid-commit is reported as a missing lake); the catalog file is there, so it is retried."""
+    if is_conflict(error):
+        return True
+    message = str(error)
+    return (
+        not lake.postgres_catalog
+        and "Existing DuckLake at metadata catalog" in message
+        and "does not exist" in message
+        and lake.exists()
+    )
 
 
 _STORAGE_FAILURES = ("No space left on device", "Permission denied", "Read-only file system")

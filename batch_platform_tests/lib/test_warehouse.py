@@ -13,6 +13,7 @@ import pytest
 from batch_platform.lib.warehouse import (
     LAKE_CATALOG_FILE,
     TABLES,
+    Lake,
     LakeInvalidated,
     WarehouseError,
     atomically,
@@ -21,6 +22,7 @@ from batch_platform.lib.warehouse import (
     current_snapshot,
     integer_list,
     is_conflict,
+    is_transient_attach_error,
     quote_ident,
     scalar,
     stage_rows,
@@ -567,3 +569,46 @@ def test_stage_rows_makes_a_temp_table_from_columns_or_arrow(con, rows):
 def test_stage_rows_rejects_a_bad_name(con):
     with pytest.raises(ValueError, match="not a valid identifier"):
         stage_rows(con, "x; DROP TABLE y", {"a": [1]})
+
+
+MISSING_LAKE = (
+    'Invalid Input Error: Existing DuckLake at metadata catalog "sqlite:{path}" does not exist '
+    "- and creating a new DuckLake is explicitly disabled"
+)
+
+
+def test_a_catalog_read_as_holding_no_lake_is_retried_only_while_its_file_is_there(tmp_path):
+    lake = Lake(tmp_path)
+    error = duckdb.InvalidInputException(MISSING_LAKE.format(path=tmp_path / "catalog.sqlite"))
+    assert not is_transient_attach_error(error, lake)  # no catalog file: nothing to wait for
+    (tmp_path / "catalog.sqlite").touch()
+    assert is_transient_attach_error(error, lake)
+    assert not is_transient_attach_error(duckdb.Error("Catalog Error: no such table"), lake)
+    assert not is_transient_attach_error(error, Lake(tmp_path, postgres_catalog="dbname=x"))
+
+
+def _create_lake_after(directory: str, seconds: float) -> None:
+    time.sleep(seconds)
+    con = connect(directory)
+    con.execute("CREATE SCHEMA IF NOT EXISTS clean")
+    con.execute("CREATE TABLE IF NOT EXISTS clean.late AS SELECT 42 AS answer")
+    con.close()
+
+
+def test_a_reader_attaching_while_the_catalog_is_not_yet_a_lake_attaches_once_it_is(tmp_path):
+    """The failed attach leaves nothing behind: the retry attaches the lake when it is there."""
+    import sqlite3
+
+    directory = tmp_path / "lake"
+    directory.mkdir()
+    sqlite3.connect(directory / "catalog.sqlite").close()
+    writer = multiprocessing.get_context("spawn").Process(
+        target=_create_lake_after, args=(str(directory), 1.0)
+    )
+    writer.start()
+    try:
+        con = connect(directory, read_only=True)
+        assert con.execute("SELECT answer FROM clean.late").fetchall() == [(42,)]
+        con.close()
+    finally:
+        writer.join(60)
