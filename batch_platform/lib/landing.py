@@ -74,6 +74,8 @@ class _Scan:
     complete: list[LandedFile] = field(default_factory=list)
     # ctime of the oldest file still landing (no marker, not settled), if any
     oldest_incomplete_ns: int | None = None
+    # Files named in ``known`` with the same fingerprint: (name, fingerprint, ctime), nothing built
+    unchanged: list[tuple[str, str, int]] = field(default_factory=list)
 
 
 def _scan(
@@ -82,20 +84,21 @@ def _scan(
     settle_seconds: float,
     now: float | None,
     changed_since_ns: int = 0,
+    known: dict[str, str] | None = None,
 ) -> _Scan:
     """The scan behind ``scan_landing_dir``; files whose inode changed (ctime) before
-    ``changed_since_ns`` are passed over without building anything for them."""
+    ``changed_since_ns`` are passed over without building anything for them, and so are files
+    that ``known`` (name → fingerprint) holds unchanged, listed only in ``unchanged``: a tick over
+    tens of thousands of files does one ``stat`` each and little else."""
     found = _Scan()
     if not directory.is_dir():
         return found
     now = time.time() if now is None else now
+    known = known or {}
     root = directory.resolve()
-    entries: list[os.DirEntry] = []
-    names: set[str] = set()
     with os.scandir(directory) as iterator:
-        for entry in iterator:
-            names.add(entry.name)
-            entries.append(entry)
+        entries = list(iterator)
+    names = {entry.name for entry in entries}
     for entry in entries:
         name = entry.name
         if (
@@ -110,14 +113,19 @@ def _scan(
             status = entry.stat()
         except FileNotFoundError:
             continue
-        if status.st_ctime_ns < changed_since_ns or stat.S_ISDIR(status.st_mode):
+        ctime_ns = status.st_ctime_ns
+        if ctime_ns < changed_since_ns or stat.S_ISDIR(status.st_mode):
             continue
         if entry.is_symlink() and not Path(entry.path).resolve().is_relative_to(root):
+            continue
+        fingerprint = f"{status.st_size}:{status.st_mtime_ns}"
+        if known.get(name) == fingerprint:
+            found.unchanged.append((name, fingerprint, ctime_ns))
             continue
         marked_done = f"{name}{DONE_SUFFIX}" in names
         if not marked_done and now - status.st_mtime < settle_seconds:
             oldest = found.oldest_incomplete_ns
-            found.oldest_incomplete_ns = min(oldest or status.st_ctime_ns, status.st_ctime_ns)
+            found.oldest_incomplete_ns = min(oldest or ctime_ns, ctime_ns)
             continue
         found.complete.append(
             LandedFile(
@@ -125,7 +133,7 @@ def _scan(
                 name=name,
                 size=status.st_size,
                 mtime_ns=status.st_mtime_ns,
-                ctime_ns=status.st_ctime_ns,
+                ctime_ns=ctime_ns,
             )
         )
     found.complete.sort(key=lambda f: (f.mtime_ns, f.name))
@@ -142,7 +150,8 @@ WATCH_MARGIN_NS = 10 * 10**9
 class _Watched:
     since_ns: int = 0
     recent: dict[str, str] = field(default_factory=dict)  # name → fingerprint, changed ≥ since
-    scanned: list[LandedFile] = field(default_factory=list)
+    scanned: list[LandedFile] = field(default_factory=list)  # complete, new or changed
+    unchanged: list[tuple[str, str, int]] = field(default_factory=list)  # name, fingerprint, ctime
     requested: set[str] = field(default_factory=set)
     oldest_incomplete_ns: int | None = None
 
@@ -185,13 +194,12 @@ class LandingWatch:
         """Complete files of ``directory`` that are new or changed since they were requested,
         oldest first. ``folder`` names the folder's state in the cursor."""
         watched = self._folders.setdefault(folder, _Watched())
-        found = _scan(directory, accepts, settle_seconds, now, watched.since_ns)
+        found = _scan(directory, accepts, settle_seconds, now, watched.since_ns, watched.recent)
         watched.scanned = found.complete
+        watched.unchanged = found.unchanged
         watched.oldest_incomplete_ns = found.oldest_incomplete_ns
         changed = []
         for landed in found.complete:
-            if watched.recent.get(landed.name) == landed.fingerprint:
-                continue
             if legacy_key and self._legacy.get(legacy_key(landed)) == landed.fingerprint:
                 watched.recent[landed.name] = landed.fingerprint
                 continue
@@ -207,10 +215,12 @@ class LandingWatch:
     def cursor(self) -> str:
         folders = {}
         for folder, watched in self._folders.items():
-            handled, waiting = [], []
+            # (name, fingerprint, ctime) of every file dealt with: known and unchanged, or
+            # requested by this tick; the ctime of every file not dealt with yet.
+            handled, waiting = list(watched.unchanged), []
             for landed in watched.scanned:
                 if watched.recent.get(landed.name) == landed.fingerprint:
-                    handled.append(landed)
+                    handled.append((landed.name, landed.fingerprint, landed.ctime_ns))
                 else:
                     waiting.append(landed.ctime_ns)
             if watched.oldest_incomplete_ns is not None:
@@ -219,10 +229,10 @@ class LandingWatch:
             # file still waiting.
             since = watched.since_ns
             if handled:
-                since = max(since, max(f.ctime_ns for f in handled) - WATCH_MARGIN_NS)
+                since = max(since, max(ctime for _, _, ctime in handled) - WATCH_MARGIN_NS)
             if waiting:
                 since = min(since, min(waiting))
-            recent = {f.name: f.fingerprint for f in handled if f.ctime_ns >= since}
+            recent = {name: fp for name, fp, ctime in handled if ctime >= since}
             folders[folder] = {"since_ns": since, "recent": recent}
         return json.dumps({"version": 2, "folders": folders}, separators=(",", ":"))
 

@@ -312,3 +312,29 @@ def test_the_cursor_of_earlier_versions_is_read_once(tmp_path):
         "signals", tmp_path, settle_seconds=0, legacy_key=lambda f: f"signals/{f.partition_key}"
     )
     assert [f.name for f in changed] == ["unknown.csv"]
+
+
+def test_files_the_watch_knows_unchanged_are_not_built_or_sorted(tmp_path, monkeypatch):
+    """A tick over many recently requested files does one stat each: only the new and the
+    rewritten files become ``LandedFile`` objects (benchmarks/overhead.py measures 50,000)."""
+    import batch_platform.lib.landing as landing_module
+
+    for number in range(300):
+        land(tmp_path, f"known_{number:03d}.csv", age=600)
+    requested, cursor = watch_ticks(tmp_path)
+    assert len(requested) == 300
+    land(tmp_path, "known_007.csv", age=300, content=b"rewritten")
+    land(tmp_path, "new.csv", age=300)
+    built = []
+    real_landed_file = landing_module.LandedFile
+
+    def counting_landed_file(**fields):
+        built.append(fields["name"])
+        return real_landed_file(**fields)
+
+    monkeypatch.setattr(landing_module, "LandedFile", counting_landed_file)
+    requested, cursor = watch_ticks(tmp_path, cursor)
+    assert sorted(requested) == sorted(built) == ["known_007.csv", "new.csv"]
+    # Every file is still remembered (all changed within the margin), and none is asked for again.
+    assert len(json.loads(cursor)["folders"]["files"]["recent"]) == 301
+    assert watch_ticks(tmp_path, cursor)[0] == []
