@@ -17,7 +17,11 @@ from batch_platform.defs.signals.assets._common import (
     run_checks,
     sampled_for_log,
 )
-from batch_platform.defs.signals.logic.raw_signal_load import FileLoad, load_signal_file
+from batch_platform.defs.signals.logic.raw_signal_load import (
+    FileLoad,
+    FileToLoad,
+    load_signal_files,
+)
 from batch_platform.defs.signals.logic.signal_partitions import run_partitions
 from batch_platform.defs.signals.partitions import signal_file_partitions
 from batch_platform.lib.landing import find_landed_files
@@ -96,8 +100,8 @@ def raw_signals(
 ):
     """Load each landed file of the run into raw.signals, untouched; quarantine unreadable files.
 
-    A run covers one file, or a range of files that landed together; each file is written in its
-    own transaction, in landing order.
+    A run covers one file, or a range of files that landed together; the files are read one by
+    one in landing order, then written together in one transaction.
     """
     keys = context.partition_keys
     paths = find_landed_files(landing.signals_dir, keys)
@@ -107,19 +111,24 @@ def raw_signals(
             f"no file in {landing.signals_dir} has partition key(s) {', '.join(missing[:10])}; "
             "were they moved or deleted after they landed?"
         )
-    loads: list[FileLoad] = []
     logged = {key for key, _ in sampled_for_log(paths.items())}
+
+    def staged(number: int, load: FileLoad) -> None:
+        if load.quarantine_reason:
+            context.log.warning(f"quarantined {load.source_file}: {load.quarantine_reason}")
+        elif load.partition_key in logged:
+            context.log.info(
+                f"[{number}/{len(keys)}] {load.source_file}: {load.data_rows:,} rows read "
+                f"({load.file_format}, {load.size_bytes:,} bytes)"
+            )
+
+    files = [FileToLoad(path, key, path.name) for key, path in paths.items()]
     with duckdb.get_connection() as con:
-        for number, (key, path) in enumerate(paths.items(), start=1):
-            load = load_signal_file(con, path, key, path.name)
-            loads.append(load)
-            if load.quarantine_reason:
-                context.log.warning(f"quarantined {path.name}: {load.quarantine_reason}")
-            elif key in logged:
-                context.log.info(
-                    f"[{number}/{len(keys)}] {path.name}: {load.data_rows:,} rows loaded "
-                    f"({load.file_format}, {load.size_bytes:,} bytes)"
-                )
+        loads = load_signal_files(con, files, staged)
+        context.log.info(
+            f"{sum(load.data_rows for load in loads):,} rows of {len(loads)} file(s) written to "
+            "raw.signals in one transaction"
+        )
         where, params = partitions_filter(keys)
         partitions = run_partitions(con, keys)
         yield dg.MaterializeResult(

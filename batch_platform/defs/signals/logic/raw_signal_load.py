@@ -1,8 +1,10 @@
-"""Landed file → raw.signals: one file's rows as text, its file row, or its quarantine record."""
+"""Landed files → raw.signals: each file's rows as text, its file row, or its quarantine record;
+a run's files are written together, in one transaction."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,12 +16,13 @@ from batch_platform.defs.signals.logic.signal_partitions import (
     assign_partition_ids,
     migrate_partition_ids,
 )
-from batch_platform.defs.signals.logic.signal_stage import create_stage, drop_stage
+from batch_platform.defs.signals.logic.signal_stage import create_stage, drop_stage, drop_tables
 from batch_platform.lib.landing import LandedFileError, open_landed_file
 from batch_platform.lib.sql_files import SqlFolder
-from batch_platform.lib.warehouse import atomically, write_partition
+from batch_platform.lib.warehouse import atomically, stage_rows, write_partition
 
 load_sql = SqlFolder.of_domain(__file__)
+RUN_STAGE = "run_raw_stage"
 
 
 @dataclass(frozen=True)
@@ -35,19 +38,80 @@ class FileLoad:
     rows_read_again: int = 0
 
 
+@dataclass(frozen=True)
+class FileToLoad:
+    path: Path
+    partition_key: str
+    source_file: str
+
+
 def load_signal_file(
     con: duckdb.DuckDBPyConnection, path: Path, partition_key: str, source_file: str
 ) -> FileLoad:
-    """Replace the raw partition of one file; an unreadable file is quarantined whole.
+    """Replace the raw partition of one file; an unreadable file is quarantined whole."""
+    return load_signal_files(con, [FileToLoad(path, partition_key, source_file)])[0]
 
-    The three raw tables (and the file's partition id, when it is new) change in one
-    transaction, so they always describe the same load.
+
+def load_signal_files(
+    con: duckdb.DuckDBPyConnection,
+    files: Sequence[FileToLoad],
+    on_staged: Callable[[int, FileLoad], None] | None = None,
+) -> list[FileLoad]:
+    """Replace the raw partitions of ``files`` (a run's files, in landing order); an unreadable
+    file is quarantined whole, the others go on.
+
+    Each file is read into ``signal_stage`` in turn (``on_staged(number, load)`` after each, for
+    progress); the three raw tables and the new files' partition ids then change in one
+    transaction, so they always describe the same loads and a failed run leaves nothing half
+    written. One file's rows are written straight from its stage; several files' rows are
+    gathered first, so the lake takes one commit for the run instead of one per file.
     """
+    migrate_partition_ids(con)
+    loads: list[FileLoad] = []
+    single = len(files) == 1
+    if not single:
+        _create_run_stage(con)
+    try:
+        for number, file in enumerate(files):
+            loads.append(_stage_file(con, file))
+            if single:
+                con.execute(
+                    f"CREATE OR REPLACE TEMP VIEW {RUN_STAGE} AS "
+                    "SELECT 0 AS file_number, * FROM signal_stage"
+                )
+            else:
+                con.execute(
+                    f"INSERT INTO temp.main.{RUN_STAGE} BY NAME "
+                    "SELECT $file_number AS file_number, * FROM signal_stage",
+                    {"file_number": number},
+                )
+                drop_stage(con)
+            if on_staged:
+                on_staged(number + 1, loads[-1])
+        stage_rows(con, "run_signal_files", _file_rows(loads))
+        atomically(con, lambda: _write_raw_partitions(con, loads))
+    finally:
+        if single:
+            con.execute(f"DROP VIEW IF EXISTS temp.main.{RUN_STAGE}")
+        else:
+            drop_tables(con, RUN_STAGE)
+        drop_tables(con, "run_signal_files")
+        drop_stage(con)
+    return loads
+
+
+def _create_run_stage(con: duckdb.DuckDBPyConnection) -> None:
+    create_stage(con, RUN_STAGE)
+    con.execute(f"ALTER TABLE temp.main.{RUN_STAGE} ADD COLUMN file_number INTEGER")
+
+
+def _stage_file(con: duckdb.DuckDBPyConnection, file: FileToLoad) -> FileLoad:
+    """``file`` read into ``signal_stage`` (an empty one when it is unreadable)."""
     reason: str | None = None
     staged: StagedFile | None = None
     size, mtime = 0, 0.0
     try:
-        with open_landed_file(path) as opened:
+        with open_landed_file(file.path) as opened:
             size, mtime = opened.size, opened.mtime
             staged = stage_signal_file(con, opened.path, opened.name)
     except FileRejected as rejected:
@@ -56,56 +120,57 @@ def load_signal_file(
         reason = str(error)
     if staged is None:
         create_stage(con)
-    modified_at = dt.datetime.fromtimestamp(mtime, dt.UTC).replace(tzinfo=None)
-    load = FileLoad(
-        partition_key=partition_key,
-        source_file=source_file,
+    return FileLoad(
+        partition_key=file.partition_key,
+        source_file=file.source_file,
         size_bytes=size,
-        modified_at=modified_at,
+        modified_at=dt.datetime.fromtimestamp(mtime, dt.UTC).replace(tzinfo=None),
         data_rows=staged.data_rows if staged else 0,
         file_format=staged.file_format if staged else None,
         quarantine_reason=reason,
         used_fallback=staged.used_fallback if staged else False,
         rows_read_again=staged.rows_read_again if staged else 0,
     )
-    where = {"partition_key": partition_key}
-    file_params = {"partition_key": partition_key, "source_file": source_file}
-    described = file_params | {"size_bytes": load.size_bytes, "modified_at": modified_at}
-    migrate_partition_ids(con)
 
-    def write_raw_partition() -> None:
-        # The file's partition id (a new file gets the next one) commits with its rows.
-        partition_id = assign_partition_ids(con, [partition_key]).ids[partition_key]
-        write_partition(
-            con,
-            "raw.signals",
-            {"partition_id": partition_id} | where,
-            load_sql("select_raw_signals"),
-            file_params | {"partition_id": partition_id},
-            in_transaction=True,
-        )
-        write_partition(
-            con,
-            "raw.signal_files",
-            where,
-            load_sql("select_raw_signal_files"),
-            described
-            | {
-                "file_format": load.file_format,
-                "data_rows": load.data_rows,
-                "status": "quarantined" if reason else "loaded",
-            },
-            in_transaction=True,
-        )
-        write_partition(
-            con,
-            "quarantine.signal_files",
-            where,
-            load_sql("select_quarantined_files"),
-            described | {"reason": reason},
-            in_transaction=True,
-        )
 
-    atomically(con, write_raw_partition)
-    drop_stage(con)
-    return load
+def _file_rows(loads: list[FileLoad]):
+    """The run's files as an Arrow table typed like raw.signal_files (a column of only nulls
+    would otherwise have no type)."""
+    import pyarrow as pa
+
+    return pa.table(
+        {
+            "partition_key": pa.array([load.partition_key for load in loads], pa.string()),
+            "source_file": pa.array([load.source_file for load in loads], pa.string()),
+            "file_format": pa.array([load.file_format for load in loads], pa.string()),
+            "size_bytes": pa.array([load.size_bytes for load in loads], pa.int64()),
+            "modified_at": pa.array([load.modified_at for load in loads], pa.timestamp("us")),
+            "data_rows": pa.array([load.data_rows for load in loads], pa.int64()),
+            "reason": pa.array([load.quarantine_reason for load in loads], pa.string()),
+        }
+    )
+
+
+def _write_raw_partitions(con: duckdb.DuckDBPyConnection, loads: list[FileLoad]) -> None:
+    """Within ``atomically``: the files' partition ids (a new file gets the next one, committed
+    with its rows), their rows, file rows and quarantine records."""
+    keys = [load.partition_key for load in loads]
+    ids = assign_partition_ids(con, keys).ids
+    partition_ids = [ids[key] for key in keys]
+    write_partition(
+        con,
+        "raw.signals",
+        {"partition_id": partition_ids},
+        load_sql("select_run_raw_signals"),
+        {
+            "partition_keys": keys,
+            "partition_ids": partition_ids,
+            "source_files": [load.source_file for load in loads],
+        },
+        in_transaction=True,
+    )
+    for table, select in (
+        ("raw.signal_files", "select_run_signal_files"),
+        ("quarantine.signal_files", "select_run_quarantined_files"),
+    ):
+        write_partition(con, table, {"partition_key": keys}, load_sql(select), in_transaction=True)

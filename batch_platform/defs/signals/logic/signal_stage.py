@@ -14,8 +14,10 @@ BATCH_ROWS = 50_000
 
 
 def drop_tables(con: duckdb.DuckDBPyConnection, *tables: str) -> None:
+    """Drop temp tables. Named in full (``temp.main.…``): a bare name that is not there is also
+    looked for in the lake, a query of its catalog for each (about 5 ms against 0.1 ms)."""
     for table in tables:
-        con.execute(f"DROP TABLE IF EXISTS {table}")
+        con.execute(f"DROP TABLE IF EXISTS temp.main.{table}")
 
 
 def create_stage(con: duckdb.DuckDBPyConnection, table: str = "signal_stage") -> None:
@@ -32,12 +34,10 @@ def create_stage(con: duckdb.DuckDBPyConnection, table: str = "signal_stage") ->
 
 def drop_stage(con: duckdb.DuckDBPyConnection) -> None:
     """Drop ``signal_stage`` (a table or a view) and what a view over it reads."""
-    kind = con.execute(
-        "SELECT table_type FROM information_schema.tables WHERE table_name = 'signal_stage' "
-        "AND table_catalog = 'temp'"
-    ).fetchall()
-    if kind:
-        con.execute(f"DROP {'VIEW' if kind[0][0] == 'VIEW' else 'TABLE'} signal_stage")
+    try:
+        con.execute("DROP TABLE IF EXISTS temp.main.signal_stage")
+    except duckdb.CatalogException:  # "is of type View": a reader staged a view
+        con.execute("DROP VIEW temp.main.signal_stage")
     drop_tables(con, "csv_read", "csv_read_kept", "csv_rejected")
 
 
