@@ -44,17 +44,22 @@ INSERT INTO content.pages VALUES ($batch, $url, NULL, $line, 'html', $title, 'en
 CHUNK = "INSERT INTO content.chunks VALUES ($batch, $url, $n, 0, length($text), $text, md5($text))"
 
 
-def make_search_lake(path: Path, batch: str = "docs.txt-1") -> Path:
-    """Write the pages of ``batch``, embed them and build the index; returns the index path."""
+def make_search_lake(
+    path: Path, batch: str = "docs.txt-1", pages: dict[str, tuple[str, list[str]]] | None = None
+) -> Path:
+    """Write the pages of ``batch`` (``PAGES`` and a near duplicate, unless ``pages`` are given:
+    URL → title and chunks), embed them and build the index; returns the index path."""
     con = connect(path)
 
     def write() -> None:
-        pages = [
-            (url, title, chunks, "unique", None, None) for url, (title, chunks) in PAGES.items()
+        rows = [
+            (url, title, chunks, "unique", None, None)
+            for url, (title, chunks) in (pages or PAGES).items()
         ]
-        title, chunks = PAGES["https://docs.example/json"]
-        pages.append((NEAR, title, chunks, "near_duplicate", batch, "https://docs.example/json"))
-        for line, (url, title, chunks, status, of_batch, of_url) in enumerate(pages, start=1):
+        if pages is None:
+            title, chunks = PAGES["https://docs.example/json"]
+            rows.append((NEAR, title, chunks, "near_duplicate", batch, "https://docs.example/json"))
+        for line, (url, title, chunks, status, of_batch, of_url) in enumerate(rows, start=1):
             con.execute(
                 PAGE,
                 {"batch": batch, "url": url, "line": line, "title": title,

@@ -4,9 +4,10 @@ built here: from each page, one sentence of its body (in a ``<p>``) that appears
 page is taken out of the page before it is served, and becomes a query
 whose answer is that page. The sentence is in no indexed text, so a hit means the search found
 the page from its context. recall@10 of BM25, vector and hybrid search are printed
-(docs/search.md has them). Hybrid must be no worse than either alone. Issue 20 asks for hybrid
-recall@10 of at least 0.8; measured here it is 0.766 (BM25 0.764, vector 0.617, 488 queries),
-so the test holds the line at 0.75 and docs/search.md says the target is not met."""
+(docs/search.md has them). Hybrid must reach issue 20's target of 0.8 and be no worse than
+either alone; measured here it is 0.826 (BM25 0.820, vector 0.707, 488 queries). The same
+search on query sets drawn with other seeds (21, 22) gives 0.799 and 0.801: the target holds
+on this set with a margin of 13 queries, and is at the edge on others (docs/search.md)."""
 
 import html
 import os
@@ -37,7 +38,7 @@ from batch_platform.lib.keys import partition_key_for
 
 pytestmark = pytest.mark.xdist_group("content_search_recall")
 K = 10
-HYBRID_FLOOR = 0.75  # measured 0.766; issue 20's target of 0.8 is not reached (see the docstring)
+HYBRID_FLOOR = 0.8  # issue 20's target; measured 0.826 (see the docstring)
 # A paragraph of the body and its sentences, as HTML: a sentence keeps its inline markup (code,
 # links, emphasis), which must open and close inside it, so that it can be cut out of the page.
 PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.DOTALL)

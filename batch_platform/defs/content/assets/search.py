@@ -59,7 +59,10 @@ INDEX_COLUMNS = dg.TableSchema(
         ),
         dg.TableColumn("title", "varchar", description="the page's title (BM25 field)"),
         dg.TableColumn("text", "varchar", description="the chunk's text (BM25 field)"),
-        dg.TableColumn("embedding", "float[]", description="unit vector of the index's model"),
+        dg.TableColumn(
+            "embedding", "float[]", description="unit vector of the index's model (whitened "
+            "for a static model: index_info.whitened)"
+        ),
     ]
 )  # fmt: skip
 
@@ -118,16 +121,22 @@ def content_search_index(
     context: dg.AssetExecutionContext, duckdb: WarehouseResource, embeddings: EmbeddingsResource
 ):
     """The hybrid search index of every batch: BM25 (DuckDB full-text search) over chunk title
-    and text, and each chunk's vector, in one DuckDB file, ``<warehouse>/search/
-    content_index.duckdb``. A lake table cannot hold these indexes, so the file is a derived
-    artifact: rebuilt from the lake by each batch's run (the batch's chunks merged with every
-    other batch's), written under a temporary name and renamed over the old one, and safe to
-    delete (the next run writes it again). Search it with ``batch-platform search`` or
-    ``GET /v1/search``."""
+    and text, and each chunk's vector (a static model's whitened), in one DuckDB file,
+    ``<warehouse>/search/content_index.duckdb``. A lake table cannot hold these indexes, so the
+    file is a derived artifact: rebuilt from the lake by each batch's run (the batch's chunks
+    merged with every other batch's), written under a temporary name and renamed over the old
+    one, and safe to delete (the next run writes it again). Search it with
+    ``batch-platform search`` or ``GET /v1/search``."""
     embedder = embeddings.embedder()
     path = index_path(duckdb.path)
     with duckdb.get_connection() as con:
-        stats = build_index(con, path, embedder.model, _dimensions(con, embedder))
+        stats = build_index(
+            con,
+            path,
+            embedder.model,
+            _dimensions(con, embedder),
+            whiten=embedder.search_whitened,
+        )
         context.log.info(
             f"search index: {stats.chunks} chunks of {stats.pages} pages in {stats.batches} "
             f"batches, {stats.bytes:,} bytes, built in {stats.seconds} s"
@@ -141,6 +150,7 @@ def content_search_index(
                 "chunks_without_vector": stats.without_vector,
                 "model": stats.model,
                 "dimensions": stats.dimensions,
+                "whitened": stats.whitened,
                 "bytes": stats.bytes,
                 "build_seconds": stats.seconds,
             }

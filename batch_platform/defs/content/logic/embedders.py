@@ -12,7 +12,10 @@ Two kinds, chosen by the environment at run time:
   a client-side request rate, over the guarded HTTP client (the endpoint's address must be public
   or in $BATCH_PLATFORM_EMBEDDINGS_ALLOWED_NETWORKS).
 
-Every vector is L2-normalised, so cosine similarity is an inner product.
+Every vector is L2-normalised, so cosine similarity is an inner product. The static model's
+vectors are searched whitened (``search_whitened``): the search index learns the whitening from
+the vectors it holds (``logic/whitening.py``); an endpoint's model, trained for cosine
+similarity, is searched as it answers.
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ class EmbeddingError(RuntimeError):
 class Embedder(Protocol):
     model: str  # the model version stored with each vector: a change re-embeds
     dimensions: int
+    search_whitened: bool  # the index whitens these vectors (averaged token vectors)
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """One unit-length float32 row per text."""
@@ -124,6 +128,7 @@ class StaticEmbedder:
     """WordLlama's bundled token embeddings, mean-pooled (see the module's docstring)."""
 
     dimensions = STATIC_DIMENSIONS
+    search_whitened = True
 
     def __init__(self) -> None:
         import scipy.sparse
@@ -188,6 +193,8 @@ def static_embedder() -> StaticEmbedder:
 class HttpEmbedder:
     """``POST <url>/embeddings`` with ``{"model", "input": [...], "dimensions"?}``, a batch of
     ``batch_size`` texts a request; vectors are taken by their ``index``."""
+
+    search_whitened = False
 
     def __init__(self, settings: EmbeddingSettings) -> None:
         assert settings.url and settings.model

@@ -12,6 +12,7 @@ index to build, and a ``--batch`` filter cannot make it miss results.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -20,7 +21,7 @@ import numpy as np
 import pyarrow as pa
 
 from batch_platform.defs.content.logic.embedders import Embedder
-from batch_platform.defs.content.logic.search_index import open_index_database
+from batch_platform.defs.content.logic.search_index import load_whitening, open_index_database
 from batch_platform.lib.sql_files import SqlFolder
 
 load_sql = SqlFolder.of_domain(__file__)
@@ -31,6 +32,12 @@ MODES = ("hybrid", "bm25", "vector")
 # against BM25 0.754); k = 10 with BM25 weighing 0.7 keeps hybrid at least as good as either.
 RRF_K = 10
 RRF_WEIGHTS = {"bm25": 0.7, "vector": 0.3}
+# A page cut into many chunks has many draws at a query: its best chunk scores higher by chance
+# alone (the expected best of n draws grows with n), so long pages crowded the results whatever
+# the query. A page's score is its best chunk's, less this many spreads of the candidates' scores
+# per unit of ln(the page's chunks). Measured on the recall test's 530 pages: BM25 0.791 → 0.818
+# and hybrid 0.799 → 0.824 at 0.5; any value from 0.3 to 0.8 gives 0.81 to 0.83.
+PAGE_LENGTH_PRIOR = 0.5
 # Chunks each ranking reads: enough for k pages after collapsing.
 CANDIDATES_PER_RESULT = 10
 MIN_CANDIDATES = 100
@@ -94,15 +101,26 @@ class _Ranked:
         )
 
 
-def _collapse(ranked: list[tuple[int, float]], page_of: list[str]) -> dict[str, _Page]:
+def _collapse(
+    ranked: list[tuple[int, float]], page_of: list[str], page_length: dict[str, int]
+) -> dict[str, _Page]:
+    """The pages of a ranking's candidate chunks, best first: a page's score is its best chunk's
+    less ``PAGE_LENGTH_PRIOR`` × the spread of the candidates' scores × ln(the page's chunks)."""
     pages: dict[str, _Page] = {}
     for chunk_id, score in ranked:
         page = page_of[chunk_id]
         if page in pages:
             pages[page].chunks += 1
         else:
-            pages[page] = _Page(chunk_id, score, len(pages) + 1)
-    return pages
+            pages[page] = _Page(chunk_id, score, 0)
+    spread = float(np.std([score for _, score in ranked])) if ranked else 0.0
+    for page, hit in pages.items():
+        hit.score -= PAGE_LENGTH_PRIOR * spread * math.log(page_length.get(page, 1))
+    # sorted() is stable: pages of equal score keep the order their best chunks had.
+    ordered = sorted(pages.items(), key=lambda item: -item[1].score)
+    for rank, (_, hit) in enumerate(ordered, start=1):
+        hit.rank = rank
+    return dict(ordered)
 
 
 class SearchIndex:
@@ -125,6 +143,8 @@ class SearchIndex:
         self._vectors: np.ndarray | None = None
         self._ids: np.ndarray | None = None
         self._page_of: list[str] | None = None
+        self._page_length: dict[str, int] | None = None
+        self._whitening = load_whitening(self._con, self.dimensions)
 
     def close(self) -> None:
         self._con.close()
@@ -146,7 +166,8 @@ class SearchIndex:
                 f"{self._embedder.model}: run the content batches again to re-embed, or search "
                 "with --mode bm25"
             )
-        return self._embedder.embed(queries)
+        vectors = self._embedder.embed(queries)
+        return self._whitening.apply(vectors) if self._whitening else vectors
 
     def bm25(
         self, queries: list[str], limit: int, batch: str | None
@@ -233,11 +254,13 @@ class SearchIndex:
         vector = (
             self.vector(asked, limit, batch) if wants & {"hybrid", "vector"} and asked else none
         )
-        page_of = self._page_urls()
+        page_of, length = self._page_urls(), self._page_lengths()
         ranked = iter(
             [
                 {
-                    mode: self._ranked(mode, _collapse(b, page_of), _collapse(v, page_of), k)
+                    mode: self._ranked(
+                        mode, _collapse(b, page_of, length), _collapse(v, page_of, length), k
+                    )
                     for mode in modes
                 }
                 for b, v in zip(bm25, vector, strict=True)
@@ -258,6 +281,17 @@ class SearchIndex:
             rows = self._con.execute("SELECT page_url FROM chunks ORDER BY id").fetchall()
             self._page_of = [row[0] for row in rows]
         return self._page_of
+
+    def _page_lengths(self) -> dict[str, int]:
+        """Each page's length in chunks (its longest copy), read once per open index."""
+        if self._page_length is None:
+            self._page_length = dict(
+                self._con.execute(
+                    "SELECT page_url, max(chunks) FROM (SELECT page_url, partition_key, url, "
+                    "count(*) AS chunks FROM chunks GROUP BY ALL) GROUP BY page_url"
+                ).fetchall()
+            )
+        return self._page_length
 
     @staticmethod
     def _ranked(

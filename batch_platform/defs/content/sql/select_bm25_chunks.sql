@@ -1,9 +1,13 @@
 -- Read from the search index file, not the lake: for each query of search_queries (qid, query),
 -- registered by the caller, the chunks that match it best by BM25: the sum of the weights of
--- the query's (stemmed, stop-word-free) terms in each chunk, from bm25_postings.
+-- the query's terms in each chunk, from bm25_postings. A query's words go through what the
+-- index did to the text: tokenized, stop words dropped, then stemmed. (DuckDB's match_bm25
+-- stems without dropping stop words, so a stop word could match the stem of a rare word:
+-- "in" the stem of "ins", "and" of "ands", with the weight of a rare term.)
 WITH tokens AS (
-    SELECT DISTINCT qid, stem(unnest(fts_main_chunks.tokenize(query)), 'porter') AS term
-    FROM search_queries
+    SELECT DISTINCT qid, stem(word, 'porter') AS term
+    FROM (SELECT qid, unnest(fts_main_chunks.tokenize(query)) AS word FROM search_queries)
+    WHERE word NOT IN (SELECT sw FROM fts_main_chunks.stopwords)
 ),
 query_terms AS (
     SELECT tokens.qid, dict.termid FROM fts_main_chunks.dict AS dict JOIN tokens USING (term)
