@@ -21,6 +21,7 @@ import re
 import shutil
 import time
 from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pyarrow as pa
@@ -34,6 +35,20 @@ def read_segments(paths: list[Path], columns: list[str] | None = None) -> Iterat
     """The rows of each segment of ``paths``, in order, one segment in memory at a time."""
     for path in paths:
         yield pq.read_table(path, columns=columns)
+
+
+@contextmanager
+def readable_paths(paths: list[Path]) -> Iterator[list[str]]:
+    """The segments as paths DuckDB's readers take literally: each open file's
+    ``/proc/self/fd`` path, since DuckDB expands ``*``, ``?`` and ``[`` in a path (the warehouse
+    directory is the user's to name) as a glob. Valid while the block runs."""
+    with ExitStack() as stack:
+        descriptors = []
+        for path in paths:
+            fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+            stack.callback(os.close, fd)
+            descriptors.append(fd)
+        yield [f"/proc/self/fd/{fd}" for fd in descriptors]
 
 
 def partition_dir_name(partition_key: str) -> str:

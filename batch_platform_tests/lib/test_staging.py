@@ -43,3 +43,25 @@ def test_hostile_partition_keys_become_hashed_names_inside_the_root(tmp_path, ke
 def test_distinct_keys_get_distinct_directories():
     assert partition_dir_name("a/b") != partition_dir_name("a_b")
     assert partition_dir_name("2026-11-01") == "2026-11-01"
+
+
+def test_segments_under_a_directory_named_like_a_glob_are_read_as_themselves(tmp_path):
+    """DuckDB expands ``*``, ``?`` and ``[`` in a path: the warehouse directory is the user's to
+    name, so segments reach DuckDB as their open files' paths."""
+    import duckdb
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from batch_platform.lib.staging import readable_paths
+
+    folder = tmp_path / "lake [1]*?"
+    folder.mkdir()
+    (tmp_path / "lake 1").mkdir()  # what the pattern "[1]" would match instead
+    segments = []
+    for number in range(3):
+        segments.append(folder / f"{number}.parquet")
+        pq.write_table(pa.table({"n": [number, number]}), segments[-1])
+    pq.write_table(pa.table({"n": [99]}), tmp_path / "lake 1" / "0.parquet")
+    with readable_paths(segments) as readable:
+        rows = duckdb.execute("SELECT n FROM read_parquet($paths) ORDER BY n", {"paths": readable})
+        assert rows.fetchall() == [(0,), (0,), (1,), (1,), (2,), (2,)]

@@ -3,18 +3,20 @@ step staged as files, and reading what is done or can be served from staging. No
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
-from batch_platform.defs.content.logic.fetch_staging import SEGMENT_KIND, fetched_urls
+from batch_platform.defs.content.logic.fetch_staging import SEGMENT_KIND
 from batch_platform.defs.content.logic.reasons import short_reason
 from batch_platform.defs.content.logic.urls import UrlList, metadata_json
 from batch_platform.lib.sql_files import SqlFolder
-from batch_platform.lib.staging import StagingArea, read_segments
+from batch_platform.lib.staging import StagingArea, readable_paths
 from batch_platform.lib.warehouse import atomically, write_partition
 from batch_platform.lib.warehouse_rows import staged, typed_rows, warehouse_schema
 
@@ -76,25 +78,32 @@ def _register_batch(
     con.execute(load_sql("requeue_batch_items"), key)
 
 
-def _record_segment(con: duckdb.DuckDBPyConnection, partition_key: str, segment: pa.Table) -> None:
-    """Within the caller's transaction: one staged segment's responses and item states."""
+def _staged_results(con: duckdb.DuckDBPyConnection, segments: list[str]) -> pa.Table:
+    """Every result of the segments (``readable_paths``), without its body
+    (``select_staged_results``)."""
+    return con.execute(
+        load_sql("select_staged_results"), {"segments": segments}
+    ).fetch_arrow_table()
+
+
+def _record_results(
+    con: duckdb.DuckDBPyConnection, partition_key: str, segments: list[str], results: pa.Table
+) -> None:
+    """Within the caller's transaction, with ``results`` staged as ``staged_results``: every
+    segment's responses and item states, in one statement each (the bodies go from the segment
+    files into the lake without passing through Python). A URL's latest success replaces the
+    batch's staging row of it; its latest result sets its state."""
     key = {"partition_key": partition_key}
-    # A response fetched by the run, or copied from another batch's staging, replaces the
-    # batch's staging row of that URL; the states then follow.
-    copied = segment.filter(segment.column("from_cache")).column("url").to_pylist()
-    con.register("finished", segment)
-    try:
-        write_partition(
-            con,
-            "content.raw_responses",
-            key | {"url": fetched_urls(segment) + copied},
-            load_sql("select_staged_responses"),
-            key,
-            in_transaction=True,
-        )
-        con.execute(load_sql("update_finished_items"), key)
-    finally:
-        con.unregister("finished")
+    responded = pc.unique(results.filter(results.column("latest_success")).column("url"))
+    write_partition(
+        con,
+        "content.raw_responses",
+        key | {"url": responded.to_pylist()},
+        load_sql("select_staged_responses"),
+        key | {"segments": segments},
+        in_transaction=True,
+    )
+    con.execute(load_sql("update_finished_items"), key)
 
 
 @dataclass
@@ -120,22 +129,45 @@ def write_batch(
     staging.discard_partials()
     segments = staging.segments(SEGMENT_KIND)
     items, rejects = _batch_rows(con, listed)
+    with readable_paths(segments) as readable:
+        outcome = _write_batch(
+            con, partition_key, source_file, listed, run_id, (items, rejects), segments, readable
+        )
+    staging.remove(segments)
+    return outcome
+
+
+def _write_batch(
+    con: duckdb.DuckDBPyConnection,
+    partition_key: str,
+    source_file: str,
+    listed: UrlList,
+    run_id: str,
+    rows: tuple[pa.Table, pa.Table],
+    segments: list[Path],
+    readable: list[str],
+) -> BatchWrite:
+    """``write_batch`` with the segments open (``readable``: their paths for DuckDB)."""
+    items, rejects = rows
+    results = _staged_results(con, readable) if readable else None
 
     def write() -> BatchWrite:
         done = BatchWrite(segments=segments)
         _register_batch(con, partition_key, source_file, listed)
-        for segment in read_segments(segments):
-            _record_segment(con, partition_key, segment)
-            done.results += segment.num_rows
+        if results is not None:
+            _record_results(con, partition_key, readable, results)
+            done.results = results.num_rows
         params = {"partition_key": partition_key, "run_id": run_id, "reason": LIST_CHANGED_REASON}
         row = con.execute(load_sql("cancel_batch_items"), params).fetchone()
         done.canceled = int(row[0]) if row else 0
         return done
 
-    with staged(con, "listed", items), staged(con, "rejects", rejects):
-        outcome = atomically(con, write)
-    staging.remove(segments)
-    return outcome
+    with (
+        staged(con, "listed", items),
+        staged(con, "rejects", rejects),
+        staged(con, "staged_results", results) if results is not None else nullcontext(),
+    ):
+        return atomically(con, write)
 
 
 def done_in_warehouse(con: duckdb.DuckDBPyConnection, partition_key: str) -> set[str]:

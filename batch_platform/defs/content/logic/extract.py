@@ -9,7 +9,6 @@ import re
 from dataclasses import dataclass
 
 from batch_platform.defs.content.logic.main_text import main_text
-from batch_platform.defs.content.logic.url_fetcher import media_type
 
 _TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 _HTML_LANG = re.compile(
@@ -27,6 +26,10 @@ class Extracted:
     language: str | None
     text: str
     extractor: str | None = None  # for HTML: main_content, landmarks or trafilatura
+
+
+def media_type(content_type: str | None) -> str:
+    return (content_type or "").split(";")[0].strip().lower()
 
 
 # Codecs Python knows that are no character set of a web page: idna raises on ordinary text,

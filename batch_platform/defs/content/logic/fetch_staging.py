@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from batch_platform.defs.content.logic.reasons import short_reason
 from batch_platform.defs.content.logic.url_fetcher import UrlFetchResult
@@ -156,11 +155,3 @@ def staged_states(staging: StagingArea) -> dict[str, str]:
 
 def done_urls(states: dict[str, str]) -> set[str]:
     return {url for url, state in states.items() if state in DONE_STATES}
-
-
-def fetched_urls(segment: pa.Table) -> list[str]:
-    """URLs of a segment whose response this run fetched (not served from staging)."""
-    fetched = pc.and_(
-        pc.equal(segment.column("state"), "succeeded"), pc.invert(segment.column("from_cache"))
-    )
-    return segment.filter(fetched).column("url").to_pylist()

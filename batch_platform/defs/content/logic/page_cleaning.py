@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from batch_platform.defs.content.logic.chunking import chunk_text
-from batch_platform.defs.content.logic.dedup import content_hash, simhash
+from batch_platform.defs.content.logic.dedup import fingerprints
 from batch_platform.defs.content.logic.extract import Extracted, extract
 from batch_platform.defs.content.logic.reasons import short_reason
 
@@ -68,6 +68,7 @@ def unreadable_page(row: tuple, now: datetime, error: str) -> CleanedPage:
 def _page_row(row: tuple, now: datetime, found: Extracted, metadata: str | None) -> dict:
     url, final_url, line = row[:3]
     failed = found.kind == "unreadable"
+    content_hash, simhash = fingerprints(found.text)
     return {
         "url": url,
         "final_url": final_url,
@@ -77,8 +78,8 @@ def _page_row(row: tuple, now: datetime, found: Extracted, metadata: str | None)
         "language": found.language,
         "text": found.text,
         "characters": len(found.text),
-        "content_hash": content_hash(found.text),
-        "simhash": simhash(found.text),
+        "content_hash": content_hash,
+        "simhash": simhash,
         "dup_status": "failed" if failed else "unique" if found.text else "empty",
         "duplicate_of_batch": None,
         "duplicate_of_url": None,

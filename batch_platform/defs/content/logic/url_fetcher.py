@@ -26,6 +26,7 @@ from batch_platform.defs.content.logic.bounded_decoding import (
     DecodedTooLarge,
     UnsupportedEncoding,
 )
+from batch_platform.defs.content.logic.extract import media_type
 from batch_platform.defs.content.logic.reasons import short_reason
 from batch_platform.lib.http_retry import RetryPolicy, send_with_retries_async
 from batch_platform.lib.network_guard import (
@@ -132,10 +133,6 @@ def host_of(url: str | httpx.URL) -> str:
     (lower case, IDNA-encoded, no default port), so a URL and a redirect to it share one key."""
     parsed = url if isinstance(url, httpx.URL) else httpx.URL(url)
     return parsed.netloc.decode("ascii")
-
-
-def media_type(content_type: str | None) -> str:
-    return (content_type or "").split(";")[0].strip().lower()
 
 
 class Fetcher:

@@ -1,7 +1,8 @@
--- Record the items of one staged segment (registered as "finished").
+-- Record each URL's latest staged result (temp table staged_results), adding up the attempts of
+-- every result staged for it.
 UPDATE content.batch_items AS i
 SET state = f.state,
-    attempts = i.attempts + f.attempts,
+    attempts = i.attempts + f.url_attempts,
     http_status = f.http_status,
     error = f.error,
     final_url = f.final_url,
@@ -12,5 +13,5 @@ SET state = f.state,
     finished_at = f.finished_at,
     fetch_seconds = f.fetch_seconds,
     run_id = f.run_id
-FROM finished AS f
-WHERE i.partition_key = $partition_key AND i.url = f.url
+FROM staged_results AS f
+WHERE i.partition_key = $partition_key AND i.url = f.url AND f.latest

@@ -1,12 +1,14 @@
-"""Sentence boundaries: the fast pattern finds exactly the spans of the plain definition (a
+"""Sentence boundaries: the array operations find exactly the spans of the plain definition (a
 sentence ends at . ! ? before whitespace, optionally after one closing quote or bracket, or at
 line breaks), written here with look-behinds as the reference."""
 
+import random
 import re
+import sys
 
 import pytest
 
-from batch_platform.defs.content.logic.chunking import sentence_spans
+from batch_platform.defs.content.logic.chunking import _LAST_SPACE, sentence_spans
 from batch_platform.defs.content.logic.local_site import article_text
 
 _REFERENCE = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"')\]]))\s+|\n+")
@@ -48,3 +50,16 @@ def reference_spans(text: str) -> list[tuple[int, int]]:
 )
 def test_sentence_spans_match_the_plain_definition(text):
     assert sentence_spans(text) == reference_spans(text)
+
+
+def test_random_texts_split_as_the_plain_definition_says():
+    """Array operations find the boundaries: random mixes of the characters that matter."""
+    pieces = [*"ab .!?\"')]\n\t\r\u00a0\u2003\u3000\u0085é😀", "  ", "\n\n", ". ", '." ', "word "]
+    rng = random.Random(17)
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 120)))
+        assert sentence_spans(text) == reference_spans(text), repr(text)
+
+
+def test_no_whitespace_lies_beyond_the_boundary_table():
+    assert not [c for c in range(_LAST_SPACE + 1, sys.maxunicode + 1) if chr(c).isspace()]
