@@ -130,8 +130,28 @@ def pytest_configure(config: pytest.Config) -> None:
         lower_worker_priority()
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Modules that keep to one worker (``xdist_group``: a `dg dev`, a corpus served once) run
     first, the many short tests after them: with ``--dist loadgroup`` the short ones then fill
     the workers' ends instead of one worker finishing a long module alone."""
+    if hasattr(config, "workerinput") and config.getvalue("loadgroup"):
+        _name_xdist_groups(items)
     items.sort(key=lambda item: item.get_closest_marker("xdist_group") is None)
+
+
+def _name_xdist_groups(items: list[pytest.Item]) -> None:
+    """What pytest-xdist 3.8 means to do for ``--dist loadgroup``: a test's id ends in
+    ``@<group>``, by which the scheduler keeps a group on one worker. Its own hook sets
+    ``item._nodeid``, which pytest 9 no longer reads (an item's id is ``item._id``), so every
+    group was spread over the workers: a module's `dg dev` started on each of them, and a test
+    could run on a server that the module's earlier tests had never prepared."""
+    from _pytest.nodeid import coerce_node_id
+
+    for item in items:
+        names = {
+            str(mark.args[0] if mark.args else mark.kwargs.get("name", "default"))
+            for mark in item.iter_markers("xdist_group")
+        }
+        suffix = "@" + "_".join(sorted(names))
+        if names and not item.nodeid.endswith(suffix):
+            item._id = coerce_node_id(item.nodeid + suffix)
