@@ -25,6 +25,7 @@ from batch_platform.lib.sql_files import SqlFolder
 from batch_platform.lib.warehouse import atomically, scalar, stage_rows, write_partition
 
 load_sql = SqlFolder.of_domain(__file__)
+SCRATCH = "raw_load_scratch"
 
 
 @dataclass(frozen=True)
@@ -74,14 +75,20 @@ def load_signal_files(
     one per file.
     """
     migrate_partition_ids(con)
-    run_stage = f"memory.main.run_raw_stage_{uuid.uuid4().hex[:12]}"
     single = len(files) == 1
+    # One file: a view of its stage on this connection. Several: a table the reading cursors
+    # share, in an in-memory database of the process's DuckDB (not the lake, nor a DuckDB file
+    # a caller may have connected to).
+    if not single:
+        con.execute(f"ATTACH IF NOT EXISTS ':memory:' AS {SCRATCH}")
+    name = f"run_raw_stage_{uuid.uuid4().hex[:12]}"
+    run_stage = f"temp.main.{name}" if single else f"{SCRATCH}.main.{name}"
     loads: list[FileLoad] = []
     try:
         if single:
             loads.append(_stage_file(con, files[0]))
             con.execute(
-                f"CREATE VIEW {run_stage} AS SELECT 0 AS file_number, * FROM temp.main.signal_stage"
+                f"CREATE TEMP VIEW {name} AS SELECT 0 AS file_number, * FROM temp.main.signal_stage"
             )
             if on_staged:
                 on_staged(1, loads[0])

@@ -114,5 +114,24 @@ def test_a_failed_write_leaves_none_of_the_runs_partitions(tmp_path, landed, mon
         assert raw_tables(con) == before
         # Nothing of the failed run is left in the process's database.
         assert not con.execute(
-            "SELECT table_name FROM duckdb_tables() WHERE database_name IN ('memory', 'temp')"
+            "SELECT table_name FROM duckdb_tables() "
+            "WHERE database_name IN ('memory', 'temp', 'raw_load_scratch')"
         ).fetchall()
+
+
+@pytest.mark.parametrize("count", [1, 3])
+def test_files_load_into_a_plain_duckdb_file_too(tmp_path, landed, count):
+    """The benchmarks compare the lake with a DuckDB file: no catalog named "memory" there."""
+    import duckdb
+
+    from batch_platform.lib.warehouse import SCHEMA_FILES
+
+    con = duckdb.connect(str(tmp_path / "plain.duckdb"))
+    for schema in SCHEMA_FILES:
+        con.execute(schema.read_text())
+    try:
+        loads = load_signal_files(con, landed[:count])
+        rows = con.execute("SELECT count(*) FROM raw.signal_files").fetchall()
+        assert rows == [(count,)] and len(loads) == count
+    finally:
+        con.close()
