@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 from batch_platform.defs.signals.logic.signal_file_format import FileRejected
 from batch_platform.defs.signals.logic.signal_files import StagedFile, stage_signal_file
@@ -19,13 +20,17 @@ from batch_platform.defs.signals.logic.signal_partitions import (
     assign_partition_ids,
     migrate_partition_ids,
 )
-from batch_platform.defs.signals.logic.signal_stage import create_stage, drop_stage, drop_tables
+from batch_platform.defs.signals.logic.signal_stage import create_stage, drop_stage
 from batch_platform.lib.landing import LandedFileError, open_landed_file
 from batch_platform.lib.sql_files import SqlFolder
-from batch_platform.lib.warehouse import atomically, scalar, stage_rows, write_partition
+from batch_platform.lib.warehouse import atomically, scalar, write_partition
+from batch_platform.lib.warehouse_rows import staged, typed_rows, warehouse_schema
 
 load_sql = SqlFolder.of_domain(__file__)
 SCRATCH = "raw_load_scratch"
+FILE_COLUMNS = (
+    "partition_key", "source_file", "file_format", "size_bytes", "modified_at", "data_rows",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -94,11 +99,10 @@ def load_signal_files(
                 on_staged(1, loads[0])
         else:
             loads = _stage_files_side_by_side(con, files, run_stage, on_staged)
-        stage_rows(con, "run_signal_files", _file_rows(loads))
-        atomically(con, lambda: _write_raw_partitions(con, loads, run_stage))
+        with staged(con, "run_signal_files", _file_rows(con, loads)):
+            atomically(con, lambda: _write_raw_partitions(con, loads, run_stage))
     finally:
         con.execute(f"DROP {'VIEW' if single else 'TABLE'} IF EXISTS {run_stage}")
-        drop_tables(con, "run_signal_files")
         drop_stage(con)
     return loads
 
@@ -153,46 +157,48 @@ def _stage_files_side_by_side(
 def _stage_file(con: duckdb.DuckDBPyConnection, file: FileToLoad) -> FileLoad:
     """``file`` read into ``signal_stage`` (an empty one when it is unreadable)."""
     reason: str | None = None
-    staged: StagedFile | None = None
+    read: StagedFile | None = None
     size, mtime = 0, 0.0
     try:
         with open_landed_file(file.path) as opened:
             size, mtime = opened.size, opened.mtime
-            staged = stage_signal_file(con, opened.path, opened.name)
+            read = stage_signal_file(con, opened.path, opened.name)
     except FileRejected as rejected:
         reason = rejected.reason
     except LandedFileError as error:
         reason = str(error)
-    if staged is None:
+    if read is None:
         create_stage(con)
     return FileLoad(
         partition_key=file.partition_key,
         source_file=file.source_file,
         size_bytes=size,
         modified_at=dt.datetime.fromtimestamp(mtime, dt.UTC).replace(tzinfo=None),
-        data_rows=staged.data_rows if staged else 0,
-        file_format=staged.file_format if staged else None,
+        data_rows=read.data_rows if read else 0,
+        file_format=read.file_format if read else None,
         quarantine_reason=reason,
-        used_fallback=staged.used_fallback if staged else False,
-        rows_read_again=staged.rows_read_again if staged else 0,
+        used_fallback=read.used_fallback if read else False,
+        rows_read_again=read.rows_read_again if read else 0,
     )
 
 
-def _file_rows(loads: list[FileLoad]):
-    """The run's files as an Arrow table typed like raw.signal_files (a column of only nulls
-    would otherwise have no type)."""
-    import pyarrow as pa
-
-    return pa.table(
-        {
-            "partition_key": pa.array([load.partition_key for load in loads], pa.string()),
-            "source_file": pa.array([load.source_file for load in loads], pa.string()),
-            "file_format": pa.array([load.file_format for load in loads], pa.string()),
-            "size_bytes": pa.array([load.size_bytes for load in loads], pa.int64()),
-            "modified_at": pa.array([load.modified_at for load in loads], pa.timestamp("us")),
-            "data_rows": pa.array([load.data_rows for load in loads], pa.int64()),
-            "reason": pa.array([load.quarantine_reason for load in loads], pa.string()),
-        }
+def _file_rows(con: duckdb.DuckDBPyConnection, loads: list[FileLoad]) -> pa.Table:
+    """The run's files, typed by raw.signal_files and the quarantine's reason column."""
+    return typed_rows(
+        (
+            {
+                "partition_key": load.partition_key,
+                "source_file": load.source_file,
+                "file_format": load.file_format,
+                "size_bytes": load.size_bytes,
+                "modified_at": load.modified_at,
+                "data_rows": load.data_rows,
+                "reason": load.quarantine_reason,
+            }
+            for load in loads
+        ),
+        warehouse_schema(con, "raw.signal_files", FILE_COLUMNS),
+        warehouse_schema(con, "quarantine.signal_files", ["reason"]),
     )
 
 
