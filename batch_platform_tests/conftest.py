@@ -16,6 +16,7 @@ from batch_platform.lib.keys import partition_key_for
 from batch_platform.lib.warehouse import TABLES
 from batch_platform_tests.support.postgres import PostgresCluster, start_cluster
 from batch_platform_tests.support.priority import lower_worker_priority
+from batch_platform_tests.support.scheduling import DevServersApart
 
 
 class Platform:
@@ -128,6 +129,15 @@ def pytest_configure(config: pytest.Config) -> None:
     (support/priority.py)."""
     if hasattr(config, "workerinput"):
         lower_worker_priority()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """``--dist loadgroup`` with the end-to-end modules first and never more than two at once
+    (support/scheduling.py)."""
+    if config.getvalue("dist") == "loadgroup":
+        return DevServersApart(config, log)
+    return None
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

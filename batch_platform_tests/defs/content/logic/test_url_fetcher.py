@@ -296,7 +296,6 @@ def test_crawl_delay_spaces_the_requests_to_its_host_and_no_other():
     polite = "User-agent: *\nCrawl-delay: 1\nDisallow: /private/\n"
     with serve_site("127.0.0.1", robots=polite) as slow, serve_site("127.0.0.2") as fast:
         urls = [site.url(f"/page/{n}") for n in range(3) for site in (slow, fast)]
-        started = time.monotonic()
         results = fetch(urls, allowed_networks=LOOPBACKS)
         assert {r.state for r in results.values()} == {"succeeded"}
         pages = arrivals(slow, "/page/")
@@ -306,8 +305,11 @@ def test_crawl_delay_spaces_the_requests_to_its_host_and_no_other():
         assert pages[-1] - pages[0] >= 1.95
         everything = arrivals(slow)
         assert all(b - a >= 0.95 for a, b in itertools.pairwise(everything))
-        # The other host is not slowed: all its requests arrive at once.
-        assert max(arrivals(fast)) - started < 0.8
+        # The other host is not slowed: its robots.txt and pages arrive together, before the slow
+        # host's second page (measured from the first request, not from the call: the client's
+        # set-up can take a second on a loaded machine, and it delays both hosts alike).
+        assert max(arrivals(fast)) - min(arrivals(fast)) < 0.8
+        assert max(arrivals(fast)) < pages[1]
 
 
 def test_a_crawl_delay_over_the_maximum_is_capped():

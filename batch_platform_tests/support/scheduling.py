@@ -1,0 +1,72 @@
+"""How pytest-xdist hands the suite to its workers (``make test``: ``-n 4 --dist loadgroup``).
+
+End-to-end modules each start a real `dg dev` (webserver, daemon, code server, the runs it
+launches), some a browser or a Postgres-backed instance, and they time what a user would see: a
+run starting within seconds of its file, ``batch-platform sql`` answering in under 2 s while 5M
+rows are written. Two or three of them at once on a 2-core machine made each slower (the 5M-row
+module took 162 s beside two others) and put their latency bounds at the mercy of the draw.
+
+``DevServersApart`` keeps the order ``loadgroup`` would use, with two changes:
+
+- the end-to-end modules go first, the longest first (measured figures in
+  ``E2E_LONGEST_FIRST``), so none starts near the end and runs on alone;
+- at most ``MAX_E2E_AT_ONCE`` of them run at the same time: a worker asking for work while that
+  many are in flight gets the next ordinary test instead (workers run those at niceness 10, so
+  they take the CPU the servers leave, mostly while the servers wait on sensors and queues).
+"""
+
+from __future__ import annotations
+
+from xdist.scheduler import LoadGroupScheduling
+
+E2E_PREFIX = "batch_platform_tests/e2e/"
+MAX_E2E_AT_ONCE = 2
+# Modules by their time under the full suite, longest first (5M rows after a minute of slow
+# pages; alert and outbox ticks, mostly waiting, beside it; eight runs on a Postgres instance; …).
+E2E_LONGEST_FIRST = (
+    "test_concurrent_domains",
+    "test_notifications",
+    "test_production_mode",
+    "test_job_api",
+    "test_dev_server",
+    "test_browser",
+    "test_content_batches",
+    "test_delivery_webhooks",
+)
+
+
+class DevServersApart(LoadGroupScheduling):
+    def _is_e2e(self, scope: str) -> bool:
+        return any(nodeid.startswith(E2E_PREFIX) for nodeid in self.workqueue.get(scope, ()))
+
+    def _e2e_in_flight(self) -> int:
+        return sum(
+            1
+            for assigned in self.assigned_work.values()
+            for work_unit in assigned.values()
+            if not all(work_unit.values())
+            and any(nodeid.startswith(E2E_PREFIX) for nodeid in work_unit)
+        )
+
+    def schedule(self) -> None:
+        if self.collection is None:
+            self._order_queue_after_first_call = True
+        super().schedule()
+
+    def _order(self) -> None:
+        """End-to-end groups first, longest first; everything else keeps its order."""
+        rank = {name: n for n, name in enumerate(E2E_LONGEST_FIRST)}
+        e2e = [scope for scope in self.workqueue if self._is_e2e(scope)]
+        e2e.sort(key=lambda scope: rank.get(scope, len(rank)))
+        for scope in reversed(e2e):
+            self.workqueue.move_to_end(scope, last=False)
+
+    def _assign_work_unit(self, node) -> None:
+        if getattr(self, "_order_queue_after_first_call", False):
+            self._order_queue_after_first_call = False
+            self._order()
+        if self._e2e_in_flight() >= MAX_E2E_AT_ONCE:
+            ordinary = next((s for s in self.workqueue if not self._is_e2e(s)), None)
+            if ordinary is not None:
+                self.workqueue.move_to_end(ordinary, last=False)
+        super()._assign_work_unit(node)
