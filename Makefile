@@ -44,7 +44,7 @@ system-deps:  ## Debian packages the end-to-end tests use (PostgreSQL, Chromium)
 	@bash scripts/install-system-deps.sh
 
 test: setup system-deps  ## The whole suite.
-	python -m pytest -n 4 --dist loadgroup -q -p no:cacheprovider
+	python -m pytest -n 3 --dist loadgroup -q -p no:cacheprovider
 
 lint: setup
 	ruff check . && ruff format --check .

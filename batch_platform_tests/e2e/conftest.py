@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from batch_platform_tests.support.postgres import free_port
-from batch_platform_tests.support.priority import normal_priority
+from batch_platform_tests.support.priority import OTHER_SERVERS_NICENESS, at_niceness
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -48,9 +48,13 @@ class DevServer:
 
 @contextmanager
 def running_dev_server(
-    root: Path, dagster_yaml: Path, extra_env: dict[str, str] | None = None
+    root: Path,
+    dagster_yaml: Path,
+    extra_env: dict[str, str] | None = None,
+    niceness: int = OTHER_SERVERS_NICENESS,
 ) -> Iterator[DevServer]:
-    """`dg dev` with its own DAGSTER_HOME, landing directory and warehouse under ``root``."""
+    """`dg dev` with its own DAGSTER_HOME, landing directory and warehouse under ``root``, at
+    ``niceness`` (support/priority.py)."""
     home = root / "dagster_home"
     home.mkdir()
     shutil.copy(dagster_yaml, home / "dagster.yaml")
@@ -78,7 +82,7 @@ def running_dev_server(
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,
-            preexec_fn=normal_priority,
+            preexec_fn=at_niceness(niceness),
         )
     server = DevServer(f"http://127.0.0.1:{port}", landing, root / "warehouse", log)
     try:

@@ -19,7 +19,7 @@ import pytest
 from batch_platform.defs.content.logic.local_site import serve_site
 from batch_platform_tests.e2e.conftest import ROOT, running_dev_server
 from batch_platform_tests.e2e.runs import wait_for_runs
-from batch_platform_tests.support.priority import normal_priority
+from batch_platform_tests.support.priority import LATENCY_NICENESS, normal_priority
 
 # One worker runs this module, so its dev server starts once (make test: --dist loadgroup).
 pytestmark = pytest.mark.xdist_group("test_concurrent_domains")
@@ -44,7 +44,10 @@ def server(tmp_path_factory):
         "BATCH_PLATFORM_CONTENT_READ_TIMEOUT": "10",
     }
     root = tmp_path_factory.mktemp("concurrent")
-    with serve_site() as site, running_dev_server(root, ROOT / "dagster.yaml", env) as dev:
+    with (
+        serve_site() as site,
+        running_dev_server(root, ROOT / "dagster.yaml", env, niceness=LATENCY_NICENESS) as dev,
+    ):
         dev.site = site
         yield dev
 

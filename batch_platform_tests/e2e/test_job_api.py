@@ -20,7 +20,7 @@ from batch_platform_tests.defs.delivery.scores import SECRET
 from batch_platform_tests.e2e.conftest import ROOT, running_dev_server, stop_process_group
 from batch_platform_tests.e2e.runs import RUNS, wait_for_runs
 from batch_platform_tests.support.postgres import free_port
-from batch_platform_tests.support.priority import normal_priority
+from batch_platform_tests.support.priority import OTHER_SERVERS_NICENESS, at_niceness
 
 # One worker runs this module, so its dev server starts once (make test: --dist loadgroup).
 pytestmark = pytest.mark.xdist_group("test_job_api")
@@ -138,7 +138,7 @@ def job_api(tmp_path_factory):
             process = subprocess.Popen(
                 [CLI, "api", "--host", "127.0.0.1", "--port", str(port)],
                 env=api_env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-                preexec_fn=normal_priority,
+                preexec_fn=at_niceness(OTHER_SERVERS_NICENESS),
             )  # fmt: skip
         try:
             url = f"http://127.0.0.1:{port}"

@@ -1,4 +1,4 @@
-"""How pytest-xdist hands the suite to its workers (``make test``: ``-n 4 --dist loadgroup``).
+"""How pytest-xdist hands the suite to its workers (``make test``: ``-n 3 --dist loadgroup``).
 
 End-to-end modules each start a real `dg dev` (webserver, daemon, code server, the runs it
 launches), some a browser or a Postgres-backed instance, and they time what a user would see: a

@@ -44,6 +44,7 @@ from batch_platform.defs.signals.logic.unmapped_values import (
 )
 from batch_platform.defs.signals.partitions import signal_file_partitions
 from batch_platform.lib.markdown import markdown_table
+from batch_platform.lib.warehouse import one_snapshot
 
 CLEAN_CHECKS = [
     RunCheck(
@@ -164,50 +165,51 @@ def clean_signals(context: dg.AssetExecutionContext, duckdb: WarehouseResource):
             )
         reasons = Counter(totals.reasons)
         where, params = partitions.where(), partitions.params()
-        yield dg.MaterializeResult(
-            asset_key=CLEAN_SIGNALS,
-            metadata=table_metadata(con, "clean.signals", where, params)
-            | {
-                "raw_rows": totals.raw_rows,
-                "duplicates": totals.duplicates,
-                "dedup_window_days": _window_text(window),
-                "dagster/column_lineage": CLEAN_COLUMN_LINEAGE,
-                "reference_versions": reference.versions(),
-            },
-        )
-        yield dg.MaterializeResult(
-            asset_key=DUPLICATES,
-            metadata=table_metadata(con, "clean.signal_duplicates", where, params),
-        )
-        yield dg.MaterializeResult(
-            asset_key=QUARANTINED_ROWS,
-            metadata=table_metadata(con, "quarantine.signal_rows", where, params)
-            | {
-                "reasons": dg.MetadataValue.md(
-                    markdown_table(["reason", "rows"], reasons.most_common(20))
-                )
-            },
-        )
-        yield counted_check_result(
-            asset_key=CLEAN_SIGNALS,
-            check_name="row_accounting",
-            failing_by_partition=row_accounting_failures(con, keys),
-            what="raw rows not placed in exactly one of cleaned / duplicate / quarantined",
-        )
-        yield counted_check_result(
-            asset_key=CLEAN_SIGNALS,
-            check_name="event_key_unique",
-            failing_by_partition=event_key_repeats(con, partitions, window),
-            what="cleaned rows whose event key is kept more than once",
-        )
-        yield from run_checks(con, partitions, CLEAN_CHECKS)
-        yield counted_check_result(
-            asset_key=DUPLICATES,
-            check_name="points_at_kept_row",
-            failing_by_partition=duplicates_without_kept_row(con, partitions),
-            what="duplicates pointing at no kept row",
-        )
-        yield values_mapped_check(con, partitions)
+        with one_snapshot(con):
+            yield dg.MaterializeResult(
+                asset_key=CLEAN_SIGNALS,
+                metadata=table_metadata(con, "clean.signals", where, params)
+                | {
+                    "raw_rows": totals.raw_rows,
+                    "duplicates": totals.duplicates,
+                    "dedup_window_days": _window_text(window),
+                    "dagster/column_lineage": CLEAN_COLUMN_LINEAGE,
+                    "reference_versions": reference.versions(),
+                },
+            )
+            yield dg.MaterializeResult(
+                asset_key=DUPLICATES,
+                metadata=table_metadata(con, "clean.signal_duplicates", where, params),
+            )
+            yield dg.MaterializeResult(
+                asset_key=QUARANTINED_ROWS,
+                metadata=table_metadata(con, "quarantine.signal_rows", where, params)
+                | {
+                    "reasons": dg.MetadataValue.md(
+                        markdown_table(["reason", "rows"], reasons.most_common(20))
+                    )
+                },
+            )
+            yield counted_check_result(
+                asset_key=CLEAN_SIGNALS,
+                check_name="row_accounting",
+                failing_by_partition=row_accounting_failures(con, keys),
+                what="raw rows not placed in exactly one of cleaned / duplicate / quarantined",
+            )
+            yield counted_check_result(
+                asset_key=CLEAN_SIGNALS,
+                check_name="event_key_unique",
+                failing_by_partition=event_key_repeats(con, partitions, window),
+                what="cleaned rows whose event key is kept more than once",
+            )
+            yield from run_checks(con, partitions, CLEAN_CHECKS)
+            yield counted_check_result(
+                asset_key=DUPLICATES,
+                check_name="points_at_kept_row",
+                failing_by_partition=duplicates_without_kept_row(con, partitions),
+                what="duplicates pointing at no kept row",
+            )
+            yield values_mapped_check(con, partitions)
 
 
 def _window_text(window: int | None) -> str:

@@ -26,6 +26,7 @@ from batch_platform.defs.signals.logic.signal_partitions import run_partitions
 from batch_platform.defs.signals.partitions import signal_file_partitions
 from batch_platform.lib.landing import find_landed_files
 from batch_platform.lib.markdown import markdown_table
+from batch_platform.lib.warehouse import one_snapshot
 
 # Checked per partition of the run, which KeyUniqueCheck (a single count) cannot report:
 # lines_unique also counts a missing source_line, and event_key_unique also finds a key kept by
@@ -131,22 +132,23 @@ def raw_signals(
         )
         where, params = partitions_filter(keys)
         partitions = run_partitions(con, keys)
-        yield dg.MaterializeResult(
-            asset_key=RAW_SIGNALS,
-            metadata=table_metadata(con, "raw.signals", partitions.where(), partitions.params())
-            | file_metadata(loads),
-        )
-        yield dg.MaterializeResult(
-            asset_key=RAW_SIGNAL_FILES,
-            metadata=table_metadata(con, "raw.signal_files", where, params),
-        )
-        reasons = {load.source_file: load.quarantine_reason for load in loads}
-        yield dg.MaterializeResult(
-            asset_key=QUARANTINED_FILES,
-            metadata=table_metadata(con, "quarantine.signal_files", where, params)
-            | {"reason": "; ".join(f"{f}: {r}" for f, r in reasons.items() if r)[:2000]},
-        )
-        yield from run_checks(con, partitions, RAW_CHECKS)
+        with one_snapshot(con):
+            yield dg.MaterializeResult(
+                asset_key=RAW_SIGNALS,
+                metadata=table_metadata(con, "raw.signals", partitions.where(), partitions.params())
+                | file_metadata(loads),
+            )
+            yield dg.MaterializeResult(
+                asset_key=RAW_SIGNAL_FILES,
+                metadata=table_metadata(con, "raw.signal_files", where, params),
+            )
+            reasons = {load.source_file: load.quarantine_reason for load in loads}
+            yield dg.MaterializeResult(
+                asset_key=QUARANTINED_FILES,
+                metadata=table_metadata(con, "quarantine.signal_files", where, params)
+                | {"reason": "; ".join(f"{f}: {r}" for f, r in reasons.items() if r)[:2000]},
+            )
+            yield from run_checks(con, partitions, RAW_CHECKS)
 
 
 def file_metadata(loads: list[FileLoad]) -> dict:
