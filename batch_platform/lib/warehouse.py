@@ -396,11 +396,11 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
 
 @contextmanager
 def one_snapshot(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Reads in one transaction, ended without writing anything: every statement sees the same
+    """Reads in one read-only transaction (temporary tables allowed): every statement sees the same
     lake snapshot, and the lake's catalog is asked for the current snapshot once instead of once
     per statement (an autocommitted statement on a lake costs about 3 ms more with the SQLite
     catalog: a run's metadata and checks are some 40 small statements)."""
-    con.execute("BEGIN TRANSACTION")
+    con.execute("BEGIN TRANSACTION READ ONLY")  # a write by mistake fails, not rolled back
     try:
         yield con
     except (duckdb.InternalException, duckdb.FatalException) as error:

@@ -24,6 +24,7 @@ from batch_platform.defs.content.logic.batch_store import failures, state_counts
 from batch_platform.defs.content.partitions import url_batch_partitions
 from batch_platform.defs.content.resources import ContentResource
 from batch_platform.lib.markdown import markdown_table
+from batch_platform.lib.warehouse import one_snapshot
 
 # Failed, skipped and canceled items in the metadata and the step error: the rows of the table
 # (and lines of the error), and the entries of the JSON, each reason at most MAX_REASON_CHARS;
@@ -163,32 +164,34 @@ def record_url_batch(
             "max_failure_rate": settings.max_failure_rate,
             "seconds": round(seconds, 2),
         }
-        yield dg.MaterializeResult(
-            asset_key=BATCHES, metadata=table_metadata(con, "content.batches", PARTITION, params)
-        )
-        yield dg.MaterializeResult(
-            asset_key=BATCH_REJECTS,
-            metadata=table_metadata(con, "content.batch_rejects", PARTITION, params)
-            | {"invalid": len(listed.invalid), "duplicates": len(listed.duplicates)},
-        )
-        yield dg.MaterializeResult(
-            asset_key=BATCH_ITEMS,
-            metadata=table_metadata(con, "content.batch_items", PARTITION, params)
-            | summary
-            | {
-                "completed": total,
-                "failures": _failures_table(failed[:FAILURES_SHOWN], unsuccessful),
-                "failures_json": dg.MetadataValue.json(
-                    [{"url": u, "state": s, "reason": r} for u, s, r in failed]
-                ),
-                "failures_not_listed": unsuccessful - len(failed),
-            },
-        )
-        yield dg.MaterializeResult(
-            asset_key=RAW_RESPONSES,
-            metadata=table_metadata(con, "content.raw_responses", PARTITION, params),
-        )
-        yield from _checks(con, params)
+        with one_snapshot(con):
+            yield dg.MaterializeResult(
+                asset_key=BATCHES,
+                metadata=table_metadata(con, "content.batches", PARTITION, params),
+            )
+            yield dg.MaterializeResult(
+                asset_key=BATCH_REJECTS,
+                metadata=table_metadata(con, "content.batch_rejects", PARTITION, params)
+                | {"invalid": len(listed.invalid), "duplicates": len(listed.duplicates)},
+            )
+            yield dg.MaterializeResult(
+                asset_key=BATCH_ITEMS,
+                metadata=table_metadata(con, "content.batch_items", PARTITION, params)
+                | summary
+                | {
+                    "completed": total,
+                    "failures": _failures_table(failed[:FAILURES_SHOWN], unsuccessful),
+                    "failures_json": dg.MetadataValue.json(
+                        [{"url": u, "state": s, "reason": r} for u, s, r in failed]
+                    ),
+                    "failures_not_listed": unsuccessful - len(failed),
+                },
+            )
+            yield dg.MaterializeResult(
+                asset_key=RAW_RESPONSES,
+                metadata=table_metadata(con, "content.raw_responses", PARTITION, params),
+            )
+            yield from _checks(con, params)
     context.log.info(
         f"{summary['succeeded']} succeeded, {summary['failed']} failed, "
         f"{summary['skipped']} skipped of {total} in {seconds:.1f}s"

@@ -17,6 +17,7 @@ from batch_platform.defs.content.assets._common import (
 from batch_platform.defs.content.logic.cleaning import clean_batch
 from batch_platform.defs.content.partitions import url_batch_partitions
 from batch_platform.defs.content.resources import ContentResource
+from batch_platform.lib.warehouse import one_snapshot
 
 ROW_COUNT_CHECKS = (
     RowCountCheck(
@@ -86,36 +87,37 @@ def clean_url_batch(
             f"without text, {by_status['failed']} unreadable; {counts.chunks} chunks; HTML read "
             f"by {dict(counts.by_extractor)} ({settings.extract_workers} extraction workers)"
         )
-        yield dg.MaterializeResult(
-            asset_key=PAGES,
-            metadata=table_metadata(con, "content.pages", PARTITION, params)
-            | {
-                "unique": by_status["unique"],
-                "exact_duplicates": by_status["exact_duplicate"],
-                "near_duplicates": by_status["near_duplicate"],
-                "empty": by_status["empty"],
-                "unreadable": by_status["failed"],
-                "duplicate_ratio": round(counts.duplicate_ratio, 4),
-                "kinds": dg.MetadataValue.json(dict(counts.by_kind)),
-                "extractors": dg.MetadataValue.json(dict(counts.by_extractor)),
-            },
-        )
-        yield dg.MaterializeResult(
-            asset_key=CHUNKS,
-            metadata=table_metadata(con, "content.chunks", PARTITION, params)
-            | {"chunk_size": settings.chunk_size, "chunk_overlap": settings.chunk_overlap},
-        )
-        yield dg.AssetCheckResult(
-            asset_key=PAGES,
-            check_name="duplicate_ratio",
-            passed=True,
-            description=f"{counts.duplicate_ratio:.1%} of {counts.pages} pages repeat another "
-            f"({by_status['exact_duplicate']} exact, {by_status['near_duplicate']} near)",
-            metadata={
-                "duplicate_ratio": round(counts.duplicate_ratio, 4),
-                "exact_duplicates": by_status["exact_duplicate"],
-                "near_duplicates": by_status["near_duplicate"],
-            },
-        )
-        for check in ROW_COUNT_CHECKS:
-            yield check.evaluate(con, params)
+        with one_snapshot(con):
+            yield dg.MaterializeResult(
+                asset_key=PAGES,
+                metadata=table_metadata(con, "content.pages", PARTITION, params)
+                | {
+                    "unique": by_status["unique"],
+                    "exact_duplicates": by_status["exact_duplicate"],
+                    "near_duplicates": by_status["near_duplicate"],
+                    "empty": by_status["empty"],
+                    "unreadable": by_status["failed"],
+                    "duplicate_ratio": round(counts.duplicate_ratio, 4),
+                    "kinds": dg.MetadataValue.json(dict(counts.by_kind)),
+                    "extractors": dg.MetadataValue.json(dict(counts.by_extractor)),
+                },
+            )
+            yield dg.MaterializeResult(
+                asset_key=CHUNKS,
+                metadata=table_metadata(con, "content.chunks", PARTITION, params)
+                | {"chunk_size": settings.chunk_size, "chunk_overlap": settings.chunk_overlap},
+            )
+            yield dg.AssetCheckResult(
+                asset_key=PAGES,
+                check_name="duplicate_ratio",
+                passed=True,
+                description=f"{counts.duplicate_ratio:.1%} of {counts.pages} pages repeat another "
+                f"({by_status['exact_duplicate']} exact, {by_status['near_duplicate']} near)",
+                metadata={
+                    "duplicate_ratio": round(counts.duplicate_ratio, 4),
+                    "exact_duplicates": by_status["exact_duplicate"],
+                    "near_duplicates": by_status["near_duplicate"],
+                },
+            )
+            for check in ROW_COUNT_CHECKS:
+                yield check.evaluate(con, params)
