@@ -378,9 +378,14 @@ def current_snapshot(con: duckdb.DuckDBPyConnection) -> int | None:
 
 
 @contextmanager
-def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
-    """BEGIN … COMMIT, rolled back on any error, so readers never see half a change."""
-    con.execute("BEGIN TRANSACTION")
+def transaction(
+    con: duckdb.DuckDBPyConnection, *, read_only: bool = False
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """BEGIN … COMMIT, rolled back on any error, so readers never see half a change.
+
+    ``read_only``: a read-only transaction (temporary tables allowed), ended by ROLLBACK; a
+    write to the lake in it fails instead of being rolled back unnoticed."""
+    con.execute("BEGIN TRANSACTION READ ONLY" if read_only else "BEGIN TRANSACTION")
     try:
         yield con
     except (duckdb.InternalException, duckdb.FatalException) as error:
@@ -389,26 +394,17 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
         con.execute("ROLLBACK")
         raise
     try:
-        con.execute("COMMIT")
+        con.execute("ROLLBACK" if read_only else "COMMIT")
     except (duckdb.InternalException, duckdb.FatalException) as error:
         raise _invalidated(error) from error
 
 
-@contextmanager
-def one_snapshot(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Reads in one read-only transaction (temporary tables allowed): every statement sees the same
-    lake snapshot, and the lake's catalog is asked for the current snapshot once instead of once
-    per statement (an autocommitted statement on a lake costs about 3 ms more with the SQLite
-    catalog: a run's metadata and checks are some 40 small statements)."""
-    con.execute("BEGIN TRANSACTION READ ONLY")  # a write by mistake fails, not rolled back
-    try:
-        yield con
-    except (duckdb.InternalException, duckdb.FatalException) as error:
-        raise _invalidated(error) from error  # no ROLLBACK: it would abort the process
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    con.execute("ROLLBACK")
+def one_snapshot(con: duckdb.DuckDBPyConnection):
+    """Reads in one read-only transaction: every statement sees the same lake snapshot, and the
+    lake's catalog is asked for the current snapshot once instead of once per statement (an
+    autocommitted statement on a lake costs about 3 ms more with the SQLite catalog: a run's
+    metadata and checks are some 40 small statements)."""
+    return transaction(con, read_only=True)
 
 
 def _invalidated(error: Exception) -> LakeInvalidated:

@@ -23,6 +23,7 @@ from batch_platform.lib.warehouse import (
     integer_list,
     is_conflict,
     is_transient_attach_error,
+    one_snapshot,
     quote_ident,
     scalar,
     stage_rows,
@@ -349,6 +350,27 @@ def test_other_connections_see_nothing_before_commit(tmp_path):
             )
             assert len(usage_rows(reader, DAY_1)) == 2
         assert len(usage_rows(reader, DAY_1)) == 3
+    finally:
+        reader.close()
+        writer.close()
+
+
+def test_one_snapshot_reads_what_was_there_when_it_began_and_refuses_writes(tmp_path):
+    path = tmp_path / "w"
+    reader = connect(path)
+    writer = connect(path)
+    try:
+        seed_usage(reader)
+        with one_snapshot(reader):
+            before = len(usage_rows(reader, DAY_1))
+            with transaction(writer):  # another process's commit in the meantime
+                writer.execute(f"DELETE FROM {USAGE} WHERE usage_date = ?", [DAY_1])
+            assert len(usage_rows(reader, DAY_1)) == before  # still its snapshot
+            reader.execute("CREATE TEMP TABLE scratch AS SELECT 1 AS n")  # temp tables allowed
+            with pytest.raises(duckdb.TransactionException, match="Cannot write"):
+                reader.execute(f"DELETE FROM {USAGE}")
+        assert usage_rows(reader, DAY_1) == []  # the next statement sees the commit
+        assert len(usage_rows(reader, DAY_2)) > 0  # and nothing of its own was written
     finally:
         reader.close()
         writer.close()
