@@ -159,9 +159,8 @@ def test_a_signal_file_does_not_wait_for_a_long_content_batch(server, tmp_path):
 
 
 def test_sql_answers_in_under_two_seconds_while_5m_rows_are_written(server, tmp_path):
-    # A warehouse to read: on a server of its own (pytest-xdist may run this test on another
-    # worker than the one above), the 5M-row run would otherwise be the one creating it, and
-    # `sql` rightly says there is no warehouse until it has.
+    # A warehouse to read: run alone (`pytest -k`), the 5M-row run would otherwise be the one
+    # creating it, and `sql` rightly says there is no warehouse until it has.
     first = server.landing / "signals" / "before_five_million.csv"
     first.write_text(HEADER + "b-1,2026-01-05T10:00:00Z,website,page_view,b@c.io\n")
     first.with_name("before_five_million.csv.done").touch()

@@ -333,47 +333,46 @@ def test_a_failing_insert_rolls_back_the_delete(con):
     assert usage_rows(con) == before
 
 
-def test_other_connections_see_nothing_before_commit(tmp_path):
+@pytest.fixture
+def writer_and_reader(tmp_path):
+    """Two connections to one seeded lake, as two processes would hold them."""
     path = tmp_path / "w"
-    writer = connect(path)
-    reader = connect(path)
+    writer, reader = connect(path), connect(path)
     try:
         seed_usage(writer)
-        with transaction(writer):
-            write_partition(
-                writer,
-                USAGE,
-                {"usage_date": DAY_1},
-                NEW_DAY_1_SQL,
-                {"day": DAY_1},
-                in_transaction=True,
-            )
-            assert len(usage_rows(reader, DAY_1)) == 2
-        assert len(usage_rows(reader, DAY_1)) == 3
+        yield writer, reader
     finally:
         reader.close()
         writer.close()
 
 
-def test_one_snapshot_reads_what_was_there_when_it_began_and_refuses_writes(tmp_path):
-    path = tmp_path / "w"
-    reader = connect(path)
-    writer = connect(path)
-    try:
-        seed_usage(reader)
-        with one_snapshot(reader):
-            before = len(usage_rows(reader, DAY_1))
-            with transaction(writer):  # another process's commit in the meantime
-                writer.execute(f"DELETE FROM {USAGE} WHERE usage_date = ?", [DAY_1])
-            assert len(usage_rows(reader, DAY_1)) == before  # still its snapshot
-            reader.execute("CREATE TEMP TABLE scratch AS SELECT 1 AS n")  # temp tables allowed
-            with pytest.raises(duckdb.TransactionException, match="Cannot write"):
-                reader.execute(f"DELETE FROM {USAGE}")
-        assert usage_rows(reader, DAY_1) == []  # the next statement sees the commit
-        assert len(usage_rows(reader, DAY_2)) > 0  # and nothing of its own was written
-    finally:
-        reader.close()
-        writer.close()
+def test_other_connections_see_nothing_before_commit(writer_and_reader):
+    writer, reader = writer_and_reader
+    with transaction(writer):
+        write_partition(
+            writer,
+            USAGE,
+            {"usage_date": DAY_1},
+            NEW_DAY_1_SQL,
+            {"day": DAY_1},
+            in_transaction=True,
+        )
+        assert len(usage_rows(reader, DAY_1)) == 2
+    assert len(usage_rows(reader, DAY_1)) == 3
+
+
+def test_one_snapshot_reads_what_was_there_when_it_began_and_refuses_writes(writer_and_reader):
+    writer, reader = writer_and_reader
+    with one_snapshot(reader):
+        before = len(usage_rows(reader, DAY_1))
+        with transaction(writer):  # another process's commit in the meantime
+            writer.execute(f"DELETE FROM {USAGE} WHERE usage_date = ?", [DAY_1])
+        assert len(usage_rows(reader, DAY_1)) == before  # still its snapshot
+        reader.execute("CREATE TEMP TABLE scratch AS SELECT 1 AS n")  # temp tables allowed
+        with pytest.raises(duckdb.TransactionException, match="Cannot write"):
+            reader.execute(f"DELETE FROM {USAGE}")
+    assert usage_rows(reader, DAY_1) == []  # the next statement sees the commit
+    assert len(usage_rows(reader, DAY_2)) > 0  # and nothing of its own was written
 
 
 def test_write_partition_rejects_a_bad_table_name_before_touching_data(con):

@@ -1,9 +1,9 @@
 """Keeping the suite's own parallelism out of what end-to-end tests measure.
 
 `make test` runs pytest workers on a 2-core machine, and up to two end-to-end modules at once
-(support/scheduling.py). An end-to-end test that measures a
-latency a user would see (``batch-platform sql`` answering while `dg dev` ingests 5M rows, a run
-starting after its file lands) measures the platform against itself — the dev server, its runs,
+(support/scheduling.py). An end-to-end test that measures a latency a user would see
+(``batch-platform sql`` answering while `dg dev` ingests 5M rows, a run starting after its file
+lands) measures the platform against itself — the dev server, its runs,
 the CLI — not against the other workers' unrelated tests. So the workers run at a lower CPU
 priority (``WORKER_NICENESS``), and the processes an end-to-end test starts and times (`dg dev`
 with its daemon, code server and runs, the job API, the CLI) are started back at normal

@@ -35,23 +35,25 @@ E2E_LONGEST_FIRST = (
 )
 
 
+def _holds_e2e(nodeids) -> bool:
+    return any(nodeid.startswith(E2E_PREFIX) for nodeid in nodeids)
+
+
 class DevServersApart(LoadGroupScheduling):
+    def __init__(self, config, log=None) -> None:
+        super().__init__(config, log)
+        self._ordered = False  # the queue exists once every worker has collected
+
     def _is_e2e(self, scope: str) -> bool:
-        return any(nodeid.startswith(E2E_PREFIX) for nodeid in self.workqueue.get(scope, ()))
+        return _holds_e2e(self.workqueue.get(scope, ()))
 
     def _e2e_in_flight(self) -> int:
         return sum(
             1
             for assigned in self.assigned_work.values()
             for work_unit in assigned.values()
-            if not all(work_unit.values())
-            and any(nodeid.startswith(E2E_PREFIX) for nodeid in work_unit)
+            if not all(work_unit.values()) and _holds_e2e(work_unit)
         )
-
-    def schedule(self) -> None:
-        if self.collection is None:
-            self._order_queue_after_first_call = True
-        super().schedule()
 
     def _order(self) -> None:
         """End-to-end groups first, longest first; everything else keeps its order."""
@@ -62,9 +64,9 @@ class DevServersApart(LoadGroupScheduling):
             self.workqueue.move_to_end(scope, last=False)
 
     def _assign_work_unit(self, node) -> None:
-        if getattr(self, "_order_queue_after_first_call", False):
-            self._order_queue_after_first_call = False
+        if not self._ordered:
             self._order()
+            self._ordered = True
         if self._e2e_in_flight() >= MAX_E2E_AT_ONCE:
             ordinary = next((s for s in self.workqueue if not self._is_e2e(s)), None)
             if ordinary is not None:
