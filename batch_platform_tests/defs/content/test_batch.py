@@ -13,8 +13,8 @@ CASES = {
     "/page/1": ("succeeded", 200, None, 1),
     "/dup/1": ("succeeded", 200, None, 1),
     "/near/1": ("succeeded", 200, None, 1),
-    "/slow/7?seconds=3": (
-        "failed", None, "TotalTimeout: no complete response within 0.5 s (after 3 attempts)", 3,
+    "/slow/7?seconds=5": (
+        "failed", None, "TotalTimeout: no complete response within 2 s (after 3 attempts)", 3,
     ),
     "/missing/1": ("failed", 404, "HTTP 404 Not Found", 1),
     "/busy/2": ("succeeded", 200, None, 2),  # 429 + Retry-After: 1, then the page

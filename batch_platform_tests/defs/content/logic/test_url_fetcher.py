@@ -301,10 +301,12 @@ def test_crawl_delay_spaces_the_requests_to_its_host_and_no_other():
         pages = arrivals(slow, "/page/")
         assert len(pages) == 3
         # Starts are 1 s apart on the client (robots.txt counts as a request too); the server's
-        # clock sees them as they arrive, a connection set-up's few milliseconds later or not.
-        assert pages[-1] - pages[0] >= 1.95
+        # clock sees them as they arrive, after a connection's set-up or not, and on a loaded
+        # machine a server thread can wait its turn: once a gap measured 0.94 s. Without the
+        # delay the gaps are milliseconds, so a 0.2 s allowance still tells the two apart.
+        assert pages[-1] - pages[0] >= 1.8
         everything = arrivals(slow)
-        assert all(b - a >= 0.95 for a, b in itertools.pairwise(everything))
+        assert all(b - a >= 0.8 for a, b in itertools.pairwise(everything))
         # The other host is not slowed: its robots.txt and pages arrive together, before the slow
         # host's second page (measured from the first request, not from the call: the client's
         # set-up can take a second on a loaded machine, and it delays both hosts alike).
