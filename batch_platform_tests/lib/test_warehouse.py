@@ -629,6 +629,9 @@ def test_a_reader_attaching_while_the_catalog_is_not_yet_a_lake_attaches_once_it
     writer.start()
     try:
         con = connect(directory, read_only=True)
+        # The writer makes the lake, then the table: the reader can attach between the two (it
+        # did on a loaded machine), and sees the table in the lake's next snapshot.
+        writer.join(60)
         assert con.execute("SELECT answer FROM clean.late").fetchall() == [(42,)]
         con.close()
     finally:
