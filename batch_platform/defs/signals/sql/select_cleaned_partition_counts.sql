@@ -1,7 +1,9 @@
 -- Per partition of a clean run ($keys, a list; {run_partition_ids} their ids): rows typed from
 -- raw.signals, then cleaned, duplicate and quarantined rows, as (partition_key, outcome, rows).
-SELECT partition_key, 'raw' AS outcome, count(*) AS n_rows
-FROM typed_signals WHERE list_contains($keys, partition_key) GROUP BY partition_key
+SELECT f.partition_key, 'raw' AS outcome, t.n_rows
+FROM (SELECT file_order, count(*) AS n_rows FROM typed_signals GROUP BY file_order) AS t
+JOIN run_files AS f USING (file_order)
+WHERE list_contains($keys, f.partition_key)
 UNION ALL
 SELECT partition_key, 'cleaned', count(*)
 FROM clean.signals

@@ -2,10 +2,11 @@
 -- First seen wins: a row already in clean.signals from a file outside this run (history_keys:
 -- those kept within the de-duplication window whose event_hash the run's rows have, see
 -- select_history_keys), else the first row in landing order (file_order, then source_line).
--- Only repeated keys are joined back: one aggregate over the run's keys.
+-- Only repeated keys are joined back: one aggregate over the run's keys. A row's file is its
+-- file_order in run_files.
 CREATE OR REPLACE TEMP TABLE duplicate_signals AS
 WITH valid AS (
-    SELECT partition_key, partition_id, source_file, file_order, source_line, event_key
+    SELECT partition_id, file_order, source_line, event_key
     FROM typed_signals
     WHERE reason IS NULL
 ),
@@ -22,9 +23,10 @@ kept_elsewhere AS (
     GROUP BY h.event_key
 )
 SELECT
-    v.partition_key,
+    rf.partition_key,
     v.partition_id,
-    v.source_file,
+    rf.source_file,
+    v.file_order,
     v.source_line,
     v.event_key,
     CASE
@@ -34,6 +36,7 @@ SELECT
     coalesce(e.kept.file, f.source_file) AS duplicate_of_file,
     coalesce(e.kept.line, r.first.line) AS duplicate_of_line
 FROM valid AS v
+JOIN run_files AS rf USING (file_order)
 LEFT JOIN repeated_in_run AS r USING (event_key)
 LEFT JOIN run_files AS f ON f.file_order = r.first.file_order
 LEFT JOIN kept_elsewhere AS e USING (event_key)
