@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,8 +46,10 @@ class CliLake:
             con.close()
 
 
-def hold_write_transaction(warehouse: str, started, seconds: float) -> None:
-    """Another process: a write transaction left open for ``seconds`` before its commit."""
+def hold_write_transaction(warehouse: str, started, release, seconds: float = 60.0) -> None:
+    """Another process: a write transaction left open until ``release`` is set (at most
+    ``seconds``), then committed. The test decides when it ends, so a slow reader on a loaded
+    machine cannot outlast it; a reader that waited for it would wait the whole minute."""
     con = connect(warehouse)
     con.execute("BEGIN TRANSACTION")
     con.execute(
@@ -56,7 +57,7 @@ def hold_write_transaction(warehouse: str, started, seconds: float) -> None:
         "FROM range(100000) AS t(i)"
     )
     started.set()
-    time.sleep(seconds)
+    release.wait(seconds)
     con.execute("COMMIT")
 
 

@@ -25,9 +25,9 @@ READERS = {
 def test_read_commands_answer_while_a_write_is_open(lake, capsys):
     lake.add_usage(3)
     context = multiprocessing.get_context("spawn")
-    started = context.Event()
+    started, release = context.Event(), context.Event()
     writer = context.Process(
-        target=hold_write_transaction, args=(str(lake.path), started, 4.0), daemon=True
+        target=hold_write_transaction, args=(str(lake.path), started, release), daemon=True
     )
     writer.start()
     try:
@@ -39,6 +39,7 @@ def test_read_commands_answer_while_a_write_is_open(lake, capsys):
             assert expected in capsys.readouterr().out, name
             assert elapsed < 2, f"{name} took {elapsed:.2f} s while a write was open"
         assert writer.is_alive(), "the write committed before the readers answered"
+        release.set()
         writer.join(60)
         assert writer.exitcode == 0
     finally:

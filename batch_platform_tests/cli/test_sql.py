@@ -158,9 +158,9 @@ def test_the_warehouse_option_overrides_the_environment(lake, tmp_path, monkeypa
 def test_sql_answers_while_another_process_holds_a_write_transaction(lake, capsys):
     lake.add_usage(10)
     context = multiprocessing.get_context("spawn")
-    started = context.Event()
+    started, release = context.Event(), context.Event()
     writer = context.Process(
-        target=hold_write_transaction, args=(str(lake.path), started, 3.0), daemon=True
+        target=hold_write_transaction, args=(str(lake.path), started, release), daemon=True
     )
     writer.start()
     try:
@@ -173,6 +173,7 @@ def test_sql_answers_while_another_process_holds_a_write_transaction(lake, capsy
             assert json.loads(out) == [{"n": 10}]  # the open transaction is not seen
             assert elapsed < 2, f"sql took {elapsed:.2f} s while a write was open"
         assert writer.is_alive(), "the write committed before sql answered: nothing proven"
+        release.set()
         writer.join(60)
         assert writer.exitcode == 0
     finally:
