@@ -5,6 +5,7 @@ navigation, footers and other boilerplate; plain text and Markdown pass through 
 from __future__ import annotations
 
 import codecs
+import html
 import re
 from dataclasses import dataclass
 
@@ -87,7 +88,8 @@ def extract(
         found = main_text(body.decode(encoding, errors="replace"), extractor)
         title_match = _TITLE.search(body[:65536])
         title_bytes = title_match.group(1) if title_match else b""
-        title = " ".join(title_bytes.decode(encoding, errors="replace").split())
+        # Character references as a browser shows them ("&#8212;" is a dash, "&amp;" an "&").
+        title = " ".join(html.unescape(title_bytes.decode(encoding, errors="replace")).split())
         language = _language(body, content_language)
         return Extracted("html", title or None, language, found.text, found.extractor)
     text = _decode(body, content_type).replace("\r\n", "\n").strip()

@@ -22,6 +22,14 @@ def test_html_main_text_title_and_language():
     assert "Privacy" not in found.text and "About" not in found.text
 
 
+def test_an_html_title_shows_its_character_references_as_characters():
+    body = (
+        b"<html><head><title>About &#8212; Python &amp; C&nbsp;&lt;3&gt;</title></head>"
+        b"<body><main><p>Some text.</p></main></body></html>"
+    )
+    assert extract(body, "text/html", None).title == "About \u2014 Python & C <3>"
+
+
 def test_plain_text_and_markdown_pass_through():
     text = extract(b"First line\r\nsecond line", "text/plain", "de-DE, en")
     assert (text.kind, text.title, text.language, text.text) == (
