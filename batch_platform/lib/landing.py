@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import functools
 import json
 import os
 import stat
@@ -42,8 +43,8 @@ class LandedFile:
     def path(self) -> Path:
         return self.directory / self.name
 
-    @property
-    def partition_key(self) -> str:
+    @functools.cached_property
+    def partition_key(self) -> str:  # asked several times a file by a sensor's tick
         return partition_key_for(self.name)
 
     @property

@@ -57,8 +57,9 @@ def signal_files_sensor(context: dg.SensorEvaluationContext, landing: LandingRes
     )
     new_files: list[LandedFile] = []
     run_requests: list[dg.RunRequest] = []
+    files_per_run = landing.files_per_run  # read from the environment once a tick, not per file
     for landed in signals:
-        if len(run_requests) + len(new_files) // landing.files_per_run >= MAX_RUNS_PER_TICK:
+        if len(run_requests) + len(new_files) // files_per_run >= MAX_RUNS_PER_TICK:
             break
         watch.requested("signals", landed)
         if landed.partition_key in existing:
@@ -67,7 +68,7 @@ def signal_files_sensor(context: dg.SensorEvaluationContext, landing: LandingRes
         else:
             new_files.append(landed)
     # New partitions are added in this order, so each batch is a contiguous range of them.
-    run_requests += [_ingest_request(batch) for batch in _batches(new_files, landing.files_per_run)]
+    run_requests += [_ingest_request(batch) for batch in _batches(new_files, files_per_run)]
     new_keys = [landed.partition_key for landed in new_files]
     if changed_firmographics:
         for f in changed_firmographics:
