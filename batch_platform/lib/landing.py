@@ -47,7 +47,7 @@ class LandedFile:
     def partition_key(self) -> str:  # asked several times a file by a sensor's tick
         return partition_key_for(self.name)
 
-    @property
+    @functools.cached_property
     def fingerprint(self) -> str:
         return f"{self.size}:{self.mtime_ns}"
 
