@@ -238,7 +238,7 @@ def median_round(rounds: list[dict]) -> dict:
 def markdown(result: dict) -> str:
     met = "yes" if result["pages_per_second"] >= result["target_per_second"] else "no"
     steps = ", ".join(f"{step} {seconds} s" for step, seconds in result["steps"].items())
-    rounds = result.get("rounds_pages_per_second", [result["pages_per_second"]])
+    rounds = result["rounds_pages_per_second"]
     rounds_text = ", ".join(str(r) for r in rounds)
     lines = [
         "",
