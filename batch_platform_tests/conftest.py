@@ -133,8 +133,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_xdist_make_scheduler(config: pytest.Config, log):
-    """``--dist loadgroup`` with the end-to-end modules first and never more than two at once
-    (support/scheduling.py)."""
+    """``--dist loadgroup`` with the end-to-end modules first, never more than two at once, and
+    one of them always alone (support/scheduling.py)."""
     if config.getvalue("dist") == "loadgroup":
         return DevServersApart(config, log)
     return None

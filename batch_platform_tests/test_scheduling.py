@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from batch_platform_tests.support.scheduling import MAX_E2E_AT_ONCE, DevServersApart
+from batch_platform_tests.support.scheduling import E2E_ALONE, MAX_E2E_AT_ONCE, DevServersApart
 
 E2E = "batch_platform_tests/e2e/"
 
@@ -36,12 +36,13 @@ def collection() -> list[str]:
     return ids
 
 
-def run(sched: DevServersApart, workers: list[Worker]) -> tuple[list[str], int]:
+def run(sched: DevServersApart, workers: list[Worker]) -> tuple[list[str], int, int]:
     """Complete tests one at a time, round-robin over the workers, as they report; returns the
-    order in which end-to-end groups started and the most that ran at once."""
+    order in which end-to-end groups started, the most that ran at once, and the most that ran
+    beside a group of ``E2E_ALONE``."""
     ids = sched.collection
     started: list[str] = []
-    most = 0
+    most = beside_alone = 0
     done: set[tuple[str, int]] = set()
     while not sched.tests_finished:
         for worker in workers:
@@ -57,13 +58,16 @@ def run(sched: DevServersApart, workers: list[Worker]) -> tuple[list[str], int]:
                 if ids[i].startswith(E2E) and (w.gateway.id, i) not in done
             }
             most = max(most, len(in_flight))
+            if in_flight & set(E2E_ALONE):
+                beside_alone = max(beside_alone, len(in_flight - set(E2E_ALONE)))
             if pending:
                 done.add((worker.gateway.id, pending[0]))
                 sched.mark_test_complete(worker, pending[0])
-    return started, most
+    return started, most, beside_alone
 
 
 def test_end_to_end_modules_go_first_longest_first_and_never_more_than_two_at_once():
+    """Two at once, except beside test_concurrent_domains (E2E_ALONE), which runs alone."""
     sched = scheduler(4)
     workers = [Worker(f"gw{n}") for n in range(4)]
     for worker in workers:
@@ -71,9 +75,10 @@ def test_end_to_end_modules_go_first_longest_first_and_never_more_than_two_at_on
         sched.add_node_collection(worker, collection())
     sched.schedule()
     first = [sched.collection[i] for w in workers for i in w.sent[:1]]
-    assert sum(nodeid.startswith(E2E) for nodeid in first) == MAX_E2E_AT_ONCE
-    started, most = run(sched, workers)
+    assert sum(nodeid.startswith(E2E) for nodeid in first) == 1  # the one that runs alone
+    started, most, beside_alone = run(sched, workers)
     assert started == ["test_concurrent_domains", "test_job_api", "test_browser", "test_other"]
     assert most == MAX_E2E_AT_ONCE
+    assert beside_alone == 0
     sent = sorted(i for w in workers for i in w.sent)
     assert sent == list(range(len(sched.collection)))  # every test once

@@ -12,9 +12,10 @@ take what they leave. Raising a priority needs root (the CI runs as root); elsew
 processes keep the workers' priority and nothing else changes.
 
 The tightest bound, ``batch-platform sql`` under 2 s while 5M rows are written, is stated for a
-machine running one dev server (`make dev`), as a user's would. In the suite another module's dev
-server may run beside it: those run at ``OTHER_SERVERS_NICENESS``, below the module that measures
-that bound (``LATENCY_NICENESS``, the user's normal priority) and above the workers.
+machine running one dev server (`make dev`), as a user's would: the scheduler runs no other
+end-to-end module beside the one that measures it (``E2E_ALONE``), and that module's server runs
+at ``LATENCY_NICENESS`` (the user's normal priority). Other modules' dev servers, which may run
+two at once, run at ``OTHER_SERVERS_NICENESS``, above the workers.
 """
 
 from __future__ import annotations
