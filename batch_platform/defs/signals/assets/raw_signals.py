@@ -3,7 +3,7 @@ per file in raw.signal_files; files that cannot be read at all are quarantined w
 
 import dagster as dg
 
-from batch_platform.defs.common.checks import check_spec
+from batch_platform.defs.common.checks import check_spec, counted_check_result
 from batch_platform.defs.common.metadata import landing_spec, table_metadata, table_spec
 from batch_platform.defs.common.resources import LandingResource, WarehouseResource
 from batch_platform.defs.signals.assets._common import (
@@ -17,6 +17,7 @@ from batch_platform.defs.signals.assets._common import (
     run_checks,
     sampled_for_log,
 )
+from batch_platform.defs.signals.logic.line_stats import raw_line_failures
 from batch_platform.defs.signals.logic.raw_signal_load import (
     FileLoad,
     FileToLoad,
@@ -28,16 +29,10 @@ from batch_platform.lib.landing import find_landed_files
 from batch_platform.lib.markdown import markdown_table
 from batch_platform.lib.warehouse import one_snapshot
 
-# Checked per partition of the run, which KeyUniqueCheck (a single count) cannot report:
-# lines_unique also counts a missing source_line, and event_key_unique also finds a key kept by
-# a partition outside the run.
+# Checked per partition of the run, which KeyUniqueCheck (a single count) cannot report; so is
+# lines_unique (line_stats: a bit per line, not a hash of every line), which also counts a
+# missing source_line.
 RAW_CHECKS = [
-    RunCheck(
-        RAW_SIGNALS,
-        "lines_unique",
-        "check_raw_lines_unique",
-        "repeated or missing source_line values",
-    ),
     RunCheck(
         RAW_SIGNAL_FILES,
         "rows_match_file",
@@ -147,6 +142,12 @@ def raw_signals(
                 asset_key=QUARANTINED_FILES,
                 metadata=table_metadata(con, "quarantine.signal_files", where, params)
                 | {"reason": "; ".join(f"{f}: {r}" for f, r in reasons.items() if r)[:2000]},
+            )
+            yield counted_check_result(
+                asset_key=RAW_SIGNALS,
+                check_name="lines_unique",
+                failing_by_partition=raw_line_failures(con, partitions),
+                what="repeated or missing source_line values",
             )
             yield from run_checks(con, partitions, RAW_CHECKS)
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 import duckdb
 
+from batch_platform.defs.signals.logic.line_stats import NO_ROWS, line_stats
 from batch_platform.defs.signals.logic.signal_partitions import (
     RunPartitions,
     collect_history,
@@ -146,39 +147,37 @@ def row_accounting_failures(
     """Per partition, raw rows not placed in exactly one of cleaned / duplicate / quarantined.
 
     The readers number a file's rows 1..n, so comparing counts, distinct counts and bounds of
-    the lines is exact and avoids joining millions of them; a partition numbered otherwise is
-    checked line by line.
+    the lines is exact and avoids joining millions of them (``line_stats``); a partition
+    numbered otherwise is checked line by line.
     """
     keys = list(dict.fromkeys(partition_keys))
     partitions = run_partitions(con, keys)
-    stats = {
-        name: {
-            row[0]: row[1:]
-            for row in con.execute(
-                partitions.sql(load_sql(name)), {"partition_keys": keys}
-            ).fetchall()
-        }
-        for name in ("select_raw_line_stats", "select_placed_line_stats")
-    }
+    raw, placed = (
+        line_stats(con, partitions.sql(load_sql(name)), partitions.params())
+        for name in ("select_raw_lines", "select_placed_lines")
+    )
     failing: dict[str, int] = {}
     for key in keys:
-        rows, distinct, first, last, _ = stats["select_raw_line_stats"].get(
-            key, (0, 0, None, None, 0)
-        )
-        if not (rows == distinct and (rows == 0 or last - first + 1 == rows)):
+        partition_id = partitions.ids[key]
+        rows = raw.get(partition_id, NO_ROWS)
+        if not rows.numbered_one_to_n():
             failing[key] = int(
                 scalar(
                     con,
                     load_sql("check_row_accounting_by_join"),
-                    {"partition_key": key, "partition_id": partitions.ids[key]},
+                    {"partition_key": key, "partition_id": partition_id},
                 )
             )
             continue
-        placed, placed_distinct, low, high, nulls = stats["select_placed_line_stats"].get(
-            key, (0, 0, None, None, 0)
+        lines = placed.get(partition_id, NO_ROWS)
+        exact = (lines.rows, lines.distinct, lines.missing, lines.first, lines.last) == (
+            rows.rows, rows.rows, 0, rows.first, rows.last,
+        )  # fmt: skip
+        failing[key] = (
+            0
+            if exact
+            else max(abs(lines.rows - rows.rows), lines.rows - lines.distinct + lines.missing, 1)
         )
-        exact = (placed, placed_distinct, nulls, low, high) == (rows, rows, 0, first, last)
-        failing[key] = 0 if exact else max(abs(placed - rows), placed - placed_distinct + nulls, 1)
     return failing
 
 
@@ -209,8 +208,9 @@ def event_key_repeats(
             partitions.params(),
         )  # fmt: skip
     failing = dict.fromkeys(keys, 0)
-    for key, rows in con.execute(load_sql("check_event_key_unique")).fetchall():
-        failing[key] = int(rows)
+    key_of = {partition_id: key for key, partition_id in partitions.ids.items()}
+    for partition_id, rows in con.execute(load_sql("check_event_key_unique")).fetchall():
+        failing[key_of[partition_id]] = int(rows)
     for table in ("check_keys_elsewhere", "check_run_keys", "history_keys"):
         con.execute(f"DROP TABLE IF EXISTS {table}")
     return failing

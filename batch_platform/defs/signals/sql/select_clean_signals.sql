@@ -7,8 +7,5 @@ SELECT
 FROM typed_signals AS t
 JOIN run_files AS rf USING (file_order)
 LEFT JOIN clean.firmographics AS f ON f.domain = t.n_account_domain
+ANTI JOIN duplicate_signals AS d ON d.file_order = t.file_order AND d.source_line = t.source_line
 WHERE t.reason IS NULL
-    AND NOT EXISTS (
-        SELECT 1 FROM duplicate_signals AS d
-        WHERE d.file_order = t.file_order AND d.source_line = t.source_line
-    )
