@@ -76,9 +76,7 @@ def line_stats(
             ).fetchall()
         }
     return {
-        partition_id: LineStats(
-            int(rows), distinct.get(partition_id, 0), first, last, int(missing)
-        )
+        partition_id: LineStats(int(rows), distinct.get(partition_id, 0), first, last, int(missing))
         for partition_id, (rows, first, last, missing) in bounds.items()
     }
 
