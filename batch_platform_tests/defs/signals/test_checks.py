@@ -2,6 +2,7 @@
 
 import pytest
 
+from batch_platform.defs.signals.logic import line_stats
 from batch_platform.defs.signals.logic.signal_cleaning import (
     duplicates_without_kept_row,
     event_key_repeats,
@@ -24,8 +25,12 @@ FIRST_CLEAN = "(SELECT min(source_line) FROM clean.signals WHERE partition_key =
 LAST_CLEAN = "(SELECT max(source_line) FROM clean.signals WHERE partition_key = $k)"
 
 
-@pytest.fixture
-def ingested(platform):
+@pytest.fixture(params=["bits", "hash"])
+def ingested(platform, request, monkeypatch):
+    """A checked file; the line statistics count distinct lines with a bit per line, or (lines
+    spread too wide for bits) with count(DISTINCT)."""
+    if request.param == "hash":
+        monkeypatch.setattr(line_stats, "MAX_LINE_BITS", 1)
     platform.write_signal_file("checked.csv", HEADER + "\n".join(ROWS) + "\n")
     assert platform.ingest("checked.csv").success
     return platform
@@ -104,6 +109,28 @@ def test_event_key_unique_counts_rows_whose_key_is_kept_twice(ingested):
         "FROM clean.signals WHERE partition_key = $k AND source_line = 2",
     )
     assert event_key_failures(ingested) == {KEY: 3}
+
+
+def raw_line_failures(platform) -> dict[str, int]:
+    with platform.resources["duckdb"].get_connection() as con:
+        return line_stats.raw_line_failures(con, run_partitions(con, [KEY]))
+
+
+LINE_TWO = "WHERE partition_key = $k AND source_line = 2"
+
+
+@pytest.mark.parametrize(
+    ("tamper", "failing"),
+    [
+        (f"UPDATE raw.signals SET source_line = 1 {LINE_TWO}", 1),
+        ("UPDATE raw.signals SET source_line = source_line * 1000 WHERE partition_key = $k", 0),
+    ],
+    ids=["line repeated", "lines gapped"],
+)
+def test_raw_lines_unique_counts_repeated_and_missing_lines(ingested, tamper, failing):
+    assert raw_line_failures(ingested) == {KEY: 0}
+    execute(ingested, tamper)
+    assert raw_line_failures(ingested) == {KEY: failing}
 
 
 def test_points_at_kept_row_counts_duplicates_whose_kept_row_is_gone(ingested):
