@@ -194,7 +194,7 @@ def event_key_repeats(
     its own) the window is read again.
     """
     keys = partitions.keys
-    con.execute(partitions.sql(load_sql("stage_check_run_keys")), partitions.params())
+    con.execute(partitions.sql(load_sql("stage_check_run_keys")))
     found = scalar(
         con,
         "SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = 'history_keys'",
@@ -211,8 +211,9 @@ def event_key_repeats(
     key_of = {partition_id: key for key, partition_id in partitions.ids.items()}
     for partition_id, rows in con.execute(load_sql("check_event_key_unique")).fetchall():
         failing[key_of[partition_id]] = int(rows)
-    for table in ("check_keys_elsewhere", "check_run_keys", "history_keys"):
+    for table in ("check_keys_elsewhere", "history_keys"):
         con.execute(f"DROP TABLE IF EXISTS {table}")
+    con.execute("DROP VIEW IF EXISTS temp.main.check_run_keys")
     return failing
 
 

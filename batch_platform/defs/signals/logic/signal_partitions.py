@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import duckdb
 
 from batch_platform.lib.sql_files import SqlFolder
-from batch_platform.lib.warehouse import atomically, integer_list, scalar
+from batch_platform.lib.warehouse import atomically, integer_list, scalar, sql_literal
 
 load_sql = SqlFolder.of_domain(__file__)
 
@@ -69,9 +69,16 @@ class RunPartitions:
     def params(self) -> dict:
         return {"partition_keys": self.keys}
 
+    def key_list(self) -> str:
+        """The keys as a literal list, for a statement that takes no parameters (a view)."""
+        return "[" + ", ".join(sql_literal(key) for key in self.keys) + "]"
+
     def sql(self, text: str) -> str:
-        """A statement of ``sql/`` with its ``{run_partition_ids}`` placeholder filled in."""
-        return text.replace("{run_partition_ids}", self.id_list())
+        """A statement of ``sql/`` with its ``{run_partition_ids}`` (and
+        ``{run_partition_keys}``) placeholders filled in."""
+        return text.replace("{run_partition_ids}", self.id_list()).replace(
+            "{run_partition_keys}", self.key_list()
+        )
 
 
 def window_days(env: Mapping[str, str] | None = None) -> int | None:

@@ -1,7 +1,9 @@
--- The cleaned rows of the run's partitions ($partition_keys; {run_partition_ids}: their ids) as
--- the event-key check reads them.
-CREATE OR REPLACE TEMP TABLE check_run_keys AS
+-- The cleaned rows of the run's partitions ({run_partition_ids}: their ids, {run_partition_keys}:
+-- their keys, both literal lists: a view takes no parameters) as the event-key check reads them:
+-- a view, so the common check (against history_keys) reads the lake's columns once and copies
+-- nothing.
+CREATE OR REPLACE TEMP VIEW check_run_keys AS
 SELECT partition_id, event_key, event_hash, occurred_at
 FROM clean.signals
 WHERE partition_id IN ({run_partition_ids})
-    AND list_contains($partition_keys, partition_key)
+    AND list_contains({run_partition_keys}, partition_key)

@@ -5,6 +5,7 @@ import duckdb
 import pytest
 
 from batch_platform.defs.signals.logic.signal_cleaning import load_sql
+from batch_platform.defs.signals.logic.signal_partitions import RunPartitions
 
 COLLIDING_HASH = 42
 
@@ -97,3 +98,10 @@ def test_the_event_key_check_counts_keys_kept_twice_or_elsewhere(con):
         (8, "key-three", 3),
     ]
     assert event_key_failures(con, run_keys, [("key-three", 3)]) == [(7, 1), (8, 2)]
+
+
+def test_the_run_keys_as_a_literal_list_survive_quotes_and_braces(con):
+    keys = ["it's.csv", "{run_partition_ids}.csv", "plain.csv"]
+    partitions = RunPartitions(dict(zip(keys, (1, 2, 3), strict=True)))
+    sql = partitions.sql("SELECT {run_partition_keys}, [{run_partition_ids}]")
+    assert con.execute(sql).fetchall() == [(keys, [1, 2, 3])]
