@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import sys
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -125,6 +126,22 @@ class Receiver:
 
     def __exit__(self, *exc) -> None:
         self.down()
+
+    def in_flight(self) -> int:
+        """Requests that arrived and are not answered yet (a slow one may still be sleeping
+        after its client gave up and sent it again)."""
+        with self._lock:
+            return self._arrivals - len(self.log)
+
+    def wait_answered(self, timeout: float = 10.0) -> bool:
+        """Wait until every request that arrived is answered; False if some still is not after
+        ``timeout`` seconds."""
+        deadline = time.monotonic() + timeout
+        while self.in_flight():
+            if time.monotonic() >= deadline:
+                return False
+            threading.Event().wait(0.02)
+        return True
 
     def handle(self, body: bytes, headers) -> tuple[int, dict, dict[str, str]]:
         """Answer one request; requests are numbered in order of arrival from 1."""

@@ -20,14 +20,14 @@ from batch_platform.defs.signals.logic.signal_partitions import (
     assign_partition_ids,
     migrate_partition_ids,
 )
-from batch_platform.defs.signals.logic.signal_stage import create_stage, drop_stage
+from batch_platform.defs.signals.logic.signal_stage import STAGE_COLUMNS, create_stage, drop_stage
 from batch_platform.lib.landing import LandedFileError, open_landed_file
 from batch_platform.lib.sql_files import SqlFolder
 from batch_platform.lib.warehouse import atomically, scalar, write_partition
 from batch_platform.lib.warehouse_rows import staged, typed_rows, warehouse_schema
 
 load_sql = SqlFolder.of_domain(__file__)
-SCRATCH = "raw_load_scratch"
+UNION_BRANCHES = 64  # SELECTs in one UNION ALL view of a run's file stages
 FILE_COLUMNS = (
     "partition_key", "source_file", "file_format", "size_bytes", "modified_at", "data_rows",
 )  # fmt: skip
@@ -81,13 +81,15 @@ def load_signal_files(
     """
     migrate_partition_ids(con)
     single = len(files) == 1
-    # One file: a view of its stage on this connection. Several: a table the reading cursors
-    # share, in an in-memory database of the process's DuckDB (not the lake, nor a DuckDB file
-    # a caller may have connected to).
-    if not single:
-        con.execute(f"ATTACH IF NOT EXISTS ':memory:' AS {SCRATCH}")
+    # One file: a view of its stage on this connection. Several: an in-memory database of the
+    # process's DuckDB that the reading cursors share (not the lake, nor a DuckDB file a caller
+    # may have connected to), holding each file's stage, and a view of them all; detached (and
+    # so freed) after the write.
     name = f"run_raw_stage_{uuid.uuid4().hex[:12]}"
-    run_stage = f"temp.main.{name}" if single else f"{SCRATCH}.main.{name}"
+    shared = None if single else name
+    if shared:
+        con.execute(f"ATTACH ':memory:' AS {shared}")
+    run_stage = f"temp.main.{name}" if single else f"{shared}.main.run_stage"
     loads: list[FileLoad] = []
     try:
         if single:
@@ -98,11 +100,14 @@ def load_signal_files(
             if on_staged:
                 on_staged(1, loads[0])
         else:
-            loads = _stage_files_side_by_side(con, files, run_stage, on_staged)
+            loads = _stage_files_side_by_side(con, files, shared, on_staged)
         with staged(con, "run_signal_files", _file_rows(con, loads)):
             atomically(con, lambda: _write_raw_partitions(con, loads, run_stage))
     finally:
-        con.execute(f"DROP {'VIEW' if single else 'TABLE'} IF EXISTS {run_stage}")
+        if shared:
+            con.execute(f"DETACH DATABASE IF EXISTS {shared}")
+        else:
+            con.execute(f"DROP VIEW IF EXISTS {run_stage}")
         drop_stage(con)
     return loads
 
@@ -110,20 +115,24 @@ def load_signal_files(
 def _stage_files_side_by_side(
     con: duckdb.DuckDBPyConnection,
     files: Sequence[FileToLoad],
-    run_stage: str,
+    shared: str,
     on_staged: Callable[[int, FileLoad], None] | None,
 ) -> list[FileLoad]:
-    """Every file read on a cursor of its reading thread and appended to ``run_stage`` with its
-    ``file_number`` (its place in ``files``); the loads in the order of ``files``."""
-    with con.cursor() as first:
-        create_stage(first)
-        first.execute(
-            f"CREATE TABLE {run_stage} AS SELECT 0 AS file_number, * FROM signal_stage LIMIT 0"
-        )
+    """Every file read on a cursor of its reading thread, its stage left in the database
+    ``shared`` as ``file_<n>`` (n: its place in ``files``), and ``run_stage`` a view of them
+    all with their ``file_number``; the loads in the order of ``files``.
+
+    A CSV that DuckDB's reader read whole is staged as a view of that read (no copy: the read is
+    a table of ``shared`` already); any other file's stage (other formats, rejected rows read
+    again, the exact reader, an unreadable file's empty stage) is copied from the cursor's temp
+    stage into a table of its own (not one shared table: appends to one table from several
+    threads wait on each other).
+    """
     threads = int(scalar(con, "SELECT current_setting('threads')") or 1)
     local = threading.local()
     cursors: list[duckdb.DuckDBPyConnection] = []
     lock = threading.Lock()
+    columns = ", ".join(STAGE_COLUMNS)
 
     def stage(number: int) -> FileLoad:
         cursor = getattr(local, "cursor", None)
@@ -131,12 +140,18 @@ def _stage_files_side_by_side(
             cursor = local.cursor = con.cursor()
             with lock:
                 cursors.append(cursor)
-        load = _stage_file(cursor, files[number])
-        cursor.execute(
-            f"INSERT INTO {run_stage} BY NAME "
-            "SELECT $file_number AS file_number, * FROM signal_stage",
-            {"file_number": number},
+        view = f"{shared}.main.file_{number}"
+        load = _stage_file(cursor, files[number], shared_view=view)
+        viewed = scalar(
+            cursor,
+            "SELECT count(*) FROM duckdb_views() WHERE database_name = ? AND view_name = ?",
+            [shared, f"file_{number}"],
         )
+        if viewed and (load.used_fallback or load.quarantine_reason):
+            cursor.execute(f"DROP VIEW {view}")  # the stage is the exact reader's, or none
+            viewed = False
+        if not viewed:
+            cursor.execute(f"CREATE TABLE {view} AS SELECT {columns} FROM temp.main.signal_stage")
         drop_stage(cursor)
         return load
 
@@ -151,18 +166,45 @@ def _stage_files_side_by_side(
     finally:
         for cursor in cursors:
             cursor.close()
+    _union_view(
+        con,
+        f"{shared}.main.run_stage",
+        [
+            f"SELECT {number} AS file_number, {columns} FROM {shared}.main.file_{number}"
+            for number in range(len(files))
+        ],
+    )
     return [load for load in loads if load is not None]
 
 
-def _stage_file(con: duckdb.DuckDBPyConnection, file: FileToLoad) -> FileLoad:
-    """``file`` read into ``signal_stage`` (an empty one when it is unreadable)."""
+def _union_view(con: duckdb.DuckDBPyConnection, view: str, selects: list[str]) -> None:
+    """``view``: the UNION ALL of ``selects``, as views of at most UNION_BRANCHES branches each
+    (a run may hold thousands of files; one statement of thousands of branches nests as deep)."""
+    while len(selects) > UNION_BRANCHES:
+        parts = []
+        for start in range(0, len(selects), UNION_BRANCHES):
+            part = f"{view}_{len(parts)}_{len(selects)}"
+            con.execute(
+                f"CREATE VIEW {part} AS "
+                + " UNION ALL ".join(selects[start : start + UNION_BRANCHES])
+            )
+            parts.append(f"SELECT * FROM {part}")
+        selects = parts
+    con.execute(f"CREATE VIEW {view} AS " + " UNION ALL ".join(selects))
+
+
+def _stage_file(
+    con: duckdb.DuckDBPyConnection, file: FileToLoad, shared_view: str | None = None
+) -> FileLoad:
+    """``file`` read into ``signal_stage`` (an empty one when it is unreadable); for
+    ``shared_view`` see ``stage_csv_fast``."""
     reason: str | None = None
     read: StagedFile | None = None
     size, mtime = 0, 0.0
     try:
         with open_landed_file(file.path) as opened:
             size, mtime = opened.size, opened.mtime
-            read = stage_signal_file(con, opened.path, opened.name)
+            read = stage_signal_file(con, opened.path, opened.name, shared_view=shared_view)
     except FileRejected as rejected:
         reason = rejected.reason
     except LandedFileError as error:

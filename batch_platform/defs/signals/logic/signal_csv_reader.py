@@ -28,6 +28,7 @@ from batch_platform.defs.signals.logic.signal_stage import (
     STAGE_COLUMNS,
     contract_select,
     create_stage,
+    create_table_as,
     drop_tables,
     insert_stage_rows,
     json_object_sql,
@@ -37,28 +38,40 @@ MAX_RECORD_LINES = 10_000
 DUCKDB_MAX_LINE_BYTES = 2_000_000
 
 
-def stage_csv_fast(con, path: Path, names: list[str], compressed: bool) -> int | None:
+def stage_csv_fast(
+    con, path: Path, names: list[str], compressed: bool, shared_view: str | None = None
+) -> int | None:
     """DuckDB's CSV reader, with the rows it rejects read again alone and put in their place.
 
     Returns how many rows were read again, or None when the exact reader must read the file
     (too many rejected rows, or a file DuckDB's line numbers cannot be trusted on).
+
+    ``shared_view`` (a qualified name in a database the process's connections share) is for a
+    file read on its own thread's cursor among a run's files: DuckDB's read is kept in
+    ``{shared_view}_read`` beside it and, when no row was rejected, the stage is also the view
+    ``shared_view``, which the run's write reads from any connection (temp tables and views are
+    the cursor's own), so the file's rows are not copied once more.
     """
+    read_table = f"{shared_view}_read" if shared_view else "temp.main.csv_read"
     drop_tables(con, "csv_rejects", "csv_scans")
     columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(names))) + "}"
     # Rows whose fields are all blank are not data rows (the exact reader skips them too).
     blank = " AND ".join(f"coalesce(trim(c{i}), '') = ''" for i in range(len(names)))
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE csv_read AS SELECT *, ({blank}) AS is_blank "
-        "FROM read_csv(?, header = true, "
+    create_table_as(
+        con,
+        read_table,
+        f"SELECT *, ({blank}) AS is_blank FROM read_csv(?, header = true, "
         f"auto_detect = false, columns = {columns}, delim = ',', quote = '\"', escape = '\"', "
         "null_padding = true, store_rejects = true, rejects_table = 'csv_rejects', "
         f"rejects_scan = 'csv_scans', max_line_size = {DUCKDB_MAX_LINE_BYTES}, "
         f"compression = '{'gzip' if compressed else 'none'}')",
         [str(path)],
     )
-    numbered = _number_csv_rows(con, path, names, compressed)
+    numbered = _number_csv_rows(con, path, names, compressed, read_table)
     if numbered is None:
-        drop_tables(con, "csv_read", "csv_read_kept", "csv_rejects", "csv_scans")
+        for table in (read_table, f"{read_table}_kept"):
+            con.execute(f"DROP TABLE IF EXISTS {table}")
+        drop_tables(con, "csv_rejects", "csv_scans")
         return None
     relation, line_sql, rejected_rows = numbered
     contract, extra = map_columns(names)
@@ -75,24 +88,26 @@ def stage_csv_fast(con, path: Path, names: list[str], compressed: bool) -> int |
         _stage_rejected_rows(con, rejected_rows)
         kept += " UNION ALL SELECT * FROM csv_rejected"
     con.execute(f"CREATE TEMP VIEW signal_stage AS {kept}")
+    if shared_view and not rejected_rows:
+        con.execute(f"CREATE VIEW {shared_view} AS {kept}")
     drop_tables(con, "csv_rejects", "csv_scans")
     return len(rejected_rows)
 
 
 def _number_csv_rows(
-    con, path: Path, names: list[str], compressed: bool
+    con, path: Path, names: list[str], compressed: bool, read_table: str
 ) -> tuple[str, str, list[tuple]] | None:
     """(relation, data row number SQL, staged rejected rows), or None to read exactly."""
     placed = place_rejected_rows(
         con,
         path,
         compressed,
-        "csv_read",
+        read_table,
         header_lines=1,
         skips_empty_lines=True,
         # Physical lines are not rows when values hold line breaks: DuckDB's line numbers
         # cannot place a rejected row then.
-        can_place=lambda: not _has_multiline_values(con, len(names)),
+        can_place=lambda: not _has_multiline_values(con, len(names), read_table),
     )
     if placed is None:
         return None
@@ -104,12 +119,12 @@ def _number_csv_rows(
     return placed.relation, placed.line_sql, rows
 
 
-def _has_multiline_values(con, columns: int) -> bool:
+def _has_multiline_values(con, columns: int, read_table: str) -> bool:
     # A substring test per character, not a regular expression: on 5M rows 0.35 s against 1.15 s.
     breaks = " OR ".join(
         f"contains(c{i}, chr(10)) OR contains(c{i}, chr(13))" for i in range(columns)
     )
-    return bool(con.execute(f"SELECT count(*) FROM csv_read WHERE {breaks}").fetchone()[0])
+    return bool(con.execute(f"SELECT count(*) FROM {read_table} WHERE {breaks}").fetchone()[0])
 
 
 def _rejected_row(

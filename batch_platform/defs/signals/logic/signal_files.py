@@ -105,7 +105,12 @@ def _fast_or_none(stage: Callable[[], int | None]) -> int | None:
 
 
 def _stage_text(
-    con: duckdb.DuckDBPyConnection, path: Path, kind: str, head: bytes, exact: bool
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    kind: str,
+    head: bytes,
+    exact: bool,
+    shared_view: str | None = None,
 ) -> tuple[bool, int]:
     """Stage a plain CSV or JSONL file: DuckDB's reader, or the exact one where DuckDB's cannot
     read the file (or ``exact``). Returns (the exact reader was used, lines read again)."""
@@ -113,7 +118,11 @@ def _stage_text(
         if kind == "csv":
             names = csv_header(head)
             check_required(names, map_columns(names)[0])
-            fast = None if exact else _fast_or_none(lambda: stage_csv_fast(con, path, names, False))
+            fast = (
+                None
+                if exact
+                else _fast_or_none(lambda: stage_csv_fast(con, path, names, False, shared_view))
+            )
             if fast is None:
                 create_stage(con)
                 stage_csv_exact(con, path, names, False)
@@ -136,12 +145,15 @@ def stage_signal_file(
     name: str | None = None,
     *,
     exact: bool = False,
+    shared_view: str | None = None,
 ) -> StagedFile:
     """Load ``path`` into the temp table ``signal_stage``; raise ``FileRejected`` if unreadable.
 
     ``name`` is the landed file's name, which says its format, when ``path`` names the open
     file (see :func:`batch_platform.lib.landing.open_landed_file`). ``exact`` skips DuckDB's
     readers for CSV and JSONL (the fallback, on purpose: tests compare both).
+    ``shared_view``: see
+    :func:`~batch_platform.defs.signals.logic.signal_csv_reader.stage_csv_fast` (CSV only).
     """
     name = name or path.name
     detected = file_format(name)
@@ -159,9 +171,9 @@ def stage_signal_file(
         head = sniff_head(path, compressed)
         if compressed:
             with decompressed_once(path) as plain:
-                fallback, read_again = _stage_text(con, plain, kind, head, exact)
+                fallback, read_again = _stage_text(con, plain, kind, head, exact, shared_view)
         else:
-            fallback, read_again = _stage_text(con, path, kind, head, exact)
+            fallback, read_again = _stage_text(con, path, kind, head, exact, shared_view)
     rows = con.execute("SELECT count(*) FROM signal_stage").fetchone()[0]
     if rows == 0:
         raise FileRejected("no data rows (the file has a header or blank lines only)")

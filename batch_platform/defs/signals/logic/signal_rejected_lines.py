@@ -24,6 +24,7 @@ import duckdb
 import numpy as np
 
 from batch_platform.defs.signals.logic.signal_file_format import open_bytes
+from batch_platform.defs.signals.logic.signal_stage import create_table_as
 
 MAX_REJECTED_LINES = 10_000
 MAX_NUMBERING_STEPS = 256
@@ -271,10 +272,8 @@ def place_rejected_rows(
     relation = read_table
     if not rejected and len(blanks) > MAX_NUMBERING_STEPS:
         relation, blanks = f"{read_table}_kept", []
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {relation} AS "
-            f"SELECT * FROM {read_table} WHERE NOT is_blank"
-        )
+        # Beside the read (a temp table, or in the database a run's reading threads share).
+        create_table_as(con, relation, f"SELECT * FROM {read_table} WHERE NOT is_blank")
     if rejected and not can_place():
         return None
     read_back = read_lines_back(path, compressed, [r.line for r in rejected]) if rejected else []

@@ -20,6 +20,17 @@ def drop_tables(con: duckdb.DuckDBPyConnection, *tables: str) -> None:
         con.execute(f"DROP TABLE IF EXISTS temp.main.{table}")
 
 
+def create_table_as(con: duckdb.DuckDBPyConnection, table: str, select: str, params=None) -> None:
+    """``table`` (replaced) from ``select``: a temp table when it is unqualified or in
+    ``temp.main`` (DuckDB takes no catalog in a temp table's name), else where it says."""
+    if table.startswith("temp.main."):
+        table = table.removeprefix("temp.main.")
+    if "." in table:
+        con.execute(f"CREATE OR REPLACE TABLE {table} AS {select}", params)
+    else:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS {select}", params)
+
+
 def create_stage(con: duckdb.DuckDBPyConnection, table: str = "signal_stage") -> None:
     """An empty ``signal_stage`` table (what an unreadable file stages), or a table shaped
     like it."""

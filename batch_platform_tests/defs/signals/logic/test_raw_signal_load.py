@@ -63,6 +63,16 @@ def landed(tmp_path):
     )  # fmt: skip
     (folder / "f.csv").write_text(HEADER.strip() + ",region\n" + "f1,2026-01-05T10:00:00Z,website,"
                                   "page_view,f@x.io,,,emea\n")  # fmt: skip
+    # More all-blank rows than the numbering takes steps: the read is copied without them.
+    (folder / "g blanks [1]*.csv").write_text(
+        HEADER + "".join(f"g{i},2026-01-05T10:00:00Z,website,page_view,g{i}@x.io,,\n,,,,,,\n"
+                         for i in range(300))
+    )  # fmt: skip
+    # A value holding a line break and a rejected row: only the exact reader can place it.
+    (folder / "h.csv").write_text(
+        HEADER + 'h1,2026-01-05T10:00:00Z,website,page_view,h1@x.io,,"{""a"":\n1}"\n'
+        "h2,2026-01-05T10:00:00Z,website,page_view,h2@x.io,,,extra,fields\n" + csv_rows("h", 5)
+    )
     (folder / "empty.csv").write_bytes(b"")
     (folder / "binary.csv").write_bytes(b"\x00\x01\x02")
     (folder / "notes.txt").write_text("not a signal file")
@@ -76,7 +86,14 @@ def raw_tables(con) -> dict[str, list]:
     return {name: con.execute(sql).fetchall() for name, sql in RAW_TABLES.items()}
 
 
-def test_a_run_of_files_loads_exactly_what_one_by_one_loads(tmp_path, landed):
+@pytest.mark.parametrize("union_branches", [64, 2])
+def test_a_run_of_files_loads_exactly_what_one_by_one_loads(
+    tmp_path, landed, monkeypatch, union_branches
+):
+    """(With 2 branches a view, the run's stages are gathered by views of views.)"""
+    import batch_platform.defs.signals.logic.raw_signal_load as raw_signal_load
+
+    monkeypatch.setattr(raw_signal_load, "UNION_BRANCHES", union_branches)
     with warehouse.connect(tmp_path / "together") as together:
         progress = []
         loads = load_signal_files(together, landed, lambda n, load: progress.append(n))
@@ -114,9 +131,52 @@ def test_a_failed_write_leaves_none_of_the_runs_partitions(tmp_path, landed, mon
         assert raw_tables(con) == before
         # Nothing of the failed run is left in the process's database.
         assert not con.execute(
-            "SELECT table_name FROM duckdb_tables() "
-            "WHERE database_name IN ('memory', 'temp', 'raw_load_scratch')"
+            "SELECT table_name FROM duckdb_tables() WHERE database_name IN ('memory', 'temp')"
         ).fetchall()
+        assert not con.execute(
+            "SELECT database_name FROM duckdb_databases() "
+            "WHERE database_name LIKE 'run_raw_stage_%'"
+        ).fetchall()
+
+
+def test_a_csv_read_whole_is_staged_as_a_view_of_its_read_and_the_rest_are_copied(
+    tmp_path, landed, monkeypatch
+):
+    """Several files: a CSV DuckDB's reader read whole is not copied again before the write; a
+    file with rejected rows, the exact reader's, JSONL, Parquet and unreadable files are."""
+    import batch_platform.defs.signals.logic.raw_signal_load as raw_signal_load
+
+    write = raw_signal_load._write_raw_partitions
+    seen = {}
+
+    def looking_write(con, loads, run_stage):
+        database = run_stage.split(".")[0]
+        for kind in ("views", "tables"):
+            seen[kind] = {
+                name
+                for (name,) in con.execute(
+                    f"SELECT {kind[:-1]}_name FROM duckdb_{kind}() WHERE database_name = ? "
+                    "AND NOT internal",
+                    [database],
+                ).fetchall()
+            }
+        return write(con, loads, run_stage)
+
+    monkeypatch.setattr(raw_signal_load, "_write_raw_partitions", looking_write)
+    names = [file.source_file for file in landed]
+    with warehouse.connect(tmp_path / "lake") as con:
+        loads = load_signal_files(con, landed)
+        got = raw_tables(con)
+    number = {name: i for i, name in enumerate(names)}
+    viewed = {name for name in names if f"file_{number[name]}" in seen["views"]}
+    assert viewed == {"a.csv", "g blanks [1]*.csv", "c.csv.gz", "f.csv"}
+    assert {f"file_{number[name]}_read" for name in viewed} <= seen["tables"]
+    assert "run_stage" in seen["views"]
+    fallback = {load.source_file for load in loads if load.used_fallback}
+    assert "h.csv" in fallback
+    rows = {key: count for key, count, _ in got["partition ids"]}
+    assert rows[partition_key_for("g blanks [1]*.csv")] == 300
+    assert rows[partition_key_for("h.csv")] == 7
 
 
 @pytest.mark.parametrize("count", [1, 3])
