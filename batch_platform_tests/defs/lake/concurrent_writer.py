@@ -1,5 +1,6 @@
 """A writer process for the upkeep tests: replaces days of the table and adds new ones, one
-commit each, until the stop file appears; prints what it wrote, as JSON."""
+commit each, until the stop file appears; prints what it wrote (and when each pair of writes
+began and ended), as JSON."""
 
 import datetime as dt
 import json
@@ -38,12 +39,14 @@ def main(warehouse: str, stop_file: str, days: int) -> None:
     n = 0
     while not Path(stop_file).exists():
         replaced_day = FIRST_DAY + dt.timedelta(days=n % days)
+        began = time.time()
         write(replaced_day, scale=REPLACED_SCALE)
         added_day = FIRST_DAY + dt.timedelta(days=days + n)
         write(added_day)
         replaced.append(replaced_day.isoformat())
         added.append(added_day.isoformat())
-        times.append(time.time())
+        # When its two commits began and ended: one waiting on the upkeep's lock shows too.
+        times.append((began, time.time()))
         if n == 0:
             print("started", flush=True)
         n += 1

@@ -75,9 +75,9 @@ def load_signal_files(
     DuckDB has threads (a file smaller than DuckDB's per-thread CSV chunk is parsed on one
     core), each on a cursor of the process's database whose default catalog is not the lake (a
     statement on the lake's connection also looks names up in the lake's catalog, a few
-    milliseconds each, and reading a file takes about twenty statements); their rows are
-    gathered in one table of that database, so the lake takes one commit for the run instead of
-    one per file.
+    milliseconds each, and reading a file takes about twenty statements); their stages are
+    gathered in an in-memory database attached for the run, as one view the write reads, so the
+    lake takes one commit for the run instead of one per file.
     """
     migrate_partition_ids(con)
     single = len(files) == 1
