@@ -20,7 +20,12 @@ from batch_platform.defs.signals.logic.signal_partitions import (
     assign_partition_ids,
     migrate_partition_ids,
 )
-from batch_platform.defs.signals.logic.signal_stage import STAGE_COLUMNS, create_stage, drop_stage
+from batch_platform.defs.signals.logic.signal_stage import (
+    STAGE_COLUMNS,
+    create_stage,
+    drop_stage,
+    drop_tables,
+)
 from batch_platform.lib.landing import LandedFileError, open_landed_file
 from batch_platform.lib.sql_files import SqlFolder
 from batch_platform.lib.warehouse import atomically, scalar, write_partition
@@ -152,6 +157,8 @@ def _stage_files_side_by_side(
             viewed = False
         if not viewed:
             cursor.execute(f"CREATE TABLE {view} AS SELECT {columns} FROM temp.main.signal_stage")
+            # DuckDB's read (when it was kept beside the stage) is copied now: free it.
+            drop_tables(cursor, f"{view}_read", f"{view}_read_kept")
         drop_stage(cursor)
         return load
 

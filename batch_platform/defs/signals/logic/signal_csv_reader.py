@@ -69,9 +69,7 @@ def stage_csv_fast(
     )
     numbered = _number_csv_rows(con, path, names, compressed, read_table)
     if numbered is None:
-        for table in (read_table, f"{read_table}_kept"):
-            con.execute(f"DROP TABLE IF EXISTS {table}")
-        drop_tables(con, "csv_rejects", "csv_scans")
+        drop_tables(con, read_table, f"{read_table}_kept", "csv_rejects", "csv_scans")
         return None
     relation, line_sql, rejected_rows = numbered
     contract, extra = map_columns(names)

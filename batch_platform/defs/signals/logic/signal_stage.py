@@ -14,10 +14,11 @@ BATCH_ROWS = 50_000
 
 
 def drop_tables(con: duckdb.DuckDBPyConnection, *tables: str) -> None:
-    """Drop temp tables. Named in full (``temp.main.…``): a bare name that is not there is also
-    looked for in the lake, a query of its catalog for each (about 5 ms against 0.1 ms)."""
+    """Drop tables: a bare name is a temp table, dropped by its full name (``temp.main.…``: a
+    bare name that is not there is also looked for in the lake, a query of its catalog for each,
+    about 5 ms against 0.1 ms); a qualified name is dropped where it says."""
     for table in tables:
-        con.execute(f"DROP TABLE IF EXISTS temp.main.{table}")
+        con.execute(f"DROP TABLE IF EXISTS {table if '.' in table else f'temp.main.{table}'}")
 
 
 def create_table_as(con: duckdb.DuckDBPyConnection, table: str, select: str, params=None) -> None:
