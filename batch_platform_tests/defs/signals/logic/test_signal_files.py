@@ -309,6 +309,13 @@ STAGED_CASES = [
         [event(1), event(2), event(3)],
     ),
     Case(
+        # Blank: every field empty or spaces. A row with text only in its last field is data.
+        "rows_of_spaces_are_blank_rows_with_one_field_are_data",
+        "events.csv",
+        csv_bytes(HEADER, line(1), "  ,  , ,,,,   ", ",,,,,,{}", " ,,,,,  ,", line(2)),
+        [event(1), dict.fromkeys(event(0), None) | {"properties": "{}"}, event(2)],
+    ),
+    Case(
         "blank_lines_and_a_rejected_row",
         "events.csv",
         csv_bytes(HEADER, "", line(1), "", line(2, "surplus"), "", line(3), "", newline="\r\n"),
