@@ -101,9 +101,45 @@ def sniff_head(path: Path, compressed: bool) -> bytes:
         raise FileRejected(f"cannot decompress or read the file: {error}") from error
     if not head.strip():
         raise FileRejected("empty file")
+    encoding = wide_text_encoding(head)
+    if encoding:
+        raise FileRejected(
+            f"{encoding} text where UTF-8 was expected (in Excel, save as 'CSV UTF-8'; "
+            f"or convert it: iconv -f {encoding} -t UTF-8)"
+        )
     if b"\x00" in head:
         raise FileRejected("binary content (NUL bytes) where text was expected")
+    if b"\r" in head and b"\n" not in head and len(head) > head.index(b"\r") + 1:
+        raise FileRejected(
+            "lines end with a lone carriage return (\\r, as old Mac OS wrote them); "
+            "lines must end with \\n or \\r\\n"
+        )
     return head
+
+
+# Byte-order marks of the wide Unicode encodings, longest first (UTF-32 LE starts like UTF-16 LE).
+_WIDE_BOMS = (
+    (b"\xff\xfe\x00\x00", "UTF-32LE"),
+    (b"\x00\x00\xfe\xff", "UTF-32BE"),
+    (b"\xff\xfe", "UTF-16LE"),
+    (b"\xfe\xff", "UTF-16BE"),
+)
+
+
+def wide_text_encoding(head: bytes) -> str | None:
+    """'UTF-16LE' etc. when ``head`` is text in a wide Unicode encoding: by its byte-order mark,
+    or (without one) by ASCII text's zero high bytes at every other position."""
+    for bom, encoding in _WIDE_BOMS:
+        if head.startswith(bom):
+            return encoding
+    sample = head[:1024]
+    if len(sample) >= 8:
+        even, odd = sample[0::2], sample[1::2]
+        if odd.count(0) >= 0.9 * len(odd) and even.count(0) <= 0.1 * len(even):
+            return "UTF-16LE"
+        if even.count(0) >= 0.9 * len(even) and odd.count(0) <= 0.1 * len(odd):
+            return "UTF-16BE"
+    return None
 
 
 @contextmanager

@@ -681,6 +681,36 @@ REJECTED_CASES = [
     ("binary_jsonl", "e.jsonl", b'{"email": "a@x"}\n\x00\x01\x02\n', ["binary", "NUL"]),
     ("binary_in_gzip", "e.csv.gz", gzip.compress(b"\x00" * 100, mtime=0), ["binary"]),
     (
+        "utf16_with_bom",
+        "e.csv",
+        csv_bytes(HEADER, line(1)).decode().encode("utf-16"),
+        ["UTF-16LE text where UTF-8 was expected", "CSV UTF-8"],
+    ),
+    (
+        "utf16be_without_bom",
+        "e.csv",
+        csv_bytes(HEADER, line(1)).decode().encode("utf-16-be"),
+        ["UTF-16BE text"],
+    ),
+    (
+        "utf16_jsonl_in_gzip",
+        "e.jsonl.gz",
+        gzip.compress('{"email": "a@x"}\n'.encode("utf-16-le"), mtime=0),
+        ["UTF-16LE text"],
+    ),
+    (
+        "utf32_with_bom",
+        "e.csv",
+        csv_bytes(HEADER, line(1)).decode().encode("utf-32"),
+        ["UTF-32LE text"],
+    ),
+    (
+        "lone_carriage_returns",
+        "e.csv",
+        csv_bytes(HEADER, line(1), line(2), newline="\r"),
+        ["lone carriage return"],
+    ),
+    (
         "semicolon_delimiter",
         "e.csv",
         b"event_id;occurred_at;source;event_type;email\ne1;2024-01-01;website;page_view;a@x\n",
