@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import errno
 import functools
+import gc
 import json
 import os
 import stat
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -26,9 +28,42 @@ __all__ = [
     "OpenedFile",
     "find_landed_file",
     "find_landed_files",
+    "garbage_collection_paused",
     "open_landed_file",
     "scan_landing_dir",
 ]
+
+
+_pause_lock = threading.Lock()
+_pauses = 0
+_collector_was_enabled = False
+
+
+@contextmanager
+def garbage_collection_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector held off for the block (nested and concurrent blocks
+    allowed: it runs again when the last one ends, if it ran before the first).
+
+    A tick over tens of thousands of landed files allocates several objects per file (its
+    entry, its ``LandedFile``, its cursor entry, its run request). Every 700 allocations start a
+    collection, and each tenth of those a full one over the whole process heap (Dagster's
+    definitions and all), several times a tick: 0.2 to 0.45 s of a one-second tick over 50,000
+    waiting files (``make bench``). What a tick allocates is freed by reference counting; any
+    cycle among it is collected after the block.
+    """
+    global _pauses, _collector_was_enabled
+    with _pause_lock:
+        if _pauses == 0:
+            _collector_was_enabled = gc.isenabled()
+            gc.disable()
+        _pauses += 1
+    try:
+        yield
+    finally:
+        with _pause_lock:
+            _pauses -= 1
+            if _pauses == 0 and _collector_was_enabled:
+                gc.enable()
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
+import threading
 import time
 from pathlib import Path
 
@@ -19,6 +21,7 @@ from batch_platform.lib.landing import (
     LandingWatch,
     find_landed_file,
     find_landed_files,
+    garbage_collection_paused,
     scan_landing_dir,
 )
 
@@ -338,3 +341,39 @@ def test_files_the_watch_knows_unchanged_are_not_built_or_sorted(tmp_path, monke
     # Every file is still remembered (all changed within the margin), and none is asked for again.
     assert len(json.loads(cursor)["folders"]["files"]["recent"]) == 301
     assert watch_ticks(tmp_path, cursor)[0] == []
+
+
+def test_garbage_collection_is_paused_for_nested_and_concurrent_blocks():
+    assert gc.isenabled()
+    inside, release = threading.Event(), threading.Event()
+
+    def other_tick():
+        with garbage_collection_paused():
+            inside.set()
+            release.wait(5)
+
+    thread = threading.Thread(target=other_tick)
+    with garbage_collection_paused():
+        assert not gc.isenabled()
+        thread.start()
+        inside.wait(5)
+        with garbage_collection_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    assert not gc.isenabled(), "another tick is still in its block"
+    release.set()
+    thread.join(5)
+    assert gc.isenabled()
+    with pytest.raises(ValueError), garbage_collection_paused():
+        raise ValueError("a failing tick")
+    assert gc.isenabled()
+
+
+def test_a_block_started_with_the_collector_off_leaves_it_off():
+    gc.disable()
+    try:
+        with garbage_collection_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

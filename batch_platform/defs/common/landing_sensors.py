@@ -4,24 +4,38 @@ by history), new dynamic partitions added with their runs."""
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import dagster as dg
 
+from batch_platform.lib.landing import garbage_collection_paused
+
 
 def landing_sensor(
     *, name: str, description: str, minimum_interval_seconds: int = 2, **targets: Any
 ) -> Callable:
-    """``@dg.sensor`` running by default; ``targets`` is ``job=`` or ``jobs=``."""
-    return dg.sensor(
-        name=name,
-        minimum_interval_seconds=minimum_interval_seconds,
-        default_status=dg.DefaultSensorStatus.RUNNING,
-        description=description,
-        **targets,
-    )
+    """``@dg.sensor`` running by default; ``targets`` is ``job=`` or ``jobs=``. Each tick runs
+    with the garbage collector paused (``garbage_collection_paused``: a tick over 50,000 files
+    took 0.95–1.25 s with it, 0.76 s without)."""
+
+    def decorate(evaluate: Callable) -> dg.SensorDefinition:
+        @functools.wraps(evaluate)  # Dagster reads the parameters (context, resources) through it
+        def tick(*args: Any, **kwargs: Any) -> Any:
+            with garbage_collection_paused():
+                return evaluate(*args, **kwargs)
+
+        return dg.sensor(
+            name=name,
+            minimum_interval_seconds=minimum_interval_seconds,
+            default_status=dg.DefaultSensorStatus.RUNNING,
+            description=description,
+            **targets,
+        )(tick)
+
+    return decorate
 
 
 def requested_fingerprints(context: dg.SensorEvaluationContext) -> dict[str, str]:
