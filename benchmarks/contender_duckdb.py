@@ -178,7 +178,11 @@ def main(data_dir: str, out_dir: str | None = None) -> dict:
     counts = {}
     for name, select in OUTPUTS.items():
         target = out / f"{name}.parquet"
-        con.execute(f"COPY ({statement(select, files)}) TO '{target}' (FORMAT parquet)")
+        # The format of the platform's lake files (snappy, Parquet version 2: LAKE_OPTIONS).
+        con.execute(
+            f"COPY ({statement(select, files)}) TO '{target}' "
+            "(FORMAT parquet, COMPRESSION snappy, PARQUET_VERSION V2)"
+        )
         counts[name] = con.execute(f"SELECT count(*) FROM '{target}'").fetchone()[0]
     con.close()
     steps("write")

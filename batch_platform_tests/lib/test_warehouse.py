@@ -109,6 +109,41 @@ def test_connect_again_keeps_the_data(tmp_path):
         con.close()
 
 
+def _lake_option(con, name: str) -> str | None:
+    lake = scalar(con, "SELECT current_database()")
+    return scalar(con, f"SELECT value FROM {lake}.options() WHERE option_name = ?", [name])
+
+
+def test_a_new_lake_writes_parquet_version_2(con):
+    assert _lake_option(con, "parquet_version") == "V2"
+    con.execute("CREATE TABLE raw.probe AS SELECT range AS i, 'v' || range AS s FROM range(1000)")
+    lake = scalar(con, "SELECT current_database()")
+    (path,) = con.execute(
+        f"SELECT data_file FROM ducklake_list_files('{lake}', 'probe', schema => 'raw')"
+    ).fetchone()
+    encodings = {
+        row[0]
+        for row in con.execute(f"SELECT encodings FROM parquet_metadata('{path}')").fetchall()
+    }
+    assert "DELTA_BINARY_PACKED" in encodings
+    assert scalar(con, "SELECT sum(i) FROM raw.probe") == sum(range(1000))
+
+
+def test_a_parquet_version_the_user_set_is_kept(tmp_path):
+    from batch_platform.lib import warehouse
+
+    con = connect(tmp_path / "warehouse")
+    lake = scalar(con, "SELECT current_database()")
+    con.execute(f"CALL {lake}.set_option('parquet_version', 1)")
+    con.close()
+    warehouse._PROCESS_DATABASE.discard()  # as a new process: the schema is applied again
+    con = connect(tmp_path / "warehouse")
+    try:
+        assert _lake_option(con, "parquet_version") == "V1"
+    finally:
+        con.close()
+
+
 def test_connect_in_memory_uses_utc():
     con = connect(":memory:")
     try:
