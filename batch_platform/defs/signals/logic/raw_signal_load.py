@@ -14,6 +14,13 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from batch_platform.defs.signals.logic.signal_csv_group import (
+    csv_group_header,
+    group_stage_select,
+    members_rows,
+    plan_groups,
+    read_csv_group,
+)
 from batch_platform.defs.signals.logic.signal_file_format import FileRejected
 from batch_platform.defs.signals.logic.signal_files import StagedFile, stage_signal_file
 from batch_platform.defs.signals.logic.signal_partitions import (
@@ -123,9 +130,64 @@ def _stage_files_side_by_side(
     shared: str,
     on_staged: Callable[[int, FileLoad], None] | None,
 ) -> list[FileLoad]:
-    """Every file read on a cursor of its reading thread, its stage left in the database
-    ``shared`` as ``file_<n>`` (n: its place in ``files``), and ``run_stage`` a view of them
-    all with their ``file_number``; the loads in the order of ``files``.
+    """Every file staged in the database ``shared``, and ``run_stage`` a view of them all with
+    their ``file_number`` (their place in ``files``); the loads in the order of ``files``.
+
+    Plain CSV files that share a header are read first, together, by one statement on every
+    core (``signal_csv_group``). The others, and those the group could not number, are read one
+    by one on the cursors of reading threads, side by side (``_stage_files_one_by_one``).
+    """
+    loads: list[FileLoad | None] = [None] * len(files)
+    selects: list[str] = []
+    staged = 0
+    headers = {number: csv_group_header(f.path, f.path.name) for number, f in enumerate(files)}
+    for group, numbers in enumerate(plan_groups(headers)):
+        read, members = f"{shared}.main.group_{group}_read", f"{shared}.main.group_{group}_members"
+        header = headers[numbers[0]]
+        assert header is not None
+        grouped = read_csv_group(con, read, [(n, files[n].path) for n in numbers], header)
+        if not grouped:
+            drop_tables(con, read)
+            continue
+        con.execute(
+            f"CREATE TABLE {members} AS SELECT * FROM (VALUES {members_rows(grouped)}) "
+            "AS m(file_index, file_number, first_rowid)"
+        )
+        selects.append(group_stage_select(read, members, header))
+        for grouped_file in grouped:
+            file = files[grouped_file.number]
+            loads[grouped_file.number] = load = FileLoad(
+                partition_key=file.partition_key,
+                source_file=file.source_file,
+                size_bytes=grouped_file.size_bytes,
+                modified_at=_utc(grouped_file.mtime),
+                data_rows=grouped_file.data_rows,
+                file_format="csv",
+            )
+            staged += 1
+            if on_staged:
+                on_staged(staged, load)
+    alone = [number for number, load in enumerate(loads) if load is None]
+    for number, load in _stage_files_one_by_one(con, files, alone, shared, staged, on_staged):
+        loads[number] = load
+        selects.append(
+            f"SELECT {number} AS file_number, {', '.join(STAGE_COLUMNS)} "
+            f"FROM {shared}.main.file_{number}"
+        )
+    _union_view(con, f"{shared}.main.run_stage", selects)
+    return [load for load in loads if load is not None]
+
+
+def _stage_files_one_by_one(
+    con: duckdb.DuckDBPyConnection,
+    files: Sequence[FileToLoad],
+    numbers: list[int],
+    shared: str,
+    staged_before: int,
+    on_staged: Callable[[int, FileLoad], None] | None,
+) -> list[tuple[int, FileLoad]]:
+    """Files ``numbers`` of ``files``, each read on a cursor of its reading thread, as many at a
+    time as DuckDB has threads, its stage left in the database ``shared`` as ``file_<n>``.
 
     A CSV that DuckDB's reader read whole is staged as a view of that read (no copy: the read is
     a table of ``shared`` already); any other file's stage (other formats, rejected rows read
@@ -133,6 +195,8 @@ def _stage_files_side_by_side(
     stage into a table of its own (not one shared table: appends to one table from several
     threads wait on each other).
     """
+    if not numbers:
+        return []
     threads = int(scalar(con, "SELECT current_setting('threads')") or 1)
     local = threading.local()
     cursors: list[duckdb.DuckDBPyConnection] = []
@@ -162,26 +226,19 @@ def _stage_files_side_by_side(
         drop_stage(cursor)
         return load
 
-    loads: list[FileLoad | None] = [None] * len(files)
+    loads: list[tuple[int, FileLoad]] = []
     try:
-        with ThreadPoolExecutor(max_workers=max(1, min(threads, len(files)))) as pool:
-            pending = {pool.submit(stage, number): number for number in range(len(files))}
-            for done, future in enumerate(as_completed(pending), start=1):
-                loads[pending[future]] = load = future.result()
+        with ThreadPoolExecutor(max_workers=max(1, min(threads, len(numbers)))) as pool:
+            pending = {pool.submit(stage, number): number for number in numbers}
+            for done, future in enumerate(as_completed(pending), start=staged_before + 1):
+                load = future.result()
+                loads.append((pending[future], load))
                 if on_staged:
                     on_staged(done, load)
     finally:
         for cursor in cursors:
             cursor.close()
-    _union_view(
-        con,
-        f"{shared}.main.run_stage",
-        [
-            f"SELECT {number} AS file_number, {columns} FROM {shared}.main.file_{number}"
-            for number in range(len(files))
-        ],
-    )
-    return [load for load in loads if load is not None]
+    return sorted(loads, key=lambda pair: pair[0])
 
 
 def _union_view(con: duckdb.DuckDBPyConnection, view: str, selects: list[str]) -> None:
@@ -222,13 +279,18 @@ def _stage_file(
         partition_key=file.partition_key,
         source_file=file.source_file,
         size_bytes=size,
-        modified_at=dt.datetime.fromtimestamp(mtime, dt.UTC).replace(tzinfo=None),
+        modified_at=_utc(mtime),
         data_rows=read.data_rows if read else 0,
         file_format=read.file_format if read else None,
         quarantine_reason=reason,
         used_fallback=read.used_fallback if read else False,
         rows_read_again=read.rows_read_again if read else 0,
     )
+
+
+def _utc(timestamp: float) -> dt.datetime:
+    """A file's modification time as a naive UTC timestamp (how the warehouse stores time)."""
+    return dt.datetime.fromtimestamp(timestamp, dt.UTC).replace(tzinfo=None)
 
 
 def _file_rows(con: duckdb.DuckDBPyConnection, loads: list[FileLoad]) -> pa.Table:

@@ -49,6 +49,28 @@ def blank_row_sql(columns: int) -> str:
     return f"CASE {whens} ELSE true END"
 
 
+def csv_read_select(
+    names: list[str],
+    compressed: bool,
+    rejects: tuple[str, str] = ("csv_rejects", "csv_scans"),
+    extra_select: str | None = None,
+) -> str:
+    """DuckDB's read of a CSV file with ``names`` as its header (``?``: its path, or a list of
+    paths with that header): every field as text ``c0``, ``c1``, …, ``is_blank``, and
+    ``extra_select``; rejected rows go to the temp tables ``rejects`` (rows, scans)."""
+    columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(names))) + "}"
+    # Rows whose fields are all blank are not data rows (the exact reader skips them too).
+    blank = blank_row_sql(len(names))
+    extra = f", {extra_select}" if extra_select else ""
+    return (
+        f"SELECT *, ({blank}) AS is_blank{extra} FROM read_csv(?, header = true, "
+        f"auto_detect = false, columns = {columns}, delim = ',', quote = '\"', escape = '\"', "
+        f"null_padding = true, store_rejects = true, rejects_table = '{rejects[0]}', "
+        f"rejects_scan = '{rejects[1]}', max_line_size = {DUCKDB_MAX_LINE_BYTES}, "
+        f"compression = '{'gzip' if compressed else 'none'}')"
+    )
+
+
 def stage_csv_fast(
     con, path: Path, names: list[str], compressed: bool, shared_view: str | None = None
 ) -> int | None:
@@ -65,19 +87,7 @@ def stage_csv_fast(
     """
     read_table = f"{shared_view}_read" if shared_view else "temp.main.csv_read"
     drop_tables(con, "csv_rejects", "csv_scans")
-    columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(names))) + "}"
-    # Rows whose fields are all blank are not data rows (the exact reader skips them too).
-    blank = blank_row_sql(len(names))
-    create_table_as(
-        con,
-        read_table,
-        f"SELECT *, ({blank}) AS is_blank FROM read_csv(?, header = true, "
-        f"auto_detect = false, columns = {columns}, delim = ',', quote = '\"', escape = '\"', "
-        "null_padding = true, store_rejects = true, rejects_table = 'csv_rejects', "
-        f"rejects_scan = 'csv_scans', max_line_size = {DUCKDB_MAX_LINE_BYTES}, "
-        f"compression = '{'gzip' if compressed else 'none'}')",
-        [str(path)],
-    )
+    create_table_as(con, read_table, csv_read_select(names, compressed), [str(path)])
     numbered = _number_csv_rows(con, path, names, compressed, read_table)
     if numbered is None:
         drop_tables(con, read_table, f"{read_table}_kept", "csv_rejects", "csv_scans")
