@@ -1,6 +1,7 @@
 """The sensor that turns landed files into partitions and runs."""
 
 import hashlib
+from pathlib import Path
 
 import dagster as dg
 
@@ -15,14 +16,19 @@ from batch_platform.defs.signals.jobs import (
     intent_file_ingest_job,
     signal_file_ingest_job,
 )
+from batch_platform.defs.signals.logic.signal_batches import (
+    BatchFile,
+    batch_key,
+    write_manifest,
+)
 from batch_platform.defs.signals.logic.signal_file_format import file_format
 from batch_platform.defs.signals.partitions import intent_file_partitions, signal_file_partitions
 from batch_platform.lib.landing import LandedFile, LandingWatch
 
 MAX_RUNS_PER_TICK = 500
-# Files that land together are loaded by one run over their range of partitions (far fewer runs
-# and events than one run per file), bounded so that one run stays a modest unit of work:
-# at most $BATCH_PLATFORM_MAX_FILES_PER_RUN files (1 = a run per file) and this many bytes.
+# Files that land together are one partition (a landing batch: far fewer runs and events than a
+# partition and run per file), bounded so that one run stays a modest unit of work: at most
+# $BATCH_PLATFORM_MAX_FILES_PER_RUN files (1 = a partition and run per file) and this many bytes.
 MAX_BYTES_PER_RUN = 2 * 1024**3
 RANGE_TAGS = ("dagster/asset_partition_range_start", "dagster/asset_partition_range_end")
 
@@ -67,9 +73,13 @@ def signal_files_sensor(context: dg.SensorEvaluationContext, landing: LandingRes
             run_requests.append(_ingest_request([landed]))
         else:
             new_files.append(landed)
-    # New partitions are added in this order, so each batch is a contiguous range of them.
-    run_requests += [_ingest_request(batch) for batch in _batches(new_files, files_per_run)]
-    new_keys = [landed.partition_key for landed in new_files]
+    # A batch of new files is one partition (a landing batch); new partitions are added in
+    # this order, so a batch that falls back to a partition per file is a contiguous range.
+    new_keys: list[str] = []
+    for batch in _batches(new_files, files_per_run):
+        request, keys = _new_files_request(context, batch, landing.signals_dir)
+        run_requests.append(request)
+        new_keys += keys
     if changed_firmographics:
         for f in changed_firmographics:
             watch.requested("firmographics", f)
@@ -98,6 +108,37 @@ def _batches(files: list[LandedFile], max_files: int) -> list[list[LandedFile]]:
         batches[-1].append(landed)
         size += landed.size
     return batches
+
+
+def _new_files_request(
+    context: dg.SensorEvaluationContext, files: list[LandedFile], signals_dir: Path
+) -> tuple[dg.RunRequest, list[str]]:
+    """The run for new files that land together, and the partitions it needs: one file's own
+    partition, or one partition for the batch (``signal_batches``: its manifest is written
+    first). Where the manifest cannot be written, each file gets its partition and one run
+    covers their range."""
+    if len(files) == 1:
+        return _ingest_request(files), [files[0].partition_key]
+    members = [BatchFile(f.partition_key, f.name, f.fingerprint) for f in files]
+    key = batch_key(members)
+    try:
+        write_manifest(signals_dir, key, members)
+    except OSError as error:
+        context.log.warning(
+            f"cannot write a landing batch's manifest under {signals_dir} ({error}); its "
+            f"{len(files)} files get a partition each, loaded by one run over their range"
+        )
+        return _ingest_request(files), [f.partition_key for f in files]
+    first, last = files[0], files[-1]
+    return dg.RunRequest(
+        run_key=key,
+        job_name=signal_file_ingest_job.name,
+        partition_key=key,
+        tags={
+            "batch_platform/files": str(len(files)),
+            "batch_platform/source_file": f"{first.name[:95]} … {last.name[:95]}",
+        },
+    ), [key]
 
 
 def _ingest_request(files: list[LandedFile]) -> dg.RunRequest:

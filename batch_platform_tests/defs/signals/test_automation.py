@@ -9,6 +9,11 @@ import dagster as dg
 
 from batch_platform.definitions import defs
 from batch_platform.defs.common.resources import LandingResource
+from batch_platform.defs.signals.logic.signal_batches import (
+    file_keys,
+    is_batch_key,
+    manifest_path,
+)
 from batch_platform.defs.signals.schedules import (
     nightly_lead_scoring_schedule,
     week_partition_for,
@@ -34,11 +39,17 @@ def tick(platform, cursor=None):
 
 
 def requested_keys(platform, result) -> list[str]:
-    """The partitions the result's ingest runs cover: one each, or a range of new ones."""
+    """The files' keys the result's ingest runs cover: a file's partition, a landing batch's
+    files (from its manifest), or a range of new file partitions."""
     order = platform.instance.get_dynamic_partitions("signal_files")
     keys: list[str] = []
     for request in result.run_requests:
         if request.job_name != "signal_file_ingest":
+            continue
+        if request.partition_key and is_batch_key(request.partition_key):
+            files = file_keys(platform.signals_dir, [request.partition_key])
+            assert int(request.tags["batch_platform/files"]) == len(files)
+            keys += files
             continue
         if request.partition_key:
             keys.append(request.partition_key)
@@ -63,10 +74,12 @@ def test_new_files_become_partitions_and_runs_once(platform):
     first = tick(platform)
     keys = requested_keys(platform, first)
     assert keys == [partition_key_for(n) for n in ["a.csv", "b.jsonl.gz", "odd, name|1.csv"]]
-    assert set(platform.instance.get_dynamic_partitions("signal_files")) == set(keys)
-    # Files that landed together are one run over their range of partitions.
+    # Files that landed together are one partition (a landing batch) and one run.
     [request] = first.run_requests
-    assert request.job_name == "signal_file_ingest" and request.partition_key is None
+    assert request.job_name == "signal_file_ingest"
+    assert request.partition_key.startswith("batch~3-files~a.csv~")
+    assert platform.instance.get_dynamic_partitions("signal_files") == [request.partition_key]
+    assert manifest_path(platform.signals_dir, request.partition_key).is_file()
     assert request.tags["batch_platform/source_file"] == "a.csv … odd, name|1.csv"
     second = tick(platform, first.cursor)
     assert isinstance(second, dg.SkipReason)
@@ -162,22 +175,29 @@ def test_weekly_schedule_scores_the_week_ending_on_sunday():
     assert request.partition_key == "2026-03-09"
 
 
-def test_a_range_run_loads_each_file_in_order_with_checks_over_all(platform):
-    from batch_platform.defs.signals.assets.clean_signals import clean_signals
-    from batch_platform.defs.signals.assets.raw_signals import raw_signals
-
+def _land_three(platform):
     header = "event_id,occurred_at,source,event_type,email,account_domain,properties\n"
     land_old(platform, "r1.csv", header + "e1,2026-01-05T10:00:00Z,website,page_view,a@x.io,,\n")
     land_old(platform, "r2.csv", header + "e1,2026-01-05T10:00:00Z,website,page_view,a@x.io,,\n"
              "e2,2026-01-05T10:01:00Z,website,page_view,b@x.io,,\n")  # fmt: skip
     land_old(platform, "r3.csv", b"\x00\x01binary")
-    [request] = tick(platform).run_requests
-    result = dg.materialize(
+
+
+def _ingest(platform, request) -> dg.ExecuteInProcessResult:
+    from batch_platform.defs.signals.assets.clean_signals import clean_signals
+    from batch_platform.defs.signals.assets.raw_signals import raw_signals
+
+    return dg.materialize(
         [raw_signals, clean_signals],
         instance=platform.instance,
         resources=platform.resources,
-        tags=request.tags,
+        partition_key=request.partition_key,
+        tags={k: v for k, v in request.tags.items() if k != "dagster/partition"},
+        raise_on_error=False,
     )
+
+
+def _assert_three_files_loaded(platform, result, materialized_partitions):
     assert result.success
     checks = result.get_asset_check_evaluations()
     assert checks and all(c.passed for c in checks)
@@ -188,11 +208,67 @@ def test_a_range_run_loads_each_file_in_order_with_checks_over_all(platform):
         for m in result.get_asset_materialization_events()
         for m in [m.event_specific_data.materialization]
     }
-    assert {("clean/clean_signals", k) for k in ["r1.csv", "r2.csv", "r3.csv"]} <= materialized
+    assert {("clean/clean_signals", k) for k in materialized_partitions} == {
+        m for m in materialized if m[0] == "clean/clean_signals"
+    }
+    # In the warehouse every file is its own partition, whatever Dagster's partition.
     assert platform.query(
         "SELECT source_file, source_line, scope, duplicate_of_file FROM clean.signal_duplicates"
     ) == [("r2.csv", 1, "across_files", "r1.csv")]
     assert platform.query("SELECT source_file FROM quarantine.signal_files") == [("r3.csv",)]
+    assert platform.query("SELECT partition_key, data_rows FROM raw.signal_files ORDER BY 1") == [
+        ("r1.csv", 1),
+        ("r2.csv", 2),
+        ("r3.csv", 0),
+    ]
+
+
+def test_a_landing_batch_loads_each_file_in_order_with_checks_over_all(platform):
+    _land_three(platform)
+    [request] = tick(platform).run_requests
+    result = _ingest(platform, request)
+    _assert_three_files_loaded(platform, result, [request.partition_key])
+    # Twelve Dagster events of the six assets, not twelve per file.
+    events = platform.instance.get_records_for_run(
+        result.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION
+    ).records
+    assert len(events) == 6
+    # A batch materialized again (from the UI) loads the same files again: nothing doubles.
+    before = platform.snapshot()
+    assert _ingest(platform, request).success
+    assert platform.snapshot() == before
+
+
+def test_a_batch_without_its_manifest_fails_with_where_it_looked(platform):
+    _land_three(platform)
+    [request] = tick(platform).run_requests
+    manifest_path(platform.signals_dir, request.partition_key).unlink()
+    result = _ingest(platform, request)
+    assert not result.success
+    [failure] = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+    message = failure.step_failure_data.error.message
+    assert "has no manifest" in message and ".batches" in message
+
+
+def test_without_a_writable_manifest_folder_files_get_a_partition_each_and_one_run(
+    platform, monkeypatch
+):
+    from batch_platform.defs.signals import sensors
+
+    def read_only(*args):
+        raise PermissionError("read-only file system")
+
+    monkeypatch.setattr(sensors, "write_manifest", read_only)
+    _land_three(platform)
+    [request] = tick(platform).run_requests
+    assert request.partition_key is None
+    assert platform.instance.get_dynamic_partitions("signal_files") == [
+        "r1.csv",
+        "r2.csv",
+        "r3.csv",
+    ]
+    result = _ingest(platform, request)
+    _assert_three_files_loaded(platform, result, ["r1.csv", "r2.csv", "r3.csv"])
 
 
 def test_a_tick_reads_the_settings_a_few_times_not_once_per_file(platform, monkeypatch):

@@ -1,6 +1,7 @@
 """What every asset of the signals domain shares: keys, group, owner, kinds, pool, lineage to
 files, and the checks run once per run over its partitions."""
 
+from pathlib import Path
 from typing import NamedTuple
 
 import dagster as dg
@@ -9,6 +10,7 @@ import duckdb
 from batch_platform.defs.common.checks import partitions_count_check
 from batch_platform.defs.common.metadata import stored_asset
 from batch_platform.defs.common.resources import warehouse_pool
+from batch_platform.defs.signals.logic.signal_batches import BatchManifestError, file_keys
 from batch_platform.defs.signals.logic.signal_partitions import RunPartitions
 from batch_platform.lib.sql_files import SqlFolder
 
@@ -41,6 +43,20 @@ def multi_asset_over(partitions_def: dg.PartitionsDefinition) -> dict:
     """Decorator arguments of a multi-asset of the domain whose backfills run as one run (for
     signal files: files that land together, a range the sensor requests, are loaded by one run)."""
     return over_time(partitions_def) | {"group_name": "signals", "pool": warehouse_pool("signals")}
+
+
+def run_file_keys(context: dg.AssetExecutionContext, signals_dir: Path) -> list[str]:
+    """The keys of the files a run loads: its partitions' keys, a landing batch's replaced by
+    its files' (``signal_batches``); what every warehouse table of the domain is keyed by."""
+    try:
+        keys = file_keys(signals_dir, context.partition_keys)
+    except BatchManifestError as error:
+        raise dg.Failure(str(error)) from None
+    if keys != list(context.partition_keys):
+        context.log.info(
+            f"{len(context.partition_keys)} partition(s) of {len(keys)} landed file(s)"
+        )
+    return keys
 
 
 def partitions_filter(keys: list[str]) -> tuple[str, dict]:

@@ -7,7 +7,7 @@ import dagster as dg
 
 from batch_platform.defs.common.checks import check_spec, counted_check_result
 from batch_platform.defs.common.metadata import table_metadata, table_spec
-from batch_platform.defs.common.resources import WarehouseResource
+from batch_platform.defs.common.resources import LandingResource, WarehouseResource
 from batch_platform.defs.reference.keys import (
     EVENT_TYPE_SPELLINGS,
     FREE_MAIL_DOMAINS,
@@ -22,6 +22,7 @@ from batch_platform.defs.signals.assets._common import (
     RunCheck,
     multi_asset_over,
     run_checks,
+    run_file_keys,
     sampled_for_log,
 )
 from batch_platform.defs.signals.logic.signal_cleaning import (
@@ -140,14 +141,16 @@ CLEAN_COLUMN_LINEAGE = dg.TableColumnLineage(
     ],
     **multi_asset_over(signal_file_partitions),
 )
-def clean_signals(context: dg.AssetExecutionContext, duckdb: WarehouseResource):
+def clean_signals(
+    context: dg.AssetExecutionContext, duckdb: WarehouseResource, landing: LandingResource
+):
     """Validate, normalise, de-duplicate (first seen wins) and enrich each file's rows.
 
     The files of a run are cleaned together, as if one after another in landing order (so the
     first file to carry an event keeps it), in one transaction for the whole run. Rows are
     compared with the history kept within the de-duplication window of their own day.
     """
-    keys = context.partition_keys
+    keys = run_file_keys(context, landing.signals_dir)
     reference = signal_reference()
     window = window_days()
     with duckdb.get_connection() as con:

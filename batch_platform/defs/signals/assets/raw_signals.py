@@ -15,6 +15,7 @@ from batch_platform.defs.signals.assets._common import (
     multi_asset_over,
     partitions_filter,
     run_checks,
+    run_file_keys,
     sampled_for_log,
 )
 from batch_platform.defs.signals.logic.line_stats import raw_line_failures
@@ -96,10 +97,12 @@ def raw_signals(
 ):
     """Load each landed file of the run into raw.signals, untouched; quarantine unreadable files.
 
-    A run covers one file, or a range of files that landed together; the files are read one by
-    one in landing order, then written together in one transaction.
+    A run covers one file, or the files that landed together (a landing batch, one partition;
+    or a range of file partitions): plain CSV files of one header are read in one pass, the
+    others one by one, then all are written together in one transaction, each file under its
+    own key.
     """
-    keys = context.partition_keys
+    keys = run_file_keys(context, landing.signals_dir)
     paths = find_landed_files(landing.signals_dir, keys)
     missing = [key for key, path in paths.items() if path is None]
     if missing:
