@@ -45,7 +45,8 @@ async def upload_signal_file(
     name: Annotated[str, Path(description="the file's name (CSV, JSONL, Parquet, gzip)")],
 ) -> JSONResponse:
     """The raw file as the body. Replaces a file of the same landing name, which is then
-    ingested again into its partition. 201 with the landing name, partition key, size and
+    ingested again under its key. 201 with the landing name, the file's partition key (its
+    key in the warehouse; in Dagster its partition, or a file of a landing batch), size and
     SHA-256."""
     settings = api_settings(request)
     try:

@@ -24,7 +24,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,13 +73,15 @@ def write_manifest(signals_dir: Path, key: str, files: Sequence[BatchFile]) -> P
             for f in files
         ],
     }
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
+    # Compact JSON: the C encoder (an indented dump is Python's, 0.4 ms a manifest of 100
+    # files, and a tick over 50,000 waiting files writes 500 of them).
+    text = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+    temporary = path.parent / f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp"
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            json.dump(body, out, ensure_ascii=False, indent=1)
+        temporary.write_bytes(text)
         os.replace(temporary, path)
     except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        temporary.unlink(missing_ok=True)
         raise
     return path
 
