@@ -2,6 +2,8 @@
 
 import time
 
+from batch_platform.defs.signals.logic.signal_batches import file_keys, is_batch_key
+
 RUNS = """
 query Runs($filter: RunsFilter) {
   runsOrError(filter: $filter) {
@@ -34,17 +36,19 @@ RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_p
 
 
 def runs_for_partition(server, partition_key: str) -> list[dict]:
-    """Runs of one landed file: its own runs, and runs over a range of files that includes it."""
+    """Runs of one landed file: its own runs, runs of a landing batch that holds it (by the
+    batch's manifest), and runs over a range of files that includes it."""
     own = server.graphql(
         RUNS, {"filter": {"tags": [{"key": "dagster/partition", "value": partition_key}]}}
     )["runsOrError"]["results"]
-    ranged = [
-        run
-        for run in server.graphql(RUNS, {"filter": {"pipelineName": "signal_file_ingest"}})[
-            "runsOrError"
-        ]["results"]
-        if any(tag["key"] == RANGE_START for tag in run["tags"])
-    ]
+    ingest_runs = server.graphql(RUNS, {"filter": {"pipelineName": "signal_file_ingest"}})[
+        "runsOrError"
+    ]["results"]
+    for run in ingest_runs:
+        batch = next((t["value"] for t in run["tags"] if t["key"] == "dagster/partition"), "")
+        if is_batch_key(batch) and partition_key in file_keys(server.landing / "signals", [batch]):
+            own.append(run)
+    ranged = [run for run in ingest_runs if any(tag["key"] == RANGE_START for tag in run["tags"])]
     if not ranged:
         return own
     order = server.graphql(PARTITION_KEYS, {"assetKey": {"path": ["raw", "raw_signals"]}})[
