@@ -1,12 +1,13 @@
-"""One bad row in a big file: what it costs to load the file raw, against the same file clean.
+"""Bad rows in a big file: what they cost to load the file raw, against the same file clean.
 
 ``python -m benchmarks.bad_row WORKDIR [--rows N]`` generates N signals as one CSV (the
 benchmark's generator), and a copy of it with one byte in the middle row replaced by an invalid
-UTF-8 byte (0xFF), same size. Each file is then loaded into ``raw.signals`` of a fresh warehouse
+UTF-8 byte (0xFF) and a field too many at the end of the row after three quarters of the file
+(a malformed row). Each file is then loaded into ``raw.signals`` of a fresh warehouse
 file by the platform's raw load (``load_signal_file``: read, stage, write the raw partition in
 one transaction), each load in its own process, alternating clean and bad for ``--rounds`` rounds;
 the best time and the peak RSS of each are reported, with their ratios. The bad file must have
-exactly one row with a parse error and no other difference.
+exactly two rows with a parse error and no other difference.
 
 ``python -m benchmarks.bad_row --load FILE WAREHOUSE`` is the measured child process.
 """
@@ -26,21 +27,28 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 
 
-def plant_bad_byte(clean: Path, bad: Path) -> None:
-    """Copy ``clean`` to ``bad`` with the first '@' after the middle byte replaced by 0xFF."""
-    middle = clean.stat().st_size // 2
+def plant_bad_rows(clean: Path, bad: Path) -> None:
+    """Copy ``clean`` to ``bad`` with two bad rows: the first '@' after the middle byte replaced
+    by 0xFF (an invalid UTF-8 byte), and the row ending after three quarters of the file given
+    a field too many (a malformed row)."""
+    size = clean.stat().st_size
+    plants = [(size // 2, b"@", b"\xff", True), (size * 3 // 4, b"\n", b",surplus\n", True)]
     with clean.open("rb") as source, bad.open("wb") as target:
-        copied, planted = 0, False
+        copied = 0
         while chunk := source.read(16 * 1024 * 1024):
-            if not planted and copied + len(chunk) > middle:
-                at = chunk.find(b"@", max(middle - copied, 0))
-                if at >= 0:
-                    chunk = chunk[:at] + b"\xff" + chunk[at + 1 :]
-                    planted = True
+            edits = []
+            for number, (position, find, replace, pending) in enumerate(plants):
+                if pending and copied + len(chunk) > position:
+                    at = chunk.find(find, max(position - copied, 0))
+                    if at >= 0:
+                        edits.append((at, len(find), replace))
+                        plants[number] = (position, find, replace, False)
+            for at, length, replace in sorted(edits, reverse=True):
+                chunk = chunk[:at] + replace + chunk[at + length :]
             target.write(chunk)
-            copied += len(chunk)
-    if not planted:
-        raise RuntimeError("no '@' after the middle of the file")
+            copied += len(chunk) - sum(len(r) - n for _, n, r in edits)
+    if any(pending for *_, pending in plants):
+        raise RuntimeError("the bad rows could not be planted (no '@' or line end after them)")
 
 
 def load(path: Path, warehouse_path: Path) -> dict:
@@ -92,8 +100,8 @@ def run(work: Path, rows: int, rounds: int) -> dict:
         check=True,
     )
     clean = next((work / "clean").glob("*.csv"))
-    bad = work / "with_one_bad_byte.csv"
-    plant_bad_byte(clean, bad)
+    bad = work / "with_a_bad_byte_and_a_malformed_row.csv"
+    plant_bad_rows(clean, bad)
     runs: dict[str, list[dict]] = {"clean": [], "bad": []}
     for _ in range(rounds):
         runs["clean"].append(measure(clean, work / "warehouse"))
@@ -103,8 +111,8 @@ def run(work: Path, rows: int, rounds: int) -> dict:
     clean_best, bad_best = best["clean"], best["bad"]
     if bad_best["rows"] != clean_best["rows"]:
         raise RuntimeError("the bad file lost or gained rows")
-    if bad_best["rows_with_parse_error"] != clean_best["rows_with_parse_error"] + 1:
-        raise RuntimeError("the bad byte did not cost exactly one row")
+    if bad_best["rows_with_parse_error"] != clean_best["rows_with_parse_error"] + 2:
+        raise RuntimeError("the bad byte and the malformed row did not cost exactly two rows")
     return {
         "rows": rows,
         "file_mib": round(clean.stat().st_size / 2**20, 1),
@@ -122,7 +130,8 @@ def run(work: Path, rows: int, rounds: int) -> dict:
 
 def markdown(result: dict) -> str:
     return (
-        "\n| one bad byte in one big CSV | clean file | one invalid UTF-8 byte | ratio |\n"
+        "\n| two bad rows in one big CSV | clean file | one invalid UTF-8 byte and one row "
+        "with a field too many | ratio |\n"
         "|---|---:|---:|---:|\n"
         f"| raw load of {result['rows']:,} rows ({result['file_mib']} MiB), best of "
         f"{result['rounds']}: wall s | {result['clean_seconds']} | {result['bad_seconds']} "

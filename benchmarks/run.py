@@ -134,8 +134,9 @@ def measure_bad_row(work: Path, rows: int) -> dict | None:
     """One invalid byte in a big CSV against the same file clean (benchmarks/bad_row.py)."""
     result = run_side_benchmark("bad_row", work, rows)
     if result:
-        print(f"  one bad byte in {rows:,} rows: time {result['time_ratio']}×, peak RSS "
-              f"{result['rss_ratio']}× the clean file's", flush=True)  # fmt: skip
+        print(f"  a bad byte and a malformed row in {rows:,} rows: time "
+              f"{result['time_ratio']}×, peak RSS {result['rss_ratio']}× the clean file's",
+              flush=True)  # fmt: skip
     return result
 
 
