@@ -129,15 +129,11 @@ def _new_files_request(
             f"{len(files)} files get a partition each, loaded by one run over their range"
         )
         return _ingest_request(files), [f.partition_key for f in files]
-    first, last = files[0], files[-1]
     return dg.RunRequest(
         run_key=key,
         job_name=signal_file_ingest_job.name,
         partition_key=key,
-        tags={
-            "batch_platform/files": str(len(files)),
-            "batch_platform/source_file": f"{first.name[:95]} … {last.name[:95]}",
-        },
+        tags=_files_tags(files),
     ), [key]
 
 
@@ -160,11 +156,16 @@ def _ingest_request(files: list[LandedFile]) -> dg.RunRequest:
         run_key=f"files:{first.partition_key}..{last.partition_key}:{digest}",
         job_name=signal_file_ingest_job.name,
         tags=dict(zip(RANGE_TAGS, (first.partition_key, last.partition_key), strict=True))
-        | {
-            "batch_platform/files": str(len(files)),
-            "batch_platform/source_file": f"{first.name[:95]} … {last.name[:95]}",
-        },
+        | _files_tags(files),
     )
+
+
+def _files_tags(files: list[LandedFile]) -> dict[str, str]:
+    """The tags of a run of several files: how many, and the first and last names."""
+    return {
+        "batch_platform/files": str(len(files)),
+        "batch_platform/source_file": f"{files[0].name[:95]} … {files[-1].name[:95]}",
+    }
 
 
 @landing_sensor(

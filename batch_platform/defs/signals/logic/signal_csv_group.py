@@ -25,7 +25,10 @@ from pathlib import Path
 
 import duckdb
 
-from batch_platform.defs.signals.logic.signal_csv_reader import csv_read_select
+from batch_platform.defs.signals.logic.signal_csv_reader import (
+    csv_read_select,
+    csv_stage_columns,
+)
 from batch_platform.defs.signals.logic.signal_file_format import (
     FileRejected,
     check_required,
@@ -34,11 +37,7 @@ from batch_platform.defs.signals.logic.signal_file_format import (
     map_columns,
     sniff_head,
 )
-from batch_platform.defs.signals.logic.signal_stage import (
-    contract_select,
-    drop_tables,
-    json_object_sql,
-)
+from batch_platform.defs.signals.logic.signal_stage import drop_tables
 from batch_platform.lib.landing import LandedFileError, OpenedFile, open_landed_file
 
 # Files read by one statement at most (each is held open while it is read).
@@ -70,19 +69,10 @@ def csv_group_header(path: Path, name: str) -> tuple[str, ...] | None:
     try:
         with open_landed_file(path) as opened:
             names = csv_header(sniff_head(opened.path, False))
+        check_required(names, map_columns(names)[0])
     except (FileRejected, LandedFileError, OSError):
         return None
-    if check_required_quietly(names):
-        return tuple(names)
-    return None
-
-
-def check_required_quietly(names: list[str]) -> bool:
-    try:
-        check_required(names, map_columns(names)[0])
-    except FileRejected:
-        return False
-    return True
+    return tuple(names)
 
 
 def plan_groups(headers: dict[int, tuple[str, ...] | None]) -> list[list[int]]:
@@ -189,13 +179,7 @@ def _file_named_in(error: duckdb.Error, paths: list[str]) -> int | None:
 def group_stage_select(read_table: str, members_table: str, names: Sequence[str]) -> str:
     """The staged rows (``file_number`` and ``STAGE_COLUMNS``) of the group's numbered files;
     ``members_table`` holds (file_index, file_number, first_rowid) for them."""
-    contract, extra = map_columns(list(names))
-    extra_sql, _ = json_object_sql(extra, "g.c{position}", literal_keys=True)
-    columns = (
-        f"g.rowid - m.first_rowid + 1 AS source_line, "
-        f"{contract_select(contract, 'g.c{position}')}, {extra_sql} AS extra_columns, "
-        "NULL::VARCHAR AS parse_error"
-    )
+    columns = csv_stage_columns(names, "g.rowid - m.first_rowid + 1", "g")
     return (
         f"SELECT m.file_number, {columns} FROM {read_table} AS g "
         f"JOIN {members_table} AS m ON m.file_index = g.file_index"

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from batch_platform.defs.signals.logic.signal_file_format import (
@@ -71,6 +71,20 @@ def csv_read_select(
     )
 
 
+def csv_stage_columns(names: Sequence[str], line_sql: str, table: str = "") -> str:
+    """The staging columns (``STAGE_COLUMNS``) of a read by ``csv_read_select`` (``table``: its
+    alias, if any): ``source_line`` from ``line_sql``, the contract columns, the extra columns
+    as a JSON object and no parse error. Views take no bound parameters, so the extra columns'
+    names (from the file header) are escaped literals."""
+    contract, extra = map_columns(list(names))
+    value = f"{table}.c{{position}}" if table else "c{position}"
+    extra_sql, _ = json_object_sql(extra, value, literal_keys=True)
+    return (
+        f"{line_sql} AS source_line, {contract_select(contract, value)}, "
+        f"{extra_sql} AS extra_columns, NULL::VARCHAR AS parse_error"
+    )
+
+
 def stage_csv_fast(
     con, path: Path, names: list[str], compressed: bool, shared_view: str | None = None
 ) -> int | None:
@@ -93,15 +107,8 @@ def stage_csv_fast(
         drop_tables(con, read_table, f"{read_table}_kept", "csv_rejects", "csv_scans")
         return None
     relation, line_sql, rejected_rows = numbered
-    contract, extra = map_columns(names)
-    # A view, not a copy: csv_read's rowid is its insertion (file) order. Views take no bound
-    # parameters, so the extra columns' names (from the file header) become escaped literals.
-    extra_sql, _ = json_object_sql(extra, "c{position}", literal_keys=True)
-    kept = (
-        f"SELECT {line_sql} AS source_line, {contract_select(contract, 'c{position}')}, "
-        f"{extra_sql} AS extra_columns, NULL::VARCHAR AS parse_error "
-        f"FROM {relation} WHERE NOT is_blank"
-    )
+    # A view, not a copy: csv_read's rowid is its insertion (file) order.
+    kept = f"SELECT {csv_stage_columns(names, line_sql)} FROM {relation} WHERE NOT is_blank"
     con.execute("DROP TABLE signal_stage")
     if rejected_rows:
         _stage_rejected_rows(con, rejected_rows)
